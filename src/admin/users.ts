@@ -1,0 +1,132 @@
+import { and, desc, eq, sql } from "drizzle-orm";
+import { revokeUserSessionsStatement } from "../auth/sessions";
+import type { Db } from "../db";
+import { auditLog, type User, users } from "../db/schema";
+import { ApiError, notFound } from "../lib/errors";
+import { afterCursor, decodeCursor, page } from "../lib/pagination";
+import { iso } from "../lib/time";
+import { publicUser } from "../users/serialize";
+import { auditInsert } from "./audit";
+
+export function adminUser(user: User) {
+  return {
+    ...publicUser(user),
+    status: user.status,
+    locale: user.locale,
+    timezone: user.timezone,
+    updated_at: iso(user.updatedAt),
+  };
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+}
+
+export async function listUsers(
+  db: Db,
+  query: { limit: number; cursor?: string | undefined; email?: string | undefined },
+) {
+  const cursor = decodeCursor(query.cursor);
+  const rows = await db
+    .select()
+    .from(users)
+    .where(
+      and(
+        afterCursor(cursor, users.createdAt, users.id),
+        query.email
+          ? sql`${users.email} like ${`%${escapeLike(query.email.toLowerCase())}%`} escape '\\'`
+          : undefined,
+      ),
+    )
+    .orderBy(desc(users.createdAt), desc(users.id))
+    .limit(query.limit + 1);
+  const { items, nextCursor } = page(rows, query.limit);
+  return { data: items.map(adminUser), next_cursor: nextCursor };
+}
+
+export async function getUser(db: Db, id: string): Promise<User> {
+  const user = await db.query.users.findFirst({ where: eq(users.id, id) });
+  if (!user) throw notFound("User");
+  return user;
+}
+
+export async function updateUser(
+  db: Db,
+  actorId: string,
+  id: string,
+  patch: { role?: "user" | "admin" | undefined; status?: "active" | "disabled" | undefined },
+  now: number,
+): Promise<User> {
+  if (id === actorId)
+    throw new ApiError("forbidden", "Admins cannot change their own role or status");
+  const before = await getUser(db, id);
+  if (before.status === "deleted")
+    throw new ApiError("forbidden", "Deleted accounts cannot be changed");
+  const disabling = patch.status === "disabled" && before.status !== "disabled";
+  const changes = {
+    ...(patch.role === undefined ? {} : { role: patch.role }),
+    ...(patch.status === undefined ? {} : { status: patch.status }),
+  };
+  const [updated] = await db.batch([
+    db
+      .update(users)
+      .set({ ...changes, updatedAt: now })
+      .where(eq(users.id, id))
+      .returning(),
+    // A disabled user's sessions die with it: its refresh tokens stop working at once.
+    ...(disabling ? [revokeUserSessionsStatement(db, id, "account_disabled", now)] : []),
+    auditInsert(
+      db,
+      {
+        actorId,
+        action: "user.update",
+        targetType: "user",
+        targetId: id,
+        data: { before: { role: before.role, status: before.status }, after: changes },
+      },
+      now,
+    ),
+  ]);
+  const user = updated[0];
+  if (!user) throw notFound("User");
+  return user;
+}
+
+export async function listAudit(
+  db: Db,
+  query: {
+    limit: number;
+    cursor?: string | undefined;
+    actor_id?: string | undefined;
+    target_id?: string | undefined;
+    action?: string | undefined;
+  },
+) {
+  const cursor = decodeCursor(query.cursor);
+  const rows = await db
+    .select()
+    .from(auditLog)
+    .where(
+      and(
+        afterCursor(cursor, auditLog.createdAt, auditLog.id),
+        query.actor_id ? eq(auditLog.actorId, query.actor_id) : undefined,
+        query.target_id ? eq(auditLog.targetId, query.target_id) : undefined,
+        query.action ? eq(auditLog.action, query.action) : undefined,
+      ),
+    )
+    .orderBy(desc(auditLog.createdAt), desc(auditLog.id))
+    .limit(query.limit + 1);
+  const { items, nextCursor } = page(rows, query.limit);
+  return {
+    data: items.map((a) => ({
+      id: a.id,
+      actor_id: a.actorId,
+      action: a.action,
+      target_type: a.targetType,
+      target_id: a.targetId,
+      data: a.data,
+      created_at: iso(a.createdAt),
+    })),
+    next_cursor: nextCursor,
+  };
+}

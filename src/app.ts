@@ -1,0 +1,71 @@
+import { swaggerUI } from "@hono/swagger-ui";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import { adminRoutes } from "./admin/routes";
+import { authRoutes } from "./auth/routes";
+import { newRouter } from "./lib/context";
+import { ApiError } from "./lib/errors";
+import { requestContext, requestLog } from "./lib/middleware";
+import { notFoundHandler } from "./lib/not-found";
+import { onError } from "./lib/on-error";
+import { meRoutes } from "./users/routes";
+
+export function buildApp() {
+  const app = newRouter();
+
+  app.use("*", requestId({ headerName: "X-Request-Id" }));
+  app.use("*", requestLog);
+  app.use("*", requestContext);
+  app.use("*", secureHeaders());
+  app.use(
+    "*",
+    cors({
+      origin: (origin, c) => (c.var.config.CORS_ORIGINS.includes(origin) ? origin : null),
+      allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+      allowHeaders: ["Authorization", "Content-Type", "X-API-Key", "X-Request-Id"],
+      exposeHeaders: ["X-Request-Id", "RateLimit", "RateLimit-Policy", "Retry-After"],
+      maxAge: 600,
+    }),
+  );
+  app.use("*", (c, next) =>
+    bodyLimit({
+      maxSize: c.var.config.MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError(
+          "payload_too_large",
+          `The body may be at most ${c.var.config.MAX_BODY_BYTES} bytes`,
+        );
+      },
+    })(c, next),
+  );
+
+  app.get("/health", (c) => c.json({ status: "ok" }));
+
+  app.route("/v1/auth", authRoutes);
+  app.route("/v1/me", meRoutes);
+  app.route("/v1/admin", adminRoutes);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description: "An access token from /v1/auth/login, /signup or /refresh",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "tollgate API",
+      version: "1.0.0",
+      description:
+        "Auth, users, plans, subscriptions and payments. Errors are RFC 9457 problem+json.",
+    },
+  });
+  app.get("/docs", swaggerUI({ url: "/openapi.json" }));
+
+  app.notFound(notFoundHandler(() => app.routes));
+  app.onError(onError);
+  return app;
+}
+
+export const app = buildApp();

@@ -1,0 +1,203 @@
+import { createRoute } from "@hono/zod-openapi";
+import { enqueueEmails } from "../email/outbox";
+import { newRouter, principalOf } from "../lib/context";
+import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
+import { afterResponse, clientMeta } from "../lib/request";
+import { publicUser } from "../users/serialize";
+import { requireAuth } from "./middleware";
+import {
+  AuthResponseSchema,
+  ForgotBody,
+  LoginBody,
+  RefreshBody,
+  ResetBody,
+  SignupBody,
+  VerifyEmailBody,
+} from "./schemas";
+import * as auth from "./service";
+import { revokeByRefreshToken, revokeUserSessionsStatement } from "./sessions";
+
+const tags = ["auth"];
+const noContent = { 204: { description: "Done" } } as const;
+const accepted = { 202: { description: "Accepted" } } as const;
+
+export const authRoutes = newRouter();
+
+authRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/signup",
+    tags,
+    summary: "Create an account and a session",
+    request: { body: jsonBody(SignupBody) },
+    responses: {
+      201: jsonContent(AuthResponseSchema, "The new user and their tokens"),
+      ...errorResponses(400, 409, 413, 415, 429),
+    },
+  }),
+  async (c) => {
+    const { user, outboxIds, ...tokens } = await auth.signup(
+      c.var.db,
+      c.var.config,
+      c.req.valid("json"),
+      clientMeta(c),
+      c.var.now,
+    );
+    afterResponse(c, "verification email enqueue", enqueueEmails(c.env, outboxIds));
+    return c.json({ user: publicUser(user), ...tokens }, 201);
+  },
+);
+
+authRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/login",
+    tags,
+    summary: "Log in with email and password",
+    request: { body: jsonBody(LoginBody) },
+    responses: {
+      200: jsonContent(AuthResponseSchema, "The user and a new session's tokens"),
+      ...errorResponses(400, 401, 403, 413, 415, 429),
+    },
+  }),
+  async (c) => {
+    const { user, ...tokens } = await auth.login(
+      c.var.db,
+      c.var.config,
+      c.req.valid("json"),
+      clientMeta(c),
+      c.var.now,
+    );
+    return c.json({ user: publicUser(user), ...tokens }, 200);
+  },
+);
+
+authRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/refresh",
+    tags,
+    summary: "Trade a refresh token for new tokens (the refresh token rotates)",
+    request: { body: jsonBody(RefreshBody) },
+    responses: {
+      200: jsonContent(AuthResponseSchema, "New tokens"),
+      ...errorResponses(400, 401, 413, 415, 429),
+    },
+  }),
+  async (c) => {
+    const { refresh_token } = c.req.valid("json");
+    const { user, ...tokens } = await auth.refresh(
+      c.var.db,
+      c.var.config,
+      refresh_token,
+      c.var.now,
+    );
+    return c.json({ user: publicUser(user), ...tokens }, 200);
+  },
+);
+
+authRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/logout",
+    tags,
+    summary: "End the session a refresh token belongs to",
+    request: { body: jsonBody(RefreshBody) },
+    responses: { ...noContent, ...errorResponses(400, 413, 415, 429) },
+  }),
+  async (c) => {
+    await revokeByRefreshToken(c.var.db, c.req.valid("json").refresh_token, c.var.now);
+    return c.body(null, 204);
+  },
+);
+
+authRoutes.use("/logout-all", requireAuth);
+authRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/logout-all",
+    tags,
+    summary: "End every session of the current user",
+    security: bearerSecurity,
+    responses: { ...noContent, ...errorResponses(401, 429) },
+  }),
+  async (c) => {
+    const { userId } = principalOf(c);
+    await revokeUserSessionsStatement(c.var.db, userId, "logout_all", c.var.now);
+    return c.body(null, 204);
+  },
+);
+
+authRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/password/forgot",
+    tags,
+    summary: "Mail a password reset link (202 whether or not the email is registered)",
+    request: { body: jsonBody(ForgotBody) },
+    responses: { ...accepted, ...errorResponses(400, 413, 415, 429) },
+  }),
+  (c) => {
+    const { email } = c.req.valid("json");
+    // The look-up and the writes happen after the answer, so its timing says nothing about
+    // whether the email is registered.
+    const work = auth
+      .forgotPassword(c.var.db, c.var.config, email, c.var.now)
+      .then((ids) => enqueueEmails(c.env, ids));
+    afterResponse(c, "password reset email", work);
+    return c.body(null, 202);
+  },
+);
+
+authRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/password/reset",
+    tags,
+    summary: "Set a new password with a mailed token (ends every session)",
+    request: { body: jsonBody(ResetBody) },
+    responses: { ...noContent, ...errorResponses(400, 413, 415, 429) },
+  }),
+  async (c) => {
+    const { token, password } = c.req.valid("json");
+    await auth.resetPassword(c.var.db, token, password, c.var.now);
+    return c.body(null, 204);
+  },
+);
+
+authRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/email/verify",
+    tags,
+    summary: "Confirm the email address with a mailed token",
+    request: { body: jsonBody(VerifyEmailBody) },
+    responses: { ...noContent, ...errorResponses(400, 413, 415, 429) },
+  }),
+  async (c) => {
+    await auth.verifyEmail(c.var.db, c.var.config, c.req.valid("json").token, c.var.now);
+    return c.body(null, 204);
+  },
+);
+
+authRoutes.use("/email/resend", requireAuth);
+authRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/email/resend",
+    tags,
+    summary: "Mail a new verification link (no-op once verified)",
+    security: bearerSecurity,
+    responses: { ...accepted, ...errorResponses(401, 429) },
+  }),
+  async (c) => {
+    const ids = await auth.resendVerification(
+      c.var.db,
+      c.var.config,
+      principalOf(c).userId,
+      c.var.now,
+    );
+    afterResponse(c, "verification email enqueue", enqueueEmails(c.env, ids));
+    return c.body(null, 202);
+  },
+);

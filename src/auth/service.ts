@@ -1,0 +1,231 @@
+import { and, eq } from "drizzle-orm";
+import type { Db } from "../db";
+import { isUniqueViolation } from "../db";
+import { type User, users } from "../db/schema";
+import { outboxInsert } from "../email/outbox";
+import type { Config } from "../env";
+import { ApiError } from "../lib/errors";
+import { newId } from "../lib/ids";
+import { defaultSettings } from "../users/settings";
+import {
+  findLiveMailedToken,
+  issueMailedToken,
+  spendMailedToken,
+  stillUnspent,
+} from "./mailed-tokens";
+import { hashPassword, needsRehash, UNUSABLE_PASSWORD_HASH, verifyPassword } from "./passwords";
+import {
+  type ClientMeta,
+  type IssuedTokens,
+  issueTokens,
+  openSessionStatements,
+  revokeUserSessionsStatement,
+  rotateRefreshToken,
+} from "./sessions";
+
+export interface AuthResult extends IssuedTokens {
+  user: User;
+}
+
+function link(config: Config, path: string, token: string): string {
+  const url = new URL(path, config.APP_URL);
+  url.searchParams.set("token", token);
+  return url.toString();
+}
+
+export async function findUserByEmail(db: Db, email: string): Promise<User | undefined> {
+  return db.query.users.findFirst({ where: eq(users.email, email) });
+}
+
+export async function findActiveUser(db: Db, userId: string): Promise<User | undefined> {
+  return db.query.users.findFirst({ where: and(eq(users.id, userId), eq(users.status, "active")) });
+}
+
+export async function signup(
+  db: Db,
+  config: Config,
+  input: { email: string; password: string; name?: string | undefined },
+  meta: ClientMeta,
+  now: number,
+): Promise<AuthResult & { outboxIds: string[] }> {
+  if (await findUserByEmail(db, input.email)) throw new ApiError("email_taken");
+  const user: User = {
+    id: newId("usr"),
+    email: input.email,
+    name: input.name ?? null,
+    role: "user",
+    status: "active",
+    passwordHash: await hashPassword(input.password),
+    emailVerifiedAt: null,
+    locale: null,
+    timezone: null,
+    settings: defaultSettings(),
+    createdAt: now,
+    updatedAt: now,
+    deletedAt: null,
+  };
+  const session = await openSessionStatements(db, config, user.id, meta, now);
+  const verify = await issueMailedToken(db, user.id, "email_verify", now);
+  const email = outboxInsert(
+    db,
+    {
+      userId: user.id,
+      to: user.email,
+      template: "verify_email",
+      vars: { link: link(config, "/verify-email", verify.token) },
+    },
+    now,
+  );
+  try {
+    await db.batch([
+      db.insert(users).values(user),
+      ...session.statements,
+      ...verify.statements,
+      email.statement,
+    ]);
+  } catch (error) {
+    // Two signups for one email at once: the unique index decides, the loser gets a 409.
+    if (isUniqueViolation(error)) throw new ApiError("email_taken");
+    throw error;
+  }
+  const tokens = await issueTokens(config, user, session.sessionId, session.refreshToken, now);
+  return { user, ...tokens, outboxIds: [email.id] };
+}
+
+export async function login(
+  db: Db,
+  config: Config,
+  input: { email: string; password: string },
+  meta: ClientMeta,
+  now: number,
+): Promise<AuthResult> {
+  const found = await findUserByEmail(db, input.email);
+  const user = found?.status === "deleted" ? undefined : found;
+  // Unknown emails are checked against an unusable hash: same work, same answer, same time.
+  const valid = await verifyPassword(input.password, user?.passwordHash ?? UNUSABLE_PASSWORD_HASH);
+  if (!user || !valid) throw new ApiError("invalid_credentials");
+  // Only someone who knows the password learns that the account is disabled.
+  if (user.status === "disabled") throw new ApiError("account_disabled");
+
+  const session = await openSessionStatements(db, config, user.id, meta, now);
+  const rehash = needsRehash(user.passwordHash)
+    ? [
+        db
+          .update(users)
+          .set({ passwordHash: await hashPassword(input.password), updatedAt: now })
+          .where(eq(users.id, user.id)),
+      ]
+    : [];
+  await db.batch([...session.statements, ...rehash]);
+  const tokens = await issueTokens(config, user, session.sessionId, session.refreshToken, now);
+  return { user, ...tokens };
+}
+
+export async function refresh(
+  db: Db,
+  config: Config,
+  presented: string,
+  now: number,
+): Promise<AuthResult> {
+  const rotated = await rotateRefreshToken(db, config, presented, now);
+  const user = await findActiveUser(db, rotated.userId);
+  // Disabling or deleting a user revokes its sessions; this also covers a race with that.
+  if (!user) throw new ApiError("invalid_refresh_token");
+  const tokens = await issueTokens(config, user, rotated.sessionId, rotated.refreshToken, now);
+  return { user, ...tokens };
+}
+
+/** Always succeeds from the caller's view; returns outbox ids only when an email was written. */
+export async function forgotPassword(
+  db: Db,
+  config: Config,
+  email: string,
+  now: number,
+): Promise<string[]> {
+  const user = await findUserByEmail(db, email);
+  if (user?.status !== "active") return [];
+  const reset = await issueMailedToken(db, user.id, "password_reset", now);
+  const mail = outboxInsert(
+    db,
+    {
+      userId: user.id,
+      to: user.email,
+      template: "password_reset",
+      vars: { link: link(config, "/reset-password", reset.token) },
+    },
+    now,
+  );
+  await db.batch([...reset.statements, mail.statement]);
+  return [mail.id];
+}
+
+export async function resetPassword(
+  db: Db,
+  token: string,
+  password: string,
+  now: number,
+): Promise<void> {
+  const live = await findLiveMailedToken(db, token, "password_reset", now);
+  if (!live) throw new ApiError("invalid_or_expired_token");
+  const passwordHash = await hashPassword(password);
+  const guard = stillUnspent(live.id, now);
+  const [, , spent] = await db.batch([
+    db
+      .update(users)
+      .set({ passwordHash, updatedAt: now })
+      .where(and(eq(users.id, live.userId), guard)),
+    revokeUserSessionsStatement(db, live.userId, "password_reset", now, { guard }),
+    spendMailedToken(db, live.id, now),
+  ]);
+  if (spent.length === 0) throw new ApiError("invalid_or_expired_token");
+}
+
+export async function verifyEmail(
+  db: Db,
+  config: Config,
+  token: string,
+  now: number,
+): Promise<void> {
+  const live = await findLiveMailedToken(db, token, "email_verify", now);
+  if (!live) throw new ApiError("invalid_or_expired_token");
+  const user = await db.query.users.findFirst({ where: eq(users.id, live.userId) });
+  if (!user) throw new ApiError("invalid_or_expired_token");
+  // Emails listed in ADMIN_EMAILS become admins once their owner proves they read them.
+  const promote = config.ADMIN_EMAILS.includes(user.email);
+  const [, spent] = await db.batch([
+    db
+      .update(users)
+      .set({
+        emailVerifiedAt: user.emailVerifiedAt ?? now,
+        updatedAt: now,
+        ...(promote ? { role: "admin" as const } : {}),
+      })
+      .where(and(eq(users.id, user.id), stillUnspent(live.id, now))),
+    spendMailedToken(db, live.id, now),
+  ]);
+  if (spent.length === 0) throw new ApiError("invalid_or_expired_token");
+}
+
+/** A fresh verification email; a no-op for verified users. Returns the outbox ids written. */
+export async function resendVerification(
+  db: Db,
+  config: Config,
+  userId: string,
+  now: number,
+): Promise<string[]> {
+  const user = await findActiveUser(db, userId);
+  if (!user || user.emailVerifiedAt !== null) return [];
+  const verify = await issueMailedToken(db, user.id, "email_verify", now);
+  const mail = outboxInsert(
+    db,
+    {
+      userId: user.id,
+      to: user.email,
+      template: "verify_email",
+      vars: { link: link(config, "/verify-email", verify.token) },
+    },
+    now,
+  );
+  await db.batch([...verify.statements, mail.statement]);
+  return [mail.id];
+}

@@ -1,0 +1,14 @@
+// Plain-text emails. Each template takes the values it needs and returns subject and body.
+export const templates = {
+  verify_email: (v: { link: string }) => ({
+    subject: "Confirm your email address",
+    text: `Welcome to tollgate.\n\nConfirm your email address by opening this link:\n${v.link}\n\nThe link is valid for 24 hours. If you did not sign up, ignore this email.\n`,
+  }),
+  password_reset: (v: { link: string }) => ({
+    subject: "Reset your password",
+    text: `Someone asked to reset the password of your tollgate account.\n\nOpen this link to choose a new password:\n${v.link}\n\nThe link is valid for 1 hour and works once. If it was not you, ignore this email: your password stays as it is.\n`,
+  }),
+} as const;
+
+export type TemplateName = keyof typeof templates;
+export type TemplateVars<T extends TemplateName> = Parameters<(typeof templates)[T]>[0];

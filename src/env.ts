@@ -1,0 +1,92 @@
+import { z } from "zod";
+import type { RateLimiter } from "./ratelimit/durable-object";
+
+/** Bindings declared in wrangler.toml, plus vars and secrets (all strings until parsed). */
+export interface Env {
+  DB: D1Database;
+  RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  EMAILS: Queue<EmailMessage>;
+  WEBHOOK_EVENTS: Queue<unknown>;
+  [variable: string]: unknown;
+}
+
+export interface EmailMessage {
+  outbox_id: string;
+}
+
+const csv = z
+  .string()
+  .default("")
+  .transform((v) =>
+    v
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+// "kid:secret,kid:secret" — the first key signs, every key verifies, so keys rotate by
+// prepending a new one and dropping the old one once its tokens have expired.
+const signingKeys = z
+  .string({ error: "JWT_SIGNING_KEYS is required (set it with `wrangler secret put`)" })
+  .transform((value, ctx) => {
+    const keys = value
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((entry) => {
+        const at = entry.indexOf(":");
+        return { kid: entry.slice(0, at), secret: entry.slice(at + 1) };
+      });
+    if (keys.length === 0 || keys.some((k) => !k.kid || k.secret.length < 32)) {
+      ctx.addIssue({
+        code: "custom",
+        message: "JWT_SIGNING_KEYS must be 'kid:secret' pairs, each secret at least 32 characters",
+      });
+      return z.NEVER;
+    }
+    return keys;
+  });
+
+export const ConfigSchema = z.object({
+  APP_ENV: z.enum(["development", "test", "production"]).default("production"),
+  APP_URL: z.url().default("http://localhost:8787"),
+  JWT_ISSUER: z.string().min(1).default("tollgate"),
+  JWT_AUDIENCE: z.string().min(1).default("tollgate-api"),
+  JWT_SIGNING_KEYS: signingKeys,
+  ACCESS_TOKEN_TTL_SECONDS: positiveInt(900),
+  REFRESH_TOKEN_TTL_DAYS: positiveInt(30),
+  CORS_ORIGINS: csv,
+  ADMIN_EMAILS: csv.transform((emails) => emails.map((e) => e.toLowerCase())),
+  MAX_BODY_BYTES: positiveInt(64 * 1024),
+  EMAIL_PROVIDER: z.enum(["log", "resend"]).default("log"),
+  EMAIL_FROM: z.string().min(3).default("tollgate <no-reply@localhost>"),
+  EMAIL_API_BASE_URL: z.url().default("https://api.resend.com"),
+  EMAIL_API_KEY: z.string().optional(),
+  REQUEST_LOGS: z.enum(["on", "off"]).default("on"),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {}
+
+const parsed = new WeakMap<object, Config>();
+
+/** Parses vars and secrets once per isolate and env; a missing or bad one names itself. */
+export function loadConfig(env: Env): Config {
+  const cached = parsed.get(env);
+  if (cached) return cached;
+  const result = ConfigSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`invalid configuration — ${problems.join("; ")}`);
+  }
+  if (result.data.EMAIL_PROVIDER === "resend" && !result.data.EMAIL_API_KEY) {
+    throw new ConfigError(
+      "invalid configuration — EMAIL_API_KEY is required for EMAIL_PROVIDER=resend",
+    );
+  }
+  parsed.set(env, result.data);
+  return result.data;
+}

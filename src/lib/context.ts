@@ -1,0 +1,49 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { z } from "zod";
+import type { Db } from "../db";
+import type { Config, Env } from "../env";
+import { ApiError, type FieldError } from "./errors";
+
+export interface Principal {
+  userId: string;
+  role: "user" | "admin";
+  sessionId: string;
+}
+
+export interface AppVariables {
+  requestId: string;
+  config: Config;
+  db: Db;
+  /** The request's clock, read once at the edge; services take it as an argument. */
+  now: number;
+  principal: Principal | undefined;
+}
+
+export type AppEnv = { Bindings: Env; Variables: AppVariables };
+
+export function fieldErrors(error: z.ZodError): FieldError[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.map(String).join("."),
+    message: issue.message,
+  }));
+}
+
+/** Every router validates with the same hook: bad input is a 400 problem listing each field. */
+export function newRouter(): OpenAPIHono<AppEnv> {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        throw new ApiError("invalid_request", `Invalid ${result.target}`, {
+          errors: fieldErrors(result.error),
+        });
+      }
+    },
+  });
+}
+
+/** The authenticated principal; routes behind requireAuth can rely on it. */
+export function principalOf(c: { get(key: "principal"): Principal | undefined }): Principal {
+  const principal = c.get("principal");
+  if (!principal) throw new ApiError("unauthorized");
+  return principal;
+}

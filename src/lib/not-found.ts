@@ -1,0 +1,40 @@
+import type { Context } from "hono";
+import type { AppEnv } from "./context";
+import { ApiError } from "./errors";
+
+interface RouteShape {
+  method: string;
+  path: string;
+}
+
+/** Compiles route paths (`/v1/admin/users/:id`) to matchers, once, for the 404-vs-405 choice. */
+function compile(routes: RouteShape[]) {
+  return routes
+    .filter((r) => r.method !== "ALL" && !r.path.includes("*"))
+    .map((r) => {
+      const pattern = r.path
+        .split("/")
+        .map((part) =>
+          part.startsWith(":") ? "[^/]+" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
+        )
+        .join("/");
+      return { method: r.method, regex: new RegExp(`^${pattern}/?$`) };
+    });
+}
+
+/** Unknown path → 404; known path, other method → 405 with an Allow header. */
+export function notFoundHandler(routes: () => RouteShape[]) {
+  let matchers: ReturnType<typeof compile> | null = null;
+  return (c: Context<AppEnv>) => {
+    matchers ??= compile(routes());
+    const allowed = [
+      ...new Set(matchers.filter((m) => m.regex.test(c.req.path)).map((m) => m.method)),
+    ];
+    if (allowed.length > 0) {
+      throw new ApiError("method_not_allowed", `${c.req.method} is not allowed here`, {
+        headers: { allow: allowed.join(", ") },
+      });
+    }
+    throw new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`);
+  };
+}

@@ -1,0 +1,48 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { ConfigError } from "../env";
+import type { AppEnv } from "./context";
+import { ApiError, type ErrorCode, problemResponse } from "./errors";
+
+function fromHttpException(error: HTTPException): ApiError {
+  const byStatus: Record<number, ErrorCode> = {
+    400: /json/i.test(error.message) ? "malformed_json" : "invalid_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+  };
+  const code = byStatus[error.status];
+  if (code === "unsupported_media_type") {
+    return new ApiError(code, "Send the body as JSON with 'Content-Type: application/json'");
+  }
+  if (code === "malformed_json") return new ApiError(code, "The body could not be parsed as JSON");
+  return code ? new ApiError(code) : new ApiError("internal_error");
+}
+
+/** The one error handler: everything becomes problem+json; nothing internal leaks out. */
+export function onError(error: Error, c: Context<AppEnv>): Response {
+  const instance = c.req.path;
+  const requestId = c.var.requestId;
+  if (error instanceof ApiError) return problemResponse(error, instance, requestId);
+  if (error instanceof HTTPException)
+    return problemResponse(fromHttpException(error), instance, requestId);
+  if (error instanceof ConfigError) {
+    console.error(
+      JSON.stringify({ msg: "misconfigured", request_id: requestId, error: error.message }),
+    );
+    return problemResponse(new ApiError("misconfigured", error.message), instance, requestId);
+  }
+  console.error(
+    JSON.stringify({
+      msg: "unhandled error",
+      request_id: requestId,
+      error: String(error),
+      stack: error.stack,
+    }),
+  );
+  return problemResponse(new ApiError("internal_error"), instance, requestId);
+}

@@ -1,0 +1,157 @@
+import { createRoute } from "@hono/zod-openapi";
+import { requireAuth } from "../auth/middleware";
+import { newRouter, principalOf } from "../lib/context";
+import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
+import { ChangePasswordBody, DeleteMeBody, ExportSchema, MeSchema, PatchMeBody } from "./schemas";
+import { profileOf } from "./serialize";
+import * as users from "./service";
+import { UserSettingsSchema } from "./settings";
+
+const tags = ["me"];
+const security = bearerSecurity;
+
+export const meRoutes = newRouter();
+meRoutes.use("*", requireAuth);
+
+meRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/",
+    tags,
+    security,
+    summary: "The current user, with their plan",
+    responses: { 200: jsonContent(MeSchema, "The current user"), ...errorResponses(401, 403, 429) },
+  }),
+  async (c) => {
+    const user = await users.loadSelf(c.var.db, principalOf(c).userId);
+    return c.json({ ...profileOf(user), plan: await users.currentPlan(c.var.db) }, 200);
+  },
+);
+
+meRoutes.openapi(
+  createRoute({
+    method: "patch",
+    path: "/",
+    tags,
+    security,
+    summary: "Update name, locale or time zone (null clears)",
+    request: { body: jsonBody(PatchMeBody) },
+    responses: {
+      200: jsonContent(MeSchema, "The updated user"),
+      ...errorResponses(400, 401, 403, 413, 415, 429),
+    },
+  }),
+  async (c) => {
+    const user = await users.updateProfile(
+      c.var.db,
+      principalOf(c).userId,
+      c.req.valid("json"),
+      c.var.now,
+    );
+    return c.json({ ...profileOf(user), plan: await users.currentPlan(c.var.db) }, 200);
+  },
+);
+
+meRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/settings",
+    tags,
+    security,
+    summary: "Preferences, every key with its value or default",
+    responses: {
+      200: jsonContent(UserSettingsSchema, "The settings"),
+      ...errorResponses(401, 403, 429),
+    },
+  }),
+  async (c) => {
+    const user = await users.loadSelf(c.var.db, principalOf(c).userId);
+    return c.json(UserSettingsSchema.parse(user.settings), 200);
+  },
+);
+
+meRoutes.openapi(
+  createRoute({
+    method: "put",
+    path: "/settings",
+    tags,
+    security,
+    summary: "Replace the preferences (omitted keys return to their defaults)",
+    request: { body: jsonBody(UserSettingsSchema) },
+    responses: {
+      200: jsonContent(UserSettingsSchema, "The stored settings"),
+      ...errorResponses(400, 401, 403, 413, 415, 429),
+    },
+  }),
+  async (c) => {
+    const saved = await users.replaceSettings(
+      c.var.db,
+      principalOf(c).userId,
+      c.req.valid("json"),
+      c.var.now,
+    );
+    return c.json(saved, 200);
+  },
+);
+
+meRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/password",
+    tags,
+    security,
+    summary: "Change the password (ends the user's other sessions)",
+    request: { body: jsonBody(ChangePasswordBody) },
+    responses: { 204: { description: "Changed" }, ...errorResponses(400, 401, 403, 413, 415, 429) },
+  }),
+  async (c) => {
+    const { userId, sessionId } = principalOf(c);
+    const body = c.req.valid("json");
+    await users.changePassword(
+      c.var.db,
+      userId,
+      sessionId,
+      body.current_password,
+      body.new_password,
+      c.var.now,
+    );
+    return c.body(null, 204);
+  },
+);
+
+meRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/export",
+    tags,
+    security,
+    summary: "Everything stored about the current user, as JSON",
+    responses: { 200: jsonContent(ExportSchema, "The export"), ...errorResponses(401, 403, 429) },
+  }),
+  async (c) => {
+    const data = await users.exportUser(c.var.db, principalOf(c).userId, c.var.now);
+    c.header("content-disposition", 'attachment; filename="tollgate-export.json"');
+    return c.json(data, 200);
+  },
+);
+
+meRoutes.openapi(
+  createRoute({
+    method: "delete",
+    path: "/",
+    tags,
+    security,
+    summary: "Delete the account (password required)",
+    request: { body: jsonBody(DeleteMeBody) },
+    responses: { 204: { description: "Deleted" }, ...errorResponses(400, 401, 403, 413, 415, 429) },
+  }),
+  async (c) => {
+    await users.deleteAccount(
+      c.var.db,
+      principalOf(c).userId,
+      c.req.valid("json").password,
+      c.var.now,
+    );
+    return c.body(null, 204);
+  },
+);

@@ -1,0 +1,185 @@
+import { and, desc, eq, inArray } from "drizzle-orm";
+import { hashPassword, UNUSABLE_PASSWORD_HASH, verifyPassword } from "../auth/passwords";
+import { revokeUserSessionsStatement } from "../auth/sessions";
+import type { Db } from "../db";
+import {
+  auditLog,
+  authTokens,
+  emailOutbox,
+  plans,
+  refreshTokens,
+  sessions,
+  type User,
+  users,
+} from "../db/schema";
+import { ApiError, notFound } from "../lib/errors";
+import { iso } from "../lib/time";
+import { profileOf } from "./serialize";
+import { defaultSettings, type UserSettings } from "./settings";
+
+/** The caller's own user row. A deleted or disabled account cannot act on itself. */
+export async function loadSelf(db: Db, userId: string): Promise<User> {
+  const user = await db.query.users.findFirst({ where: eq(users.id, userId) });
+  if (!user || user.status === "deleted")
+    throw new ApiError("invalid_token", "The account no longer exists");
+  if (user.status === "disabled") throw new ApiError("account_disabled");
+  return user;
+}
+
+/** Until billing exists every user is on the free plan. */
+export async function currentPlan(db: Db) {
+  const plan = await db.query.plans.findFirst({ where: eq(plans.code, "free") });
+  return plan
+    ? {
+        id: plan.id,
+        code: plan.code,
+        name: plan.name,
+        limits: {
+          minute: plan.limitMinute,
+          hour: plan.limitHour,
+          day: plan.limitDay,
+          month: plan.limitMonth,
+        },
+      }
+    : null;
+}
+
+export async function updateProfile(
+  db: Db,
+  userId: string,
+  patch: {
+    name?: string | null | undefined;
+    locale?: string | null | undefined;
+    timezone?: string | null | undefined;
+  },
+  now: number,
+): Promise<User> {
+  await loadSelf(db, userId);
+  const changes: Partial<User> = { updatedAt: now };
+  if (patch.name !== undefined) changes.name = patch.name;
+  if (patch.locale !== undefined) changes.locale = patch.locale;
+  if (patch.timezone !== undefined) changes.timezone = patch.timezone;
+  const [updated] = await db.update(users).set(changes).where(eq(users.id, userId)).returning();
+  if (!updated) throw notFound("User");
+  return updated;
+}
+
+export async function replaceSettings(
+  db: Db,
+  userId: string,
+  settings: UserSettings,
+  now: number,
+): Promise<UserSettings> {
+  await loadSelf(db, userId);
+  await db.update(users).set({ settings, updatedAt: now }).where(eq(users.id, userId));
+  return settings;
+}
+
+export async function changePassword(
+  db: Db,
+  userId: string,
+  sessionId: string,
+  current: string,
+  next: string,
+  now: number,
+): Promise<void> {
+  const user = await loadSelf(db, userId);
+  if (!(await verifyPassword(current, user.passwordHash))) throw new ApiError("incorrect_password");
+  await db.batch([
+    db
+      .update(users)
+      .set({ passwordHash: await hashPassword(next), updatedAt: now })
+      .where(eq(users.id, userId)),
+    revokeUserSessionsStatement(db, userId, "password_changed", now, { except: sessionId }),
+  ]);
+}
+
+/** Everything stored about the user (GDPR art. 15/20). Secrets are never exported. */
+export async function exportUser(db: Db, userId: string, now: number) {
+  const user = await loadSelf(db, userId);
+  const [userSessions, emails, audit] = await db.batch([
+    db.select().from(sessions).where(eq(sessions.userId, userId)).orderBy(desc(sessions.createdAt)),
+    db
+      .select()
+      .from(emailOutbox)
+      .where(eq(emailOutbox.userId, userId))
+      .orderBy(desc(emailOutbox.createdAt)),
+    db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.targetType, "user"), eq(auditLog.targetId, userId)))
+      .orderBy(desc(auditLog.createdAt)),
+  ]);
+  return {
+    exported_at: iso(now),
+    user: {
+      ...profileOf(user),
+      status: user.status,
+      email_verified_at: iso(user.emailVerifiedAt),
+      updated_at: iso(user.updatedAt),
+    },
+    settings: user.settings,
+    sessions: userSessions.map((s) => ({
+      id: s.id,
+      created_at: iso(s.createdAt),
+      last_used_at: iso(s.lastUsedAt),
+      revoked_at: iso(s.revokedAt),
+      user_agent: s.userAgent,
+      ip: s.ip,
+    })),
+    emails: emails.map((e) => ({
+      id: e.id,
+      to: e.toAddress,
+      template: e.template,
+      subject: e.subject,
+      status: e.status,
+      created_at: iso(e.createdAt),
+      sent_at: iso(e.sentAt),
+    })),
+    audit: audit.map((a) => ({
+      id: a.id,
+      action: a.action,
+      data: a.data,
+      created_at: iso(a.createdAt),
+    })),
+  };
+}
+
+/**
+ * Deletes the account: personal data goes, the row stays anonymized so that records accounting
+ * must keep (payments, audit entries) still point at something. One batch: all or nothing.
+ */
+export async function deleteAccount(
+  db: Db,
+  userId: string,
+  password: string,
+  now: number,
+): Promise<void> {
+  const user = await loadSelf(db, userId);
+  if (!(await verifyPassword(password, user.passwordHash)))
+    throw new ApiError("incorrect_password");
+  const userSessionIds = db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(eq(sessions.userId, userId));
+  await db.batch([
+    db.delete(refreshTokens).where(inArray(refreshTokens.sessionId, userSessionIds)),
+    db.delete(sessions).where(eq(sessions.userId, userId)),
+    db.delete(authTokens).where(eq(authTokens.userId, userId)),
+    db.delete(emailOutbox).where(eq(emailOutbox.userId, userId)),
+    db
+      .update(users)
+      .set({
+        email: `deleted+${userId}@deleted.invalid`,
+        name: null,
+        locale: null,
+        timezone: null,
+        passwordHash: UNUSABLE_PASSWORD_HASH,
+        settings: defaultSettings(),
+        status: "deleted",
+        deletedAt: now,
+        updatedAt: now,
+      })
+      .where(eq(users.id, userId)),
+  ]);
+}

@@ -1,0 +1,29 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations("./migrations");
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            APP_ENV: "test",
+            APP_URL: "https://app.test",
+            ADMIN_EMAILS: "root@tollgate.test",
+            CORS_ORIGINS: "https://app.test",
+            JWT_SIGNING_KEYS:
+              "test-2:test-signing-key-number-two-0123456789,test-1:test-signing-key-number-one-0123456789",
+            REQUEST_LOGS: "off",
+          },
+        },
+      }),
+    ],
+    test: {
+      setupFiles: ["./test/setup.ts"],
+      include: ["test/**/*.test.ts"],
+    },
+  };
+});
