@@ -1,0 +1,113 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import worker from "../src/index";
+
+export interface ApiResponse<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  rawBody?: string;
+  token?: string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * A request through the Worker's own fetch handler, as a client would send it; waits for
+ * the work the handler deferred (waitUntil) so tests see its effects.
+ */
+export async function api<T = Record<string, unknown>>(
+  method: string,
+  path: string,
+  options: RequestOptions = {},
+): Promise<ApiResponse<T>> {
+  const headers = new Headers(options.headers);
+  let body: string | undefined = options.rawBody;
+  if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    if (!headers.has("content-type")) headers.set("content-type", "application/json");
+  }
+  if (options.token) headers.set("authorization", `Bearer ${options.token}`);
+  const ctx = createExecutionContext();
+  const request = new Request(`https://api.test${path}`, { method, headers, body });
+  const response = await worker.fetch(request, env, ctx);
+  await waitOnExecutionContext(ctx);
+  const text = await response.text();
+  let parsed: unknown = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = null;
+  }
+  return { status: response.status, headers: response.headers, body: parsed as T, text };
+}
+
+export const PASSWORD = "correct horse battery staple";
+
+export function uniqueEmail(label = "user"): string {
+  return `${label}-${crypto.randomUUID().slice(0, 8)}@example.test`;
+}
+
+export interface TestUser {
+  id: string;
+  email: string;
+  password: string;
+  accessToken: string;
+  refreshToken: string;
+}
+
+export async function signup(label = "user", password = PASSWORD): Promise<TestUser> {
+  const email = uniqueEmail(label);
+  const res = await api<{ user: { id: string }; access_token: string; refresh_token: string }>(
+    "POST",
+    "/v1/auth/signup",
+    { body: { email, password } },
+  );
+  if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${res.text}`);
+  return {
+    id: res.body.user.id,
+    email,
+    password,
+    accessToken: res.body.access_token,
+    refreshToken: res.body.refresh_token,
+  };
+}
+
+export async function login(email: string, password = PASSWORD) {
+  return api<{ access_token: string; refresh_token: string; user: { role: string } }>(
+    "POST",
+    "/v1/auth/login",
+    { body: { email, password } },
+  );
+}
+
+/** An admin: a signed-up user promoted in D1, logged in again so the token carries the role. */
+export async function signupAdmin(): Promise<TestUser> {
+  const user = await signup("admin");
+  await env.DB.prepare("update users set role = 'admin' where id = ?").bind(user.id).run();
+  const res = await login(user.email);
+  return { ...user, accessToken: res.body.access_token, refreshToken: res.body.refresh_token };
+}
+
+/** The token in the newest outbox email of that template sent to the address. */
+export async function mailedToken(to: string, template: "verify_email" | "password_reset"): Promise<string> {
+  const row = await env.DB.prepare(
+    "select text_body from email_outbox where to_address = ? and template = ? order by created_at desc, rowid desc limit 1",
+  )
+    .bind(to, template)
+    .first<{ text_body: string }>();
+  const token = row && /token=([A-Za-z0-9_-]+)/.exec(row.text_body)?.[1];
+  if (!token) throw new Error(`no ${template} email for ${to}`);
+  return token;
+}
+
+export async function count(sql: string, ...params: unknown[]): Promise<number> {
+  const row = await env.DB.prepare(sql)
+    .bind(...params)
+    .first<{ n: number }>();
+  return row?.n ?? 0;
+}
