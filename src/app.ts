@@ -10,6 +10,7 @@ import { ApiError } from "./lib/errors";
 import { requestContext, requestLog } from "./lib/middleware";
 import { notFoundHandler } from "./lib/not-found";
 import { onError } from "./lib/on-error";
+import { pingRoutes } from "./ratelimit/routes";
 import { meRoutes } from "./users/routes";
 
 export function buildApp() {
@@ -46,6 +47,7 @@ export function buildApp() {
   app.route("/v1/auth", authRoutes);
   app.route("/v1/me", meRoutes);
   app.route("/v1/admin", adminRoutes);
+  app.route("/v1/ping", pingRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

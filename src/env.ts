@@ -64,6 +64,10 @@ export const ConfigSchema = z.object({
   EMAIL_FROM: z.string().min(3).default("tollgate <no-reply@localhost>"),
   EMAIL_API_BASE_URL: z.url().default("https://api.resend.com"),
   EMAIL_API_KEY: z.string().optional(),
+  // Anonymous traffic (per client IP): auth routes and other public routes.
+  ANON_LIMIT_PER_MINUTE: positiveInt(30),
+  ANON_LIMIT_PER_HOUR: positiveInt(300),
+  ANON_LIMIT_PER_DAY: positiveInt(2000),
   REQUEST_LOGS: z.enum(["on", "off"]).default("on"),
 });
 

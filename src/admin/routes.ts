@@ -2,11 +2,17 @@ import { createRoute } from "@hono/zod-openapi";
 import { requireAdmin, requireAuth } from "../auth/middleware";
 import { newRouter, principalOf } from "../lib/context";
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
+import { sessionsEnded } from "../lib/request";
+import { limiter, userSubject } from "../ratelimit/client";
+import { UsageSchema, usageOf } from "../ratelimit/usage";
+import { WINDOW_NAMES } from "../ratelimit/windows";
+import { auditInsert } from "./audit";
 import {
   AdminUserSchema,
   AuditListSchema,
   AuditQuery,
   PatchUserBody,
+  ResetUsageBody,
   UserIdParam,
   UserListQuery,
   UserListSchema,
@@ -71,6 +77,7 @@ adminRoutes.openapi(
       c.req.valid("param").id,
       c.req.valid("json"),
       c.var.now,
+      sessionsEnded(c),
     );
     return c.json(adminUser(user), 200);
   },
@@ -90,4 +97,53 @@ adminRoutes.openapi(
     },
   }),
   async (c) => c.json(await listAudit(c.var.db, c.req.valid("query")), 200),
+);
+
+adminRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/users/{id}/usage",
+    tags,
+    security,
+    summary: "A user's current usage, standing and 30 days of history",
+    request: { params: UserIdParam },
+    responses: { 200: jsonContent(UsageSchema, "Usage"), ...errorResponses(400, 401, 403, 404) },
+  }),
+  async (c) => {
+    const user = await getUser(c.var.db, c.req.valid("param").id);
+    return c.json(await usageOf(c.env, user.id, c.var.now), 200);
+  },
+);
+
+adminRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/users/{id}/usage/reset",
+    tags,
+    security,
+    summary: "Set a user's windows (all, or the ones named) back to zero",
+    request: { params: UserIdParam, body: { ...jsonBody(ResetUsageBody), required: false } },
+    responses: {
+      200: jsonContent(UsageSchema, "Usage after the reset"),
+      ...errorResponses(400, 401, 403, 404, 413, 415),
+    },
+  }),
+  async (c) => {
+    const user = await getUser(c.var.db, c.req.valid("param").id);
+    const windows = c.req.valid("json").windows ?? [...WINDOW_NAMES];
+    // The audit row first: an action that fails halfway is still on record as attempted.
+    await auditInsert(
+      c.var.db,
+      {
+        actorId: principalOf(c).userId,
+        action: "usage.reset",
+        targetType: "user",
+        targetId: user.id,
+        data: { windows },
+      },
+      c.var.now,
+    );
+    await limiter(c.env, userSubject(user.id)).reset(windows);
+    return c.json(await usageOf(c.env, user.id, c.var.now), 200);
+  },
 );

@@ -61,3 +61,12 @@ export const AuditEntrySchema = z
 export const AuditListSchema = z
   .object({ data: z.array(AuditEntrySchema), next_cursor: z.string().nullable() })
   .openapi("AuditList");
+
+export const ResetUsageBody = z
+  .strictObject({
+    windows: z
+      .array(z.enum(["minute", "hour", "day", "month"]))
+      .min(1)
+      .optional(),
+  })
+  .openapi("ResetUsageRequest");

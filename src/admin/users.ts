@@ -1,5 +1,5 @@
 import { and, desc, eq, sql } from "drizzle-orm";
-import { revokeUserSessionsStatement } from "../auth/sessions";
+import { revokeUserSessionsStatement, type SessionsEnded } from "../auth/sessions";
 import type { Db } from "../db";
 import { auditLog, type User, users } from "../db/schema";
 import { ApiError, notFound } from "../lib/errors";
@@ -56,6 +56,7 @@ export async function updateUser(
   id: string,
   patch: { role?: "user" | "admin" | undefined; status?: "active" | "disabled" | undefined },
   now: number,
+  ended: SessionsEnded,
 ): Promise<User> {
   if (id === actorId)
     throw new ApiError("forbidden", "Admins cannot change their own role or status");
@@ -67,28 +68,32 @@ export async function updateUser(
     ...(patch.role === undefined ? {} : { role: patch.role }),
     ...(patch.status === undefined ? {} : { status: patch.status }),
   };
-  const [updated] = await db.batch([
-    db
-      .update(users)
-      .set({ ...changes, updatedAt: now })
-      .where(eq(users.id, id))
-      .returning(),
-    // A disabled user's sessions die with it: its refresh tokens stop working at once.
-    ...(disabling ? [revokeUserSessionsStatement(db, id, "account_disabled", now)] : []),
-    auditInsert(
-      db,
-      {
-        actorId,
-        action: "user.update",
-        targetType: "user",
-        targetId: id,
-        data: { before: { role: before.role, status: before.status }, after: changes },
-      },
-      now,
-    ),
-  ]);
+  const update = db
+    .update(users)
+    .set({ ...changes, updatedAt: now })
+    .where(eq(users.id, id))
+    .returning();
+  const audit = auditInsert(
+    db,
+    {
+      actorId,
+      action: "user.update",
+      targetType: "user",
+      targetId: id,
+      data: { before: { role: before.role, status: before.status }, after: changes },
+    },
+    now,
+  );
+  // A disabled user's sessions die with it, in the same batch.
+  const [updated, , revoked] = disabling
+    ? await db.batch([update, audit, revokeUserSessionsStatement(db, id, "account_disabled", now)])
+    : [...(await db.batch([update, audit])), []];
   const user = updated[0];
   if (!user) throw notFound("User");
+  await ended(
+    id,
+    revoked.map((s) => s.id),
+  );
   return user;
 }
 

@@ -1,32 +1,78 @@
 import { and, eq } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
 import { users } from "../db/schema";
-import type { AppEnv } from "../lib/context";
+import type { AppEnv, Principal } from "../lib/context";
+import { sha256Hex } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
+import { limiter, userSubject } from "../ratelimit/client";
+import type { Credential } from "../ratelimit/durable-object";
+import { enforce, openWhenSuspended } from "../ratelimit/middleware";
+import { apiKeyOwner, looksLikeApiKey } from "./api-key-format";
 import { verifyAccessToken } from "./tokens";
 
-function bearerToken(header: string | undefined): string | null {
-  if (!header) return null;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+const CHALLENGE = 'Bearer realm="tollgate"';
+
+function presentedCredential(c: {
+  req: { header(name: string): string | undefined };
+}): string | null {
+  const apiKey = c.req.header("x-api-key");
+  if (apiKey) return apiKey.trim();
+  const header = c.req.header("authorization");
+  const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
   return match?.[1] ?? null;
 }
 
-/** Verifies the access token in the isolate (no D1 query) and sets the principal. */
+function invalid(detail: string): ApiError {
+  return new ApiError("invalid_token", detail, {
+    headers: { "www-authenticate": `${CHALLENGE}, error="invalid_token"` },
+  });
+}
+
+/**
+ * Authenticates (JWT verified in the isolate, or an API key) and consumes the route's cost
+ * from the user's RateLimiter object — one RPC, no D1 query. The object also refuses revoked
+ * sessions and keys, so logging out or deleting a key takes effect on the very next request.
+ */
 export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
-  const token = bearerToken(c.req.header("authorization"));
-  if (!token) {
-    throw new ApiError("unauthorized", "Send an access token as 'Authorization: Bearer <token>'", {
-      headers: { "www-authenticate": 'Bearer realm="tollgate"' },
-    });
+  const presented = presentedCredential(c);
+  if (!presented) {
+    throw new ApiError(
+      "unauthorized",
+      "Send an access token or API key as 'Authorization: Bearer <token>'",
+      {
+        headers: { "www-authenticate": CHALLENGE },
+      },
+    );
   }
-  const claims = await verifyAccessToken(c.var.config, token, c.var.now);
-  if (!claims) {
-    throw new ApiError("invalid_token", undefined, {
-      headers: { "www-authenticate": 'Bearer realm="tollgate", error="invalid_token"' },
-    });
+  let principal: Principal;
+  let credential: Credential;
+  if (looksLikeApiKey(presented)) {
+    const owner = apiKeyOwner(presented);
+    if (!owner) throw invalid("The API key is invalid or revoked");
+    principal = { userId: owner, role: "user", sessionId: null, apiKeyId: null };
+    credential = { kind: "api_key", hash: await sha256Hex(presented) };
+  } else {
+    const claims = await verifyAccessToken(c.var.config, presented, c.var.now);
+    if (!claims) throw invalid("The access token is invalid or expired");
+    principal = { userId: claims.sub, role: claims.role, sessionId: claims.sid, apiKeyId: null };
+    credential = { kind: "session", sid: claims.sid };
   }
-  c.set("principal", { userId: claims.sub, role: claims.role, sessionId: claims.sid });
-  await next();
+
+  const subject = userSubject(principal.userId);
+  const result = await limiter(c.env, subject).consume({
+    subject,
+    now: c.var.now,
+    cost: c.var.cost ?? 1,
+    credential,
+    allowSuspended: openWhenSuspended(c.req.path),
+  });
+  if (result.outcome === "unauthenticated") {
+    throw invalid(
+      credential.kind === "api_key" ? "The API key is invalid or revoked" : "The session has ended",
+    );
+  }
+  c.set("principal", { ...principal, apiKeyId: result.keyId });
+  await enforce(c, result, next);
 });
 
 /**
@@ -35,7 +81,7 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
  */
 export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
   const principal = c.var.principal;
-  if (principal?.role !== "admin") throw new ApiError("forbidden", "Admins only");
+  if (!principal || principal.role !== "admin") throw new ApiError("forbidden", "Admins only");
   const admin = await c.var.db
     .select({ id: users.id })
     .from(users)

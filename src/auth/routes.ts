@@ -1,8 +1,18 @@
 import { createRoute } from "@hono/zod-openapi";
 import { enqueueEmails } from "../email/outbox";
 import { newRouter, principalOf } from "../lib/context";
+import { ApiError } from "../lib/errors";
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
-import { afterResponse, clientMeta } from "../lib/request";
+import { afterResponse, clientMeta, sessionsEnded } from "../lib/request";
+import {
+  ATTEMPT_RULES,
+  checkAttempts,
+  emailSubject,
+  recordFailure,
+  takeAttempt,
+} from "../ratelimit/brute-force";
+import { userSubject } from "../ratelimit/client";
+import { limitByIp } from "../ratelimit/middleware";
 import { publicUser } from "../users/serialize";
 import { requireAuth } from "./middleware";
 import {
@@ -15,13 +25,26 @@ import {
   VerifyEmailBody,
 } from "./schemas";
 import * as auth from "./service";
-import { revokeByRefreshToken, revokeUserSessionsStatement } from "./sessions";
+import { revokeAllSessions, revokeByRefreshToken } from "./sessions";
 
 const tags = ["auth"];
 const noContent = { 204: { description: "Done" } } as const;
 const accepted = { 202: { description: "Accepted" } } as const;
 
 export const authRoutes = newRouter();
+
+// Anonymous auth routes are limited per client IP; the authenticated ones per user.
+for (const path of [
+  "/signup",
+  "/login",
+  "/refresh",
+  "/logout",
+  "/password/forgot",
+  "/password/reset",
+  "/email/verify",
+]) {
+  authRoutes.use(path, limitByIp);
+}
 
 authRoutes.openapi(
   createRoute({
@@ -36,10 +59,12 @@ authRoutes.openapi(
     },
   }),
   async (c) => {
+    const body = c.req.valid("json");
+    await takeAttempt(c.env, await emailSubject(body.email), ATTEMPT_RULES.signup, c.var.now);
     const { user, outboxIds, ...tokens } = await auth.signup(
       c.var.db,
       c.var.config,
-      c.req.valid("json"),
+      body,
       clientMeta(c),
       c.var.now,
     );
@@ -61,14 +86,24 @@ authRoutes.openapi(
     },
   }),
   async (c) => {
-    const { user, ...tokens } = await auth.login(
-      c.var.db,
-      c.var.config,
-      c.req.valid("json"),
-      clientMeta(c),
-      c.var.now,
-    );
-    return c.json({ user: publicUser(user), ...tokens }, 200);
+    const body = c.req.valid("json");
+    const target = await emailSubject(body.email);
+    await checkAttempts(c.env, target, ATTEMPT_RULES.loginFailures, c.var.now);
+    try {
+      const { user, ...tokens } = await auth.login(
+        c.var.db,
+        c.var.config,
+        body,
+        clientMeta(c),
+        c.var.now,
+      );
+      return c.json({ user: publicUser(user), ...tokens }, 200);
+    } catch (error) {
+      if (error instanceof ApiError && error.code === "invalid_credentials") {
+        await recordFailure(c.env, target, ATTEMPT_RULES.loginFailures, c.var.now);
+      }
+      throw error;
+    }
   },
 );
 
@@ -91,6 +126,7 @@ authRoutes.openapi(
       c.var.config,
       refresh_token,
       c.var.now,
+      sessionsEnded(c),
     );
     return c.json({ user: publicUser(user), ...tokens }, 200);
   },
@@ -106,7 +142,12 @@ authRoutes.openapi(
     responses: { ...noContent, ...errorResponses(400, 413, 415, 429) },
   }),
   async (c) => {
-    await revokeByRefreshToken(c.var.db, c.req.valid("json").refresh_token, c.var.now);
+    await revokeByRefreshToken(
+      c.var.db,
+      c.req.valid("json").refresh_token,
+      c.var.now,
+      sessionsEnded(c),
+    );
     return c.body(null, 204);
   },
 );
@@ -123,7 +164,7 @@ authRoutes.openapi(
   }),
   async (c) => {
     const { userId } = principalOf(c);
-    await revokeUserSessionsStatement(c.var.db, userId, "logout_all", c.var.now);
+    await revokeAllSessions(c.var.db, userId, "logout_all", c.var.now, sessionsEnded(c));
     return c.body(null, 204);
   },
 );
@@ -137,8 +178,9 @@ authRoutes.openapi(
     request: { body: jsonBody(ForgotBody) },
     responses: { ...accepted, ...errorResponses(400, 413, 415, 429) },
   }),
-  (c) => {
+  async (c) => {
     const { email } = c.req.valid("json");
+    await takeAttempt(c.env, await emailSubject(email), ATTEMPT_RULES.passwordForgot, c.var.now);
     // The look-up and the writes happen after the answer, so its timing says nothing about
     // whether the email is registered.
     const work = auth
@@ -160,7 +202,7 @@ authRoutes.openapi(
   }),
   async (c) => {
     const { token, password } = c.req.valid("json");
-    await auth.resetPassword(c.var.db, token, password, c.var.now);
+    await auth.resetPassword(c.var.db, token, password, c.var.now, sessionsEnded(c));
     return c.body(null, 204);
   },
 );
@@ -191,12 +233,9 @@ authRoutes.openapi(
     responses: { ...accepted, ...errorResponses(401, 429) },
   }),
   async (c) => {
-    const ids = await auth.resendVerification(
-      c.var.db,
-      c.var.config,
-      principalOf(c).userId,
-      c.var.now,
-    );
+    const { userId } = principalOf(c);
+    await takeAttempt(c.env, userSubject(userId), ATTEMPT_RULES.emailResend, c.var.now);
+    const ids = await auth.resendVerification(c.var.db, c.var.config, userId, c.var.now);
     afterResponse(c, "verification email enqueue", enqueueEmails(c.env, ids));
     return c.body(null, 202);
   },

@@ -21,6 +21,7 @@ import {
   openSessionStatements,
   revokeUserSessionsStatement,
   rotateRefreshToken,
+  type SessionsEnded,
 } from "./sessions";
 
 export interface AuthResult extends IssuedTokens {
@@ -126,8 +127,9 @@ export async function refresh(
   config: Config,
   presented: string,
   now: number,
+  ended: SessionsEnded,
 ): Promise<AuthResult> {
-  const rotated = await rotateRefreshToken(db, config, presented, now);
+  const rotated = await rotateRefreshToken(db, config, presented, now, ended);
   const user = await findActiveUser(db, rotated.userId);
   // Disabling or deleting a user revokes its sessions; this also covers a race with that.
   if (!user) throw new ApiError("invalid_refresh_token");
@@ -164,12 +166,13 @@ export async function resetPassword(
   token: string,
   password: string,
   now: number,
+  ended: SessionsEnded,
 ): Promise<void> {
   const live = await findLiveMailedToken(db, token, "password_reset", now);
   if (!live) throw new ApiError("invalid_or_expired_token");
   const passwordHash = await hashPassword(password);
   const guard = stillUnspent(live.id, now);
-  const [, , spent] = await db.batch([
+  const [, revoked, spent] = await db.batch([
     db
       .update(users)
       .set({ passwordHash, updatedAt: now })
@@ -178,6 +181,10 @@ export async function resetPassword(
     spendMailedToken(db, live.id, now),
   ]);
   if (spent.length === 0) throw new ApiError("invalid_or_expired_token");
+  await ended(
+    live.userId,
+    revoked.map((s) => s.id),
+  );
 }
 
 export async function verifyEmail(

@@ -69,11 +69,18 @@ export async function issueTokens(
   };
 }
 
+/**
+ * Told which sessions just ended, so their still-unexpired access tokens stop working at once
+ * (the routes pass one that informs the user's RateLimiter object).
+ */
+export type SessionsEnded = (userId: string, sessionIds: string[]) => Promise<void>;
+
 export function revokeSessionStatement(db: Db, sessionId: string, reason: string, now: number) {
   return db
     .update(sessions)
     .set({ revokedAt: now, revokedReason: reason })
-    .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
+    .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)))
+    .returning({ id: sessions.id });
 }
 
 /**
@@ -97,7 +104,8 @@ export function revokeUserSessionsStatement(
         options.except ? ne(sessions.id, options.except) : undefined,
         options.guard,
       ),
-    );
+    )
+    .returning({ id: sessions.id });
 }
 
 /**
@@ -110,6 +118,7 @@ export async function rotateRefreshToken(
   config: Config,
   presented: string,
   now: number,
+  ended: SessionsEnded,
 ): Promise<{ userId: string; sessionId: string; refreshToken: string }> {
   const tokenHash = await sha256Hex(presented);
   const row = await db
@@ -130,6 +139,7 @@ export async function rotateRefreshToken(
   }
   if (row.usedAt !== null) {
     await revokeSessionStatement(db, row.sessionId, "refresh_token_reuse", now);
+    await ended(row.userId, [row.sessionId]);
     throw new ApiError("invalid_refresh_token");
   }
 
@@ -171,17 +181,44 @@ export async function rotateRefreshToken(
   ]);
   if (inserted.length === 0) {
     await revokeSessionStatement(db, row.sessionId, "refresh_token_reuse", now);
+    await ended(row.userId, [row.sessionId]);
     throw new ApiError("invalid_refresh_token");
   }
   return { userId: row.userId, sessionId: row.sessionId, refreshToken: next };
 }
 
 /** Logout: the session the refresh token belongs to ends. Unknown tokens are a quiet no-op. */
-export async function revokeByRefreshToken(db: Db, presented: string, now: number): Promise<void> {
+export async function revokeByRefreshToken(
+  db: Db,
+  presented: string,
+  now: number,
+  ended: SessionsEnded,
+): Promise<void> {
   const row = await db
-    .select({ sessionId: refreshTokens.sessionId })
+    .select({ sessionId: refreshTokens.sessionId, userId: sessions.userId })
     .from(refreshTokens)
+    .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
     .where(eq(refreshTokens.tokenHash, await sha256Hex(presented)))
     .get();
-  if (row) await revokeSessionStatement(db, row.sessionId, "logout", now);
+  if (!row) return;
+  const revoked = await revokeSessionStatement(db, row.sessionId, "logout", now);
+  await ended(
+    row.userId,
+    revoked.map((s) => s.id),
+  );
+}
+
+/** Ends every session of the user (logout everywhere). */
+export async function revokeAllSessions(
+  db: Db,
+  userId: string,
+  reason: string,
+  now: number,
+  ended: SessionsEnded,
+): Promise<void> {
+  const revoked = await revokeUserSessionsStatement(db, userId, reason, now);
+  await ended(
+    userId,
+    revoked.map((s) => s.id),
+  );
 }

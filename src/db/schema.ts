@@ -1,5 +1,13 @@
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import {
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
+import type { PlanFeatures } from "../plans/features";
 import type { UserSettings } from "../users/settings";
 
 // All times are integer epoch milliseconds (UTC). All ids are prefixed random strings.
@@ -143,11 +151,50 @@ export const plans = sqliteTable(
     limitHour: integer("limit_hour"),
     limitDay: integer("limit_day"),
     limitMonth: integer("limit_month"),
+    features: text("features", { mode: "json" }).$type<PlanFeatures>().notNull().default({}),
     sortOrder: integer("sort_order").notNull().default(0),
     createdAt: integer("created_at").notNull().default(sql`(unixepoch() * 1000)`),
     updatedAt: integer("updated_at").notNull().default(sql`(unixepoch() * 1000)`),
   },
   (t) => [uniqueIndex("plans_code_unique").on(t.code)],
+);
+
+// API keys authenticate as their user. Only the hash is stored; the owner's RateLimiter object
+// holds the hashes of the live ones, so verifying a key needs no D1 query.
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    name: text("name").notNull(),
+    // The first characters of the key, shown so users can tell their keys apart.
+    prefix: text("prefix").notNull(),
+    keyHash: text("key_hash").notNull(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at"),
+    lastUsedAt: integer("last_used_at"),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [
+    uniqueIndex("api_keys_hash_unique").on(t.keyHash),
+    index("api_keys_user_idx").on(t.userId, t.createdAt),
+  ],
+);
+
+// Closed hours flushed from each subject's RateLimiter object; absolute values, so re-flushing
+// an hour rewrites the same numbers.
+export const usageHourly = sqliteTable(
+  "usage_hourly",
+  {
+    subject: text("subject").notNull(),
+    hour: integer("hour").notNull(),
+    allowed: integer("allowed").notNull(),
+    denied: integer("denied").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.subject, t.hour] }), index("usage_hourly_hour_idx").on(t.hour)],
 );
 
 export type User = typeof users.$inferSelect;

@@ -2,12 +2,18 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { z } from "zod";
 import type { Db } from "../db";
 import type { Config, Env } from "../env";
+import type { ConsumeResult } from "../ratelimit/durable-object";
 import { ApiError, type FieldError } from "./errors";
+
+export type LimitedResult = Exclude<ConsumeResult, { outcome: "unauthenticated" }>;
 
 export interface Principal {
   userId: string;
   role: "user" | "admin";
-  sessionId: string;
+  /** The login session (access tokens); null for API keys. */
+  sessionId: string | null;
+  /** The API key used, when the request came with one. */
+  apiKeyId: string | null;
 }
 
 export interface AppVariables {
@@ -17,6 +23,10 @@ export interface AppVariables {
   /** The request's clock, read once at the edge; services take it as an argument. */
   now: number;
   principal: Principal | undefined;
+  /** What this route costs against the limits (routeCost); 1 when unset. */
+  cost: number | undefined;
+  /** The rate limiter's answer for this request, for routes that report usage. */
+  limits: LimitedResult | undefined;
 }
 
 export type AppEnv = { Bindings: Env; Variables: AppVariables };

@@ -7,6 +7,8 @@ import type { AppEnv } from "./context";
 export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   c.set("now", Date.now());
   c.set("principal", undefined);
+  c.set("cost", undefined);
+  c.set("limits", undefined);
   c.set("config", loadConfig(c.env));
   c.set("db", openDb(c.env.DB));
   await next();

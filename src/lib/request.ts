@@ -1,5 +1,6 @@
 import type { Context } from "hono";
-import type { ClientMeta } from "../auth/sessions";
+import type { ClientMeta, SessionsEnded } from "../auth/sessions";
+import { forgetSessions } from "../ratelimit/client";
 import type { AppEnv } from "./context";
 
 export function clientMeta(c: Context<AppEnv>): ClientMeta {
@@ -17,4 +18,10 @@ export function afterResponse(c: Context<AppEnv>, label: string, work: Promise<u
     );
   });
   c.executionCtx.waitUntil(guarded);
+}
+
+/** Ended sessions' access tokens stop working at once: the user's RateLimiter is told. */
+export function sessionsEnded(c: Context<AppEnv>): SessionsEnded {
+  return (userId, sessionIds) =>
+    forgetSessions(c.env, userId, sessionIds, c.var.now, c.var.config.ACCESS_TOKEN_TTL_SECONDS);
 }

@@ -1,7 +1,11 @@
 import { createRoute } from "@hono/zod-openapi";
+import { apiKeyRoutes } from "../auth/api-key-routes";
 import { requireAuth } from "../auth/middleware";
 import { newRouter, principalOf } from "../lib/context";
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
+import { sessionsEnded } from "../lib/request";
+import { routeCost } from "../ratelimit/middleware";
+import { usageRoutes } from "../ratelimit/routes";
 import { ChangePasswordBody, DeleteMeBody, ExportSchema, MeSchema, PatchMeBody } from "./schemas";
 import { profileOf } from "./serialize";
 import * as users from "./service";
@@ -11,6 +15,8 @@ const tags = ["me"];
 const security = bearerSecurity;
 
 export const meRoutes = newRouter();
+// An export reads everything the user has: it costs as much as ten ordinary calls.
+meRoutes.use("/export", routeCost(10));
 meRoutes.use("*", requireAuth);
 
 meRoutes.openapi(
@@ -24,7 +30,7 @@ meRoutes.openapi(
   }),
   async (c) => {
     const user = await users.loadSelf(c.var.db, principalOf(c).userId);
-    return c.json({ ...profileOf(user), plan: await users.currentPlan(c.var.db) }, 200);
+    return c.json({ ...profileOf(user), plan: await users.planSummary(c.var.db, user.id) }, 200);
   },
 );
 
@@ -48,7 +54,7 @@ meRoutes.openapi(
       c.req.valid("json"),
       c.var.now,
     );
-    return c.json({ ...profileOf(user), plan: await users.currentPlan(c.var.db) }, 200);
+    return c.json({ ...profileOf(user), plan: await users.planSummary(c.var.db, user.id) }, 200);
   },
 );
 
@@ -114,6 +120,7 @@ meRoutes.openapi(
       body.current_password,
       body.new_password,
       c.var.now,
+      sessionsEnded(c),
     );
     return c.body(null, 204);
   },
@@ -151,7 +158,11 @@ meRoutes.openapi(
       principalOf(c).userId,
       c.req.valid("json").password,
       c.var.now,
+      sessionsEnded(c),
     );
     return c.body(null, 204);
   },
 );
+
+meRoutes.route("/api-keys", apiKeyRoutes);
+meRoutes.route("/usage", usageRoutes);

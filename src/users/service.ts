@@ -1,12 +1,11 @@
 import { and, desc, eq, inArray } from "drizzle-orm";
 import { hashPassword, UNUSABLE_PASSWORD_HASH, verifyPassword } from "../auth/passwords";
-import { revokeUserSessionsStatement } from "../auth/sessions";
+import { revokeUserSessionsStatement, type SessionsEnded } from "../auth/sessions";
 import type { Db } from "../db";
 import {
   auditLog,
   authTokens,
   emailOutbox,
-  plans,
   refreshTokens,
   sessions,
   type User,
@@ -14,6 +13,7 @@ import {
 } from "../db/schema";
 import { ApiError, notFound } from "../lib/errors";
 import { iso } from "../lib/time";
+import { limitsOf, planForUser } from "../plans/policy";
 import { profileOf } from "./serialize";
 import { defaultSettings, type UserSettings } from "./settings";
 
@@ -26,22 +26,10 @@ export async function loadSelf(db: Db, userId: string): Promise<User> {
   return user;
 }
 
-/** Until billing exists every user is on the free plan. */
-export async function currentPlan(db: Db) {
-  const plan = await db.query.plans.findFirst({ where: eq(plans.code, "free") });
-  return plan
-    ? {
-        id: plan.id,
-        code: plan.code,
-        name: plan.name,
-        limits: {
-          minute: plan.limitMinute,
-          hour: plan.limitHour,
-          day: plan.limitDay,
-          month: plan.limitMonth,
-        },
-      }
-    : null;
+/** The user's plan as /v1/me shows it. */
+export async function planSummary(db: Db, userId: string) {
+  const plan = await planForUser(db, userId);
+  return { id: plan.id, code: plan.code, name: plan.name, limits: limitsOf(plan) };
 }
 
 export async function updateProfile(
@@ -75,23 +63,35 @@ export async function replaceSettings(
   return settings;
 }
 
+/** Ends every other session (all of them when the caller used an API key). */
 export async function changePassword(
   db: Db,
   userId: string,
-  sessionId: string,
+  sessionId: string | null,
   current: string,
   next: string,
   now: number,
+  ended: SessionsEnded,
 ): Promise<void> {
   const user = await loadSelf(db, userId);
   if (!(await verifyPassword(current, user.passwordHash))) throw new ApiError("incorrect_password");
-  await db.batch([
+  const [, revoked] = await db.batch([
     db
       .update(users)
       .set({ passwordHash: await hashPassword(next), updatedAt: now })
       .where(eq(users.id, userId)),
-    revokeUserSessionsStatement(db, userId, "password_changed", now, { except: sessionId }),
+    revokeUserSessionsStatement(
+      db,
+      userId,
+      "password_changed",
+      now,
+      sessionId ? { except: sessionId } : {},
+    ),
   ]);
+  await ended(
+    userId,
+    revoked.map((s) => s.id),
+  );
 }
 
 /** Everything stored about the user (GDPR art. 15/20). Secrets are never exported. */
@@ -154,6 +154,7 @@ export async function deleteAccount(
   userId: string,
   password: string,
   now: number,
+  ended: SessionsEnded,
 ): Promise<void> {
   const user = await loadSelf(db, userId);
   if (!(await verifyPassword(password, user.passwordHash)))
@@ -162,9 +163,9 @@ export async function deleteAccount(
     .select({ id: sessions.id })
     .from(sessions)
     .where(eq(sessions.userId, userId));
-  await db.batch([
+  const [, deletedSessions] = await db.batch([
     db.delete(refreshTokens).where(inArray(refreshTokens.sessionId, userSessionIds)),
-    db.delete(sessions).where(eq(sessions.userId, userId)),
+    db.delete(sessions).where(eq(sessions.userId, userId)).returning({ id: sessions.id }),
     db.delete(authTokens).where(eq(authTokens.userId, userId)),
     db.delete(emailOutbox).where(eq(emailOutbox.userId, userId)),
     db
@@ -182,4 +183,8 @@ export async function deleteAccount(
       })
       .where(eq(users.id, userId)),
   ]);
+  await ended(
+    userId,
+    deletedSessions.map((s) => s.id),
+  );
 }

@@ -1,0 +1,97 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { newRouter, principalOf } from "../lib/context";
+import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
+import { createApiKey, listApiKeys, revokeApiKey } from "./api-keys";
+
+const tags = ["api keys"];
+const security = bearerSecurity;
+
+const ApiKeySchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    prefix: z.string().openapi({ description: "The start and end of the key, to recognize it" }),
+    created_at: z.iso.datetime(),
+    last_used_at: z.iso.datetime().nullable(),
+    expires_at: z.iso.datetime().nullable(),
+  })
+  .openapi("ApiKey");
+
+const CreatedApiKeySchema = ApiKeySchema.extend({
+  key: z
+    .string()
+    .openapi({ description: "The key itself. Shown this once; only its hash is kept." }),
+}).openapi("CreatedApiKey");
+
+const CreateApiKeyBody = z
+  .strictObject({
+    name: z.string().trim().min(1).max(100),
+    expires_at: z.iso.datetime({ offset: true }).optional(),
+  })
+  .openapi("CreateApiKeyRequest");
+
+const KeyIdParam = z.object({
+  id: z
+    .string()
+    .regex(/^key_[0-9a-z]+$/)
+    .openapi({ param: { name: "id", in: "path" } }),
+});
+
+/** Mounted under /v1/me, whose requireAuth covers it. */
+export const apiKeyRoutes = newRouter();
+
+apiKeyRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/",
+    tags,
+    security,
+    summary: "Create an API key (the key is shown once)",
+    request: { body: jsonBody(CreateApiKeyBody) },
+    responses: {
+      201: jsonContent(CreatedApiKeySchema, "The new key"),
+      ...errorResponses(400, 401, 403, 413, 415, 429),
+    },
+  }),
+  async (c) => {
+    const created = await createApiKey(
+      c.var.db,
+      c.env,
+      principalOf(c).userId,
+      c.req.valid("json"),
+      c.var.now,
+    );
+    return c.json(created, 201);
+  },
+);
+
+apiKeyRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/",
+    tags,
+    security,
+    summary: "The current user's API keys",
+    responses: {
+      200: jsonContent(z.object({ data: z.array(ApiKeySchema) }), "The keys"),
+      ...errorResponses(401, 403, 429),
+    },
+  }),
+  async (c) => c.json({ data: await listApiKeys(c.var.db, c.env, principalOf(c).userId) }, 200),
+);
+
+apiKeyRoutes.openapi(
+  createRoute({
+    method: "delete",
+    path: "/{id}",
+    tags,
+    security,
+    summary: "Revoke an API key (effective on the next request)",
+    request: { params: KeyIdParam },
+    responses: { 204: { description: "Revoked" }, ...errorResponses(400, 401, 403, 404, 429) },
+  }),
+  async (c) => {
+    await revokeApiKey(c.var.db, c.env, principalOf(c).userId, c.req.valid("param").id, c.var.now);
+    return c.body(null, 204);
+  },
+);

@@ -1,0 +1,56 @@
+import type { Env } from "../env";
+import { sha256Hex } from "../lib/crypto";
+import { HOUR, MINUTE } from "../lib/time";
+import { limiter } from "./client";
+import { bucketExceeded } from "./middleware";
+
+export interface AttemptRule {
+  name: string;
+  limit: number;
+  windowMs: number;
+}
+
+// Per-target limits on the auth routes, on top of the per-IP limit. They count every email
+// alike, registered or not, so hitting one reveals nothing about which emails exist.
+export const ATTEMPT_RULES = {
+  loginFailures: { name: "login_failures", limit: 5, windowMs: 15 * MINUTE },
+  signup: { name: "signup", limit: 5, windowMs: HOUR },
+  passwordForgot: { name: "password_forgot", limit: 5, windowMs: HOUR },
+  emailResend: { name: "email_resend", limit: 5, windowMs: HOUR },
+} as const satisfies Record<string, AttemptRule>;
+
+/** The limiter subject for an email address; hashed, so no address is used as a name. */
+export async function emailSubject(email: string): Promise<string> {
+  return `email:${await sha256Hex(email)}`;
+}
+
+/** Counts one attempt against the rule, or throws 429 when the rule's window is full. */
+export async function takeAttempt(
+  env: Env,
+  subject: string,
+  rule: AttemptRule,
+  now: number,
+): Promise<void> {
+  const result = await limiter(env, subject).hit(rule.name, rule.limit, rule.windowMs, 1, now);
+  if (!result.allowed) throw bucketExceeded(result, now);
+}
+
+/** Throws 429 when the rule's window is full, counting nothing (failures are counted apart). */
+export async function checkAttempts(
+  env: Env,
+  subject: string,
+  rule: AttemptRule,
+  now: number,
+): Promise<void> {
+  const result = await limiter(env, subject).hit(rule.name, rule.limit, rule.windowMs, 0, now);
+  if (!result.allowed) throw bucketExceeded(result, now);
+}
+
+export async function recordFailure(
+  env: Env,
+  subject: string,
+  rule: AttemptRule,
+  now: number,
+): Promise<void> {
+  await limiter(env, subject).hit(rule.name, null, rule.windowMs, 1, now);
+}

@@ -1,0 +1,38 @@
+import type { Env } from "../env";
+import type { SubjectPolicy } from "../plans/policy";
+import type { RateLimiter } from "./durable-object";
+
+export const userSubject = (userId: string) => `user:${userId}`;
+export const ipSubject = (ip: string) => `ip:${ip}`;
+
+export function limiter(env: Env, subject: string): DurableObjectStub<RateLimiter> {
+  return env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(subject));
+}
+
+/**
+ * Access tokens of ended sessions stop working on the next request: the user's object refuses
+ * their session ids until the tokens would have expired anyway.
+ */
+export async function forgetSessions(
+  env: Env,
+  userId: string,
+  sessionIds: string[],
+  now: number,
+  accessTokenTtlSeconds: number,
+): Promise<void> {
+  if (sessionIds.length === 0) return;
+  await limiter(env, userSubject(userId)).revokeSessions(
+    sessionIds,
+    now + accessTokenTtlSeconds * 1000,
+  );
+}
+
+/** Pushes a changed plan, standing or billing anchor; it applies from the next request on. */
+export async function pushPolicy(
+  env: Env,
+  userId: string,
+  patch: Partial<SubjectPolicy>,
+  now: number,
+): Promise<void> {
+  await limiter(env, userSubject(userId)).configure(userSubject(userId), patch, now);
+}
