@@ -37,7 +37,10 @@ const signingKeys = z
       .filter(Boolean)
       .map((entry) => {
         const at = entry.indexOf(":");
-        return { kid: entry.slice(0, at), secret: entry.slice(at + 1) };
+        // No separator: no kid. Never let part of a secret become the public kid header.
+        return at < 1
+          ? { kid: "", secret: "" }
+          : { kid: entry.slice(0, at), secret: entry.slice(at + 1) };
       });
     if (keys.length === 0 || keys.some((k) => !k.kid || k.secret.length < 32)) {
       ctx.addIssue({

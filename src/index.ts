@@ -7,6 +7,6 @@ export { RateLimiter } from "./ratelimit/durable-object";
 
 export default {
   fetch: app.fetch,
-  queue: (batch, env) => dispatchQueue(batch, env),
-  scheduled: (controller, env) => runScheduled(controller, env),
+  queue: (batch, env, _ctx) => dispatchQueue(batch, env),
+  scheduled: (controller, env, _ctx) => runScheduled(controller, env),
 } satisfies ExportedHandler<Env>;

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNotNull, lt, or } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../db";
 import { authTokens, emailOutbox, refreshTokens } from "../db/schema";
 import { MAX_EMAIL_ATTEMPTS } from "../email/consumer";
@@ -18,10 +18,13 @@ export type Job = (ctx: JobContext) => Promise<JobCounts>;
 const BATCH = 500;
 
 /**
- * Emails whose queue message was lost (the enqueue after the commit failed, or the isolate
- * died) are still `pending` in the outbox: hand them to the queue again. Delivery skips rows
- * that are no longer pending, so a duplicate message sends nothing twice.
+ * Emails whose queue message was lost (the enqueue after the commit failed, or the isolate died
+ * mid-delivery) are still `pending`: hand them to the queue again once they have been quiet for
+ * longer than the queue's longest retry delay. Delivery claims rows, so a duplicate message
+ * never sends an email twice.
  */
+export const STALE_EMAIL_AFTER = 15 * MINUTE;
+
 export const emailOutboxSweep: Job = async ({ db, env, now }) => {
   const stale = await db
     .select({ id: emailOutbox.id })
@@ -29,8 +32,11 @@ export const emailOutboxSweep: Job = async ({ db, env, now }) => {
     .where(
       and(
         eq(emailOutbox.status, "pending"),
-        lt(emailOutbox.createdAt, now - 10 * MINUTE),
         lt(emailOutbox.attempts, MAX_EMAIL_ATTEMPTS),
+        lt(
+          sql`coalesce(${emailOutbox.lastAttemptAt}, ${emailOutbox.createdAt})`,
+          now - STALE_EMAIL_AFTER,
+        ),
       ),
     )
     .limit(BATCH);
@@ -41,32 +47,38 @@ export const emailOutboxSweep: Job = async ({ db, env, now }) => {
   return { requeued: stale.length };
 };
 
+/** A run deletes at most this many batches, so it stays short; the next run goes on. */
+const MAX_BATCHES_PER_RUN = 20;
+
 /** Expired refresh tokens and spent or expired mailed tokens are of no use to anyone. */
 export const tokenCleanup: Job = async ({ db, now }) => {
-  const expiredRefresh = db
-    .select({ id: refreshTokens.id })
-    .from(refreshTokens)
-    .where(lt(refreshTokens.expiresAt, now))
-    .limit(BATCH);
-  const deadMailed = db
-    .select({ id: authTokens.id })
-    .from(authTokens)
-    .where(or(lt(authTokens.expiresAt, now), isNotNull(authTokens.usedAt)))
-    .limit(BATCH);
-  const [refreshDeleted, mailedDeleted] = await db.batch([
-    db
-      .delete(refreshTokens)
-      .where(inArray(refreshTokens.id, expiredRefresh))
-      .returning({ id: refreshTokens.id }),
-    db
-      .delete(authTokens)
-      .where(inArray(authTokens.id, deadMailed))
-      .returning({ id: authTokens.id }),
-  ]);
-  return {
-    refresh_tokens_deleted: refreshDeleted.length,
-    mailed_tokens_deleted: mailedDeleted.length,
-  };
+  const counts = { refresh_tokens_deleted: 0, mailed_tokens_deleted: 0 };
+  for (let i = 0; i < MAX_BATCHES_PER_RUN; i++) {
+    const expiredRefresh = db
+      .select({ id: refreshTokens.id })
+      .from(refreshTokens)
+      .where(lt(refreshTokens.expiresAt, now))
+      .limit(BATCH);
+    const deadMailed = db
+      .select({ id: authTokens.id })
+      .from(authTokens)
+      .where(or(lt(authTokens.expiresAt, now), isNotNull(authTokens.usedAt)))
+      .limit(BATCH);
+    const [refreshDeleted, mailedDeleted] = await db.batch([
+      db
+        .delete(refreshTokens)
+        .where(inArray(refreshTokens.id, expiredRefresh))
+        .returning({ id: refreshTokens.id }),
+      db
+        .delete(authTokens)
+        .where(inArray(authTokens.id, deadMailed))
+        .returning({ id: authTokens.id }),
+    ]);
+    counts.refresh_tokens_deleted += refreshDeleted.length;
+    counts.mailed_tokens_deleted += mailedDeleted.length;
+    if (refreshDeleted.length < BATCH && mailedDeleted.length < BATCH) break;
+  }
+  return counts;
 };
 
 /** Which jobs each cron expression in wrangler.toml runs. */

@@ -114,6 +114,9 @@ export const emailOutbox = sqliteTable(
     attempts: integer("attempts").notNull().default(0),
     lastError: text("last_error"),
     providerMessageId: text("provider_message_id"),
+    lastAttemptAt: integer("last_attempt_at"),
+    // A delivery in progress holds the row until then, so two deliveries never both send it.
+    lockedUntil: integer("locked_until"),
     createdAt: integer("created_at").notNull(),
     sentAt: integer("sent_at"),
   },

@@ -1,7 +1,8 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, isNull, lte, or, sql } from "drizzle-orm";
 import type { Db } from "../db";
 import { emailOutbox } from "../db/schema";
 import type { Config, EmailMessage } from "../env";
+import { MINUTE } from "../lib/time";
 import { type EmailProvider, PermanentEmailError } from "./providers";
 
 /** Deliveries give up (status `failed`) after this many attempts. */
@@ -9,7 +10,13 @@ export const MAX_EMAIL_ATTEMPTS = 5;
 
 export type DeliveryOutcome = "sent" | "skipped" | "failed" | "retry";
 
-/** Sends one outbox email. Idempotent: an email already sent or failed is skipped. */
+/** How long a delivery holds its row; longer than any provider call should take. */
+export const DELIVERY_LEASE = 2 * MINUTE;
+
+/**
+ * Sends one outbox email. Idempotent: the row is claimed first (pending, not held by another
+ * delivery), so a sent or failed email is skipped and two deliveries at once send it once.
+ */
 export async function deliverEmail(
   db: Db,
   config: Config,
@@ -17,9 +24,22 @@ export async function deliverEmail(
   outboxId: string,
   now: number,
 ): Promise<DeliveryOutcome> {
-  const row = await db.query.emailOutbox.findFirst({ where: eq(emailOutbox.id, outboxId) });
-  if (row?.status !== "pending") return "skipped";
-  const attempts = row.attempts + 1;
+  const [row] = await db
+    .update(emailOutbox)
+    .set({
+      attempts: sql`${emailOutbox.attempts} + 1`,
+      lastAttemptAt: now,
+      lockedUntil: now + DELIVERY_LEASE,
+    })
+    .where(
+      and(
+        eq(emailOutbox.id, outboxId),
+        eq(emailOutbox.status, "pending"),
+        or(isNull(emailOutbox.lockedUntil), lte(emailOutbox.lockedUntil, now)),
+      ),
+    )
+    .returning();
+  if (!row) return "skipped";
   try {
     const providerMessageId = await provider.send({
       from: config.EMAIL_FROM,
@@ -29,17 +49,17 @@ export async function deliverEmail(
     });
     await db
       .update(emailOutbox)
-      .set({ status: "sent", sentAt: now, attempts, providerMessageId, lastError: null })
-      .where(and(eq(emailOutbox.id, outboxId), eq(emailOutbox.status, "pending")));
+      .set({ status: "sent", sentAt: now, providerMessageId, lastError: null, lockedUntil: null })
+      .where(eq(emailOutbox.id, outboxId));
     return "sent";
   } catch (error) {
-    const permanent = error instanceof PermanentEmailError || attempts >= MAX_EMAIL_ATTEMPTS;
+    const permanent = error instanceof PermanentEmailError || row.attempts >= MAX_EMAIL_ATTEMPTS;
     await db
       .update(emailOutbox)
       .set({
-        attempts,
         lastError: String(error).slice(0, 500),
         status: permanent ? "failed" : "pending",
+        lockedUntil: null,
       })
       .where(eq(emailOutbox.id, outboxId));
     return permanent ? "failed" : "retry";

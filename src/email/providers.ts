@@ -28,7 +28,9 @@ export const logProvider: EmailProvider = {
 export function resendProvider(baseUrl: string, apiKey: string): EmailProvider {
   return {
     async send(email) {
-      const response = await fetch(new URL("/emails", baseUrl), {
+      // Relative to the base URL, so a base with a path (a relay, a fake) keeps it.
+      const endpoint = new URL("emails", baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`);
+      const response = await fetch(endpoint, {
         method: "POST",
         headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
         body: JSON.stringify({

@@ -18,7 +18,7 @@ function compile(routes: RouteShape[]) {
           part.startsWith(":") ? "[^/]+" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
         )
         .join("/");
-      return { method: r.method, regex: new RegExp(`^${pattern}/?$`) };
+      return { method: r.method, regex: new RegExp(`^${pattern}$`) };
     });
 }
 

@@ -27,14 +27,17 @@ function fromHttpException(error: HTTPException): ApiError {
 export function onError(error: Error, c: Context<AppEnv>): Response {
   const instance = c.req.path;
   const requestId = c.var.requestId;
-  if (error instanceof ApiError) return problemResponse(error, instance, requestId);
-  if (error instanceof HTTPException)
-    return problemResponse(fromHttpException(error), instance, requestId);
+  // Errors thrown before any response exists would lose the header the request-id middleware
+  // queued: set it here, so every problem can be traced.
+  const respond = (problem: ApiError) =>
+    problemResponse(problem, instance, requestId, requestId ? { "x-request-id": requestId } : {});
+  if (error instanceof ApiError) return respond(error);
+  if (error instanceof HTTPException) return respond(fromHttpException(error));
   if (error instanceof ConfigError) {
     console.error(
       JSON.stringify({ msg: "misconfigured", request_id: requestId, error: error.message }),
     );
-    return problemResponse(new ApiError("misconfigured", error.message), instance, requestId);
+    return respond(new ApiError("misconfigured", error.message));
   }
   console.error(
     JSON.stringify({
@@ -44,5 +47,5 @@ export function onError(error: Error, c: Context<AppEnv>): Response {
       stack: error.stack,
     }),
   );
-  return problemResponse(new ApiError("internal_error"), instance, requestId);
+  return respond(new ApiError("internal_error"));
 }
