@@ -345,6 +345,42 @@ describe("sessions and API keys", () => {
     expect(past.status).toBe(400);
   });
 
+  it("refuses a disabled or deleted account's API keys on the next request", async () => {
+    const admin = await signupAdmin();
+    const user = await signup("keyowner");
+    const { key } = (
+      await api<{ key: string }>("POST", "/v1/me/api-keys", {
+        token: user.accessToken,
+        body: { name: "k" },
+      })
+    ).body;
+    expect((await ping(key)).status).toBe(200);
+    await api("PATCH", `/v1/admin/users/${user.id}`, {
+      token: admin.accessToken,
+      body: { status: "disabled" },
+    });
+    const disabled = await ping(key);
+    expect(disabled.status).toBe(403);
+    expect(disabled.body.code).toBe("account_disabled");
+    await api("PATCH", `/v1/admin/users/${user.id}`, {
+      token: admin.accessToken,
+      body: { status: "active" },
+    });
+    expect((await ping(key)).status).toBe(200);
+
+    const fresh = (await login(user.email)).body.access_token;
+    expect(
+      (await api("DELETE", "/v1/me", { token: fresh, body: { password: PASSWORD } })).status,
+    ).toBe(204);
+    expect([401, 403]).toContain((await ping(key)).status);
+    expect(
+      await count(
+        "select count(*) as n from api_keys where user_id = ? and revoked_at is null",
+        user.id,
+      ),
+    ).toBe(0);
+  });
+
   it("validates key requests", async () => {
     const user = await signup("keyinput");
     const bad = await api("POST", "/v1/me/api-keys", {

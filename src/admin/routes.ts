@@ -3,7 +3,7 @@ import { requireAdmin, requireAuth } from "../auth/middleware";
 import { newRouter, principalOf } from "../lib/context";
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
 import { sessionsEnded } from "../lib/request";
-import { limiter, userSubject } from "../ratelimit/client";
+import { limiter, pushPolicy, userSubject } from "../ratelimit/client";
 import { UsageSchema, usageOf } from "../ratelimit/usage";
 import { WINDOW_NAMES } from "../ratelimit/windows";
 import { auditInsert } from "./audit";
@@ -79,6 +79,8 @@ adminRoutes.openapi(
       c.var.now,
       sessionsEnded(c),
     );
+    // A disabled account's API keys are refused from the next request on; re-enabling restores them.
+    await pushPolicy(c.env, user.id, { accountActive: user.status === "active" }, c.var.now);
     return c.json(adminUser(user), 200);
   },
 );

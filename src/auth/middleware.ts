@@ -66,6 +66,7 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
     credential,
     allowSuspended: openWhenSuspended(c.req.path),
   });
+  if (result.outcome === "account_disabled") throw new ApiError("account_disabled");
   if (result.outcome === "unauthenticated") {
     throw invalid(
       credential.kind === "api_key" ? "The API key is invalid or revoked" : "The session has ended",

@@ -2,10 +2,8 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { z } from "zod";
 import type { Db } from "../db";
 import type { Config, Env } from "../env";
-import type { ConsumeResult } from "../ratelimit/durable-object";
+import type { CountedResult } from "../ratelimit/durable-object";
 import { ApiError, type FieldError } from "./errors";
-
-export type LimitedResult = Exclude<ConsumeResult, { outcome: "unauthenticated" }>;
 
 export interface Principal {
   userId: string;
@@ -26,7 +24,7 @@ export interface AppVariables {
   /** What this route costs against the limits (routeCost); 1 when unset. */
   cost: number | undefined;
   /** The rate limiter's answer for this request, for routes that report usage. */
-  limits: LimitedResult | undefined;
+  limits: CountedResult | undefined;
 }
 
 export type AppEnv = { Bindings: Env; Variables: AppVariables };

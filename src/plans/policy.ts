@@ -1,6 +1,6 @@
 import { and, eq, gt, isNull, or } from "drizzle-orm";
 import type { Db } from "../db";
-import { apiKeys, type Plan, plans } from "../db/schema";
+import { apiKeys, type Plan, plans, users } from "../db/schema";
 import type { Limits } from "../ratelimit/windows";
 import { DEFAULT_MAX_API_KEYS, type PlanFeatures } from "./features";
 
@@ -17,6 +17,8 @@ export interface SubjectPolicy {
   standing: Standing;
   /** Start of a billing period: the month window resets on it. Null: calendar months. */
   billingAnchor: number | null;
+  /** False once the account is disabled or deleted: no credential of it is accepted. */
+  accountActive: boolean;
 }
 
 export function limitsOf(plan: Plan): Limits {
@@ -44,8 +46,13 @@ export async function planForUser(db: Db, _userId: string): Promise<Plan> {
 }
 
 export async function loadUserPolicy(db: Db, userId: string): Promise<SubjectPolicy> {
-  const [plan, free] = await Promise.all([planForUser(db, userId), freePlan(db)]);
+  const [plan, free, user] = await Promise.all([
+    planForUser(db, userId),
+    freePlan(db),
+    db.select({ status: users.status }).from(users).where(eq(users.id, userId)).get(),
+  ]);
   return {
+    accountActive: user?.status === "active",
     planCode: plan.code,
     limits: limitsOf(plan),
     freeLimits: limitsOf(free),

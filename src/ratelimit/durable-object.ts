@@ -36,15 +36,19 @@ export interface ConsumeRequest {
   limits?: Limits;
 }
 
+/** The answer for a request that was authenticated and counted (or refused for its limits). */
+export interface CountedResult {
+  outcome: "allowed" | "limited" | "payment_required";
+  standing: Standing;
+  windows: WindowState[];
+  violations: WindowState[];
+  keyId: string | null;
+}
+
 export type ConsumeResult =
   | { outcome: "unauthenticated" }
-  | {
-      outcome: "allowed" | "limited" | "payment_required";
-      standing: Standing;
-      windows: WindowState[];
-      violations: WindowState[];
-      keyId: string | null;
-    };
+  | { outcome: "account_disabled" }
+  | CountedResult;
 
 export interface BucketResult {
   allowed: boolean;
@@ -119,14 +123,15 @@ export class RateLimiter extends DurableObject<Env> {
     // From here to the return: no await. Check and count are one indivisible step.
     const { now, cost } = request;
     let keyId: string | null = null;
+    const policy = this.policy;
     if (request.credential?.kind === "session") {
       if (this.isSessionRevoked(request.credential.sid, now)) return { outcome: "unauthenticated" };
     } else if (request.credential?.kind === "api_key") {
       keyId = this.useApiKey(request.credential.hash, now);
       if (!keyId) return { outcome: "unauthenticated" };
     }
+    if (policy?.accountActive === false) return { outcome: "account_disabled" };
 
-    const policy = this.policy;
     const standing: Standing = request.limits ? "good" : (policy?.standing ?? "good");
     const billingAnchor = request.limits ? null : (policy?.billingAnchor ?? null);
     const limits = request.limits ?? this.effectiveLimits();

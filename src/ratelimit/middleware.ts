@@ -4,7 +4,7 @@ import type { AppEnv } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { iso } from "../lib/time";
 import { ipSubject, limiter } from "./client";
-import type { BucketResult, ConsumeResult } from "./durable-object";
+import type { BucketResult, CountedResult } from "./durable-object";
 import { rateLimitHeaders } from "./headers";
 import { retryAfterSeconds, type WindowState } from "./windows";
 
@@ -58,7 +58,7 @@ export function rateLimitedError(
  */
 export async function enforce(
   c: Context<AppEnv>,
-  result: Exclude<ConsumeResult, { outcome: "unauthenticated" }>,
+  result: CountedResult,
   next: () => Promise<void>,
 ): Promise<void> {
   const now = c.var.now;
@@ -99,7 +99,10 @@ export const limitByIp = createMiddleware<AppEnv>(async (c, next) => {
       month: null,
     },
   });
-  if (result.outcome === "unauthenticated") throw new ApiError("unauthorized");
+  // Anonymous subjects carry no credential: nothing but limits can refuse them.
+  if (result.outcome === "unauthenticated" || result.outcome === "account_disabled") {
+    throw new ApiError("unauthorized");
+  }
   await enforce(c, result, next);
 });
 

@@ -4,6 +4,7 @@ import { requireAuth } from "../auth/middleware";
 import { newRouter, principalOf } from "../lib/context";
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
 import { sessionsEnded } from "../lib/request";
+import { pushPolicy } from "../ratelimit/client";
 import { routeCost } from "../ratelimit/middleware";
 import { usageRoutes } from "../ratelimit/routes";
 import { ChangePasswordBody, DeleteMeBody, ExportSchema, MeSchema, PatchMeBody } from "./schemas";
@@ -160,6 +161,8 @@ meRoutes.openapi(
       c.var.now,
       sessionsEnded(c),
     );
+    // Its API keys stop working on the next request too.
+    await pushPolicy(c.env, principalOf(c).userId, { accountActive: false }, c.var.now);
     return c.body(null, 204);
   },
 );

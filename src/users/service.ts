@@ -1,8 +1,9 @@
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull } from "drizzle-orm";
 import { hashPassword, UNUSABLE_PASSWORD_HASH, verifyPassword } from "../auth/passwords";
 import { revokeUserSessionsStatement, type SessionsEnded } from "../auth/sessions";
 import type { Db } from "../db";
 import {
+  apiKeys,
   auditLog,
   authTokens,
   emailOutbox,
@@ -167,6 +168,10 @@ export async function deleteAccount(
     db.delete(refreshTokens).where(inArray(refreshTokens.sessionId, userSessionIds)),
     db.delete(sessions).where(eq(sessions.userId, userId)).returning({ id: sessions.id }),
     db.delete(authTokens).where(eq(authTokens.userId, userId)),
+    db
+      .update(apiKeys)
+      .set({ revokedAt: now })
+      .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt))),
     db.delete(emailOutbox).where(eq(emailOutbox.userId, userId)),
     db
       .update(users)
