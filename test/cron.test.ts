@@ -149,11 +149,16 @@ function enqueuedIds(): string[][] {
 }
 
 describe(`email outbox sweep (${SWEEP})`, () => {
-  it("re-enqueues pending emails older than 10 minutes, and only those", async () => {
-    const stale = await insertOutbox(T0 - 11 * MINUTE);
+  it("re-enqueues pending emails quiet for over 15 minutes, and only those", async () => {
+    const stale = await insertOutbox(T0 - 16 * MINUTE);
     const staleRetried = await insertOutbox(T0 - 3 * HOUR, "pending", 2);
     const fresh = await insertOutbox(T0 - MINUTE);
-    const exactlyTen = await insertOutbox(T0 - 10 * MINUTE);
+    const exactlyFifteen = await insertOutbox(T0 - 15 * MINUTE);
+    // Old, but a delivery attempt 5 minutes ago: its queue message is still retrying.
+    const retrying = await insertOutbox(T0 - HOUR, "pending", 1);
+    await env.DB.prepare("update email_outbox set last_attempt_at = ? where id = ?")
+      .bind(T0 - 5 * MINUTE, retrying)
+      .run();
     const sent = await insertOutbox(T0 - HOUR, "sent", 1);
     const failed = await insertOutbox(T0 - HOUR, "failed", 5);
     const exhausted = await insertOutbox(T0 - HOUR, "pending", 5);
@@ -165,7 +170,7 @@ describe(`email outbox sweep (${SWEEP})`, () => {
     const batch = sendBatch.mock.calls[0]?.[0] as { body: { outbox_id: string } }[];
     expect(batch.every((m) => Object.keys(m).join() === "body")).toBe(true);
     expect(enqueuedIds()[0]?.sort()).toStrictEqual([stale, staleRetried].sort());
-    for (const id of [fresh, exactlyTen, sent, failed, exhausted]) {
+    for (const id of [fresh, exactlyFifteen, retrying, sent, failed, exhausted]) {
       expect(enqueuedIds()[0]).not.toContain(id);
     }
     expect(jobCounts(log, "email-outbox-sweep")).toStrictEqual({ requeued: 2 });
@@ -184,7 +189,7 @@ describe(`email outbox sweep (${SWEEP})`, () => {
   });
 
   it("uses the scheduled time, not the wall clock", async () => {
-    const row = await insertOutbox(T0 - 11 * MINUTE);
+    const row = await insertOutbox(T0 - 16 * MINUTE);
     await runCron(SWEEP, T0 - 2 * MINUTE);
     expect(sendBatch).not.toHaveBeenCalled();
     await runCron(SWEEP, T0);

@@ -31,6 +31,8 @@ interface OutboxRow {
   provider_message_id: string | null;
   created_at: number;
   sent_at: number | null;
+  last_attempt_at: number | null;
+  locked_until: number | null;
 }
 
 async function outboxRow(id: string): Promise<OutboxRow> {
@@ -56,6 +58,8 @@ async function insertOutbox(fields: Partial<OutboxRow> = {}): Promise<OutboxRow>
     provider_message_id: null,
     created_at: Date.now(),
     sent_at: null,
+    last_attempt_at: null,
+    locked_until: null,
     ...fields,
   };
   await env.DB.prepare(
@@ -437,6 +441,7 @@ describe("deliverEmail", () => {
       attempts: 1,
       provider_message_id: "prov-42",
       sent_at: 1_800_000_000_000,
+      last_attempt_at: 1_800_000_000_000,
     });
     expect(await deliverEmail(db(), config(), provider, row.id, 1_800_000_000_001)).toBe("skipped");
     expect(seen).toHaveLength(1);

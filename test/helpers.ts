@@ -94,7 +94,10 @@ export async function signupAdmin(): Promise<TestUser> {
 }
 
 /** The token in the newest outbox email of that template sent to the address. */
-export async function mailedToken(to: string, template: "verify_email" | "password_reset"): Promise<string> {
+export async function mailedToken(
+  to: string,
+  template: "verify_email" | "password_reset",
+): Promise<string> {
   const row = await env.DB.prepare(
     "select text_body from email_outbox where to_address = ? and template = ? order by created_at desc, rowid desc limit 1",
   )
