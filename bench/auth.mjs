@@ -1,6 +1,17 @@
 // Password hash time inside workerd, and login / refresh latency against `npm run dev`.
 //   terminal 1: npm run dev        terminal 2: npm run bench:auth
-import { BASE_URL, benchIp, json, median, percentile, round, startWrangler, stop, table, waitFor } from "./lib.mjs";
+import {
+  BASE_URL,
+  benchIp,
+  json,
+  median,
+  percentile,
+  round,
+  startWrangler,
+  stop,
+  table,
+  waitFor,
+} from "./lib.mjs";
 
 const SAMPLES = Number(process.env.SAMPLES ?? 100);
 
@@ -24,7 +35,9 @@ async function timed(fn) {
 
 async function main() {
   await waitFor(`${BASE_URL}/health`, 10).catch(() => {
-    throw new Error(`tollgate is not answering at ${BASE_URL}: start it with \`npm run dev\` first`);
+    throw new Error(
+      `tollgate is not answering at ${BASE_URL}: start it with \`npm run dev\` first`,
+    );
   });
   const hashing = await hashTimes();
 
@@ -44,17 +57,38 @@ async function main() {
   for (let i = 0; i < SAMPLES; i++) {
     refresh.push(
       await timed(async () => {
-        token = (await json("POST", "/v1/auth/refresh", { refresh_token: token }, from())).refresh_token;
+        token = (await json("POST", "/v1/auth/refresh", { refresh_token: token }, from()))
+          .refresh_token;
       }),
     );
   }
 
   const rows = [
     ["measure", "samples", "median ms", "p99 ms"],
-    [`PBKDF2-SHA256 hash (${hashing.iterations} it.), in workerd`, hashing.hash_ms.length, round(median(hashing.hash_ms)), round(percentile(hashing.hash_ms, 99))],
-    ["password verify, in workerd", hashing.verify_ms.length, round(median(hashing.verify_ms)), round(percentile(hashing.verify_ms, 99))],
-    ["POST /v1/auth/login (client-side)", login.length, round(median(login)), round(percentile(login, 99))],
-    ["POST /v1/auth/refresh (client-side)", refresh.length, round(median(refresh)), round(percentile(refresh, 99))],
+    [
+      `PBKDF2-SHA256 hash (${hashing.iterations} it.), in workerd`,
+      hashing.hash_ms.length,
+      round(median(hashing.hash_ms)),
+      round(percentile(hashing.hash_ms, 99)),
+    ],
+    [
+      "password verify, in workerd",
+      hashing.verify_ms.length,
+      round(median(hashing.verify_ms)),
+      round(percentile(hashing.verify_ms, 99)),
+    ],
+    [
+      "POST /v1/auth/login (client-side)",
+      login.length,
+      round(median(login)),
+      round(percentile(login, 99)),
+    ],
+    [
+      "POST /v1/auth/refresh (client-side)",
+      refresh.length,
+      round(median(refresh)),
+      round(percentile(refresh, 99)),
+    ],
   ];
   console.log(table(rows));
 }

@@ -33,11 +33,15 @@ export async function waitFor(url, seconds = 60) {
 
 /** Starts `wrangler dev` with the given arguments on a port; resolves once it answers. */
 export async function startWrangler(args, port, healthPath = "/health") {
-  const child = spawn("npx", ["wrangler", "dev", ...args, "--port", String(port), "--ip", "127.0.0.1"], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, CI: "true" },
-    detached: true,
-  });
+  const child = spawn(
+    "npx",
+    ["wrangler", "dev", ...args, "--port", String(port), "--ip", "127.0.0.1"],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, CI: "true" },
+      detached: true,
+    },
+  );
   let output = "";
   child.stdout.on("data", (d) => {
     output += d;
@@ -71,7 +75,9 @@ export function localD1(sql) {
 /** A load run: either for `duration` seconds or for `amount` requests in total. */
 export function load(options) {
   return new Promise((resolve, reject) => {
-    autocannon({ connections: 20, ...options }, (error, result) => (error ? reject(error) : resolve(result)));
+    autocannon({ connections: 20, ...options }, (error, result) =>
+      error ? reject(error) : resolve(result),
+    );
   });
 }
 
@@ -94,5 +100,9 @@ export function benchIp(i) {
 export function table(rows) {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
   const line = (r) => `| ${r.map((cell, c) => String(cell).padEnd(widths[c])).join(" | ")} |`;
-  return [line(rows[0]), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.slice(1).map(line)].join("\n");
+  return [
+    line(rows[0]),
+    `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`,
+    ...rows.slice(1).map(line),
+  ].join("\n");
 }

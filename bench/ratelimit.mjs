@@ -27,9 +27,14 @@ const FREE_PLAN_SEED = "limit_minute = 20, limit_hour = 100, limit_day = 1000, l
 
 async function freshUser(tag) {
   const email = `bench-${tag}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
-  const res = await json("POST", "/v1/auth/signup", { email, password: "bench password 123" }, {
-    "cf-connecting-ip": benchIp(Math.floor(Math.random() * 60000)),
-  });
+  const res = await json(
+    "POST",
+    "/v1/auth/signup",
+    { email, password: "bench password 123" },
+    {
+      "cf-connecting-ip": benchIp(Math.floor(Math.random() * 60000)),
+    },
+  );
   return res.access_token;
 }
 
@@ -58,14 +63,18 @@ function medianOf(runs, key) {
 
 async function main() {
   await waitFor(`${BASE_URL}/health`, 10).catch(() => {
-    throw new Error(`tollgate is not answering at ${BASE_URL}: start it with \`npm run dev\` first`);
+    throw new Error(
+      `tollgate is not answering at ${BASE_URL}: start it with \`npm run dev\` first`,
+    );
   });
   const hrl = await startWrangler(["-c", "bench/hono-rate-limiter/wrangler.toml"], HRL_PORT);
   const runs = { tgBare: [], tgLimited: [], hrlBare: [], hrlLimited: [] };
   let tgExact;
   let hrlExact;
   try {
-    localD1("UPDATE plans SET limit_minute = NULL, limit_hour = NULL, limit_day = NULL, limit_month = NULL WHERE code = 'free'");
+    localD1(
+      "UPDATE plans SET limit_minute = NULL, limit_hour = NULL, limit_day = NULL, limit_month = NULL WHERE code = 'free'",
+    );
     const token = await freshUser("throughput");
     const auth = { authorization: `Bearer ${token}` };
     // Warm both up before measuring.
@@ -76,12 +85,16 @@ async function main() {
       runs.tgLimited.push(await throughput(`${BASE_URL}/v1/ping`, auth));
       runs.hrlBare.push(await throughput(`${HRL}/health`));
       runs.hrlLimited.push(
-        await throughput(`${HRL}/limited/1000000000`, { "x-bench-key": `throughput-${round}-${Date.now()}` }),
+        await throughput(`${HRL}/limited/1000000000`, {
+          "x-bench-key": `throughput-${round}-${Date.now()}`,
+        }),
       );
       process.stderr.write(`round ${round + 1}/${ROUNDS} done\n`);
     }
     const dayBefore = new Date().toISOString().slice(0, 10);
-    localD1("UPDATE plans SET limit_minute = NULL, limit_hour = NULL, limit_day = 500, limit_month = NULL WHERE code = 'free'");
+    localD1(
+      "UPDATE plans SET limit_minute = NULL, limit_hour = NULL, limit_day = 500, limit_month = NULL WHERE code = 'free'",
+    );
     const exactToken = await freshUser("exact");
     tgExact = await exactness(`${BASE_URL}/v1/ping`, { authorization: `Bearer ${exactToken}` });
     hrlExact = await exactness(`${HRL}/limited/500`, { "x-bench-key": `exact-${Date.now()}` });
@@ -91,7 +104,9 @@ async function main() {
     const tgLimitedFailures = runs.tgLimited.reduce((n, r) => n + r.other, 0);
     const hrlLimitedFailures = runs.hrlLimited.reduce((n, r) => n + r.other, 0);
     if (tgLimitedFailures || hrlLimitedFailures) {
-      console.warn(`warning: non-2xx answers in throughput runs: tollgate ${tgLimitedFailures}, hono-rate-limiter ${hrlLimitedFailures}`);
+      console.warn(
+        `warning: non-2xx answers in throughput runs: tollgate ${tgLimitedFailures}, hono-rate-limiter ${hrlLimitedFailures}`,
+      );
     }
   } finally {
     localD1(`UPDATE plans SET ${FREE_PLAN_SEED} WHERE code = 'free'`);
@@ -119,7 +134,16 @@ async function main() {
   );
   console.log(
     table([
-      ["", "bare req/s", "bare p50/p99 ms", "limited req/s", "limited p50/p99 ms", "throughput ratio", "p99 ratio", "admitted (limit 500)"],
+      [
+        "",
+        "bare req/s",
+        "bare p50/p99 ms",
+        "limited req/s",
+        "limited p50/p99 ms",
+        "throughput ratio",
+        "p99 ratio",
+        "admitted (limit 500)",
+      ],
       row("tollgate RateLimiter DO", runs.tgBare, runs.tgLimited, tgExact),
       row("hono-rate-limiter + DO store", runs.hrlBare, runs.hrlLimited, hrlExact),
     ]),

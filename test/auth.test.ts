@@ -1155,6 +1155,54 @@ describe("access tokens", () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+// Ending a session also ends its (still unexpired) access tokens
+// ---------------------------------------------------------------------------------------------
+
+describe("ended sessions' access tokens stop working at once", () => {
+  it("logout: that session's access token is refused; another session's still works", async () => {
+    const user = await signup("endlogout");
+    const other = await login(user.email);
+    expect((await me(user.accessToken)).status).toBe(200);
+    expect((await logout(user.refreshToken)).status).toBe(204);
+    expectProblem(await me(user.accessToken), 401, "invalid_token");
+    expect((await me(other.body.access_token)).status).toBe(200);
+  });
+
+  it("logout-all: every access token of the user is refused, the caller's too", async () => {
+    const user = await signup("endall");
+    const other = await login(user.email);
+    expect((await api("POST", "/v1/auth/logout-all", { token: user.accessToken })).status).toBe(
+      204,
+    );
+    expectProblem(await me(user.accessToken), 401, "invalid_token");
+    expectProblem(await me(other.body.access_token), 401, "invalid_token");
+    expect((await me((await login(user.email)).body.access_token)).status).toBe(200);
+  });
+
+  it("refresh token reuse: the family's access tokens are refused", async () => {
+    const user = await signup("endreuse");
+    const rotated = await refresh(user.refreshToken);
+    expect(rotated.status).toBe(200);
+    expect((await me(rotated.body.access_token)).status).toBe(200);
+    expectProblem(await refresh(user.refreshToken), 401, "invalid_refresh_token");
+    expectProblem(await me(rotated.body.access_token), 401, "invalid_token");
+    expectProblem(await me(user.accessToken), 401, "invalid_token");
+  });
+
+  it("password reset: every earlier access token is refused", async () => {
+    const user = await signup("endreset");
+    const other = await login(user.email);
+    await forgot(user.email);
+    const token = await mailedToken(user.email, "password_reset");
+    expect((await reset(token, "reset ends sessions")).status).toBe(204);
+    expectProblem(await me(user.accessToken), 401, "invalid_token");
+    expectProblem(await me(other.body.access_token), 401, "invalid_token");
+    const fresh = await login(user.email, "reset ends sessions");
+    expect((await me(fresh.body.access_token)).status).toBe(200);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
 // Bad input on every route with a body
 // ---------------------------------------------------------------------------------------------
 

@@ -14,16 +14,18 @@ app.get("/health", (c) => c.json({ status: "ok" }));
 
 // limit comes from the path so one worker serves the throughput run (huge) and the exactness
 // run (500); the key from a header so every run starts from zero.
-app.get("/limited/:limit", (c, next) =>
-  rateLimiter<{ Bindings: Bindings }>({
-    windowMs: 60 * 60 * 1000,
-    limit: Number(c.req.param("limit")),
-    standardHeaders: "draft-7",
-    keyGenerator: (ctx) => ctx.req.header("x-bench-key") ?? "anonymous",
-    store: new DurableObjectStore({ namespace: c.env.CACHE }),
-  })(c, async () => {
-    await next();
-  }),
+app.get(
+  "/limited/:limit",
+  (c, next) =>
+    rateLimiter<{ Bindings: Bindings }>({
+      windowMs: 60 * 60 * 1000,
+      limit: Number(c.req.param("limit")),
+      standardHeaders: "draft-7",
+      keyGenerator: (ctx) => ctx.req.header("x-bench-key") ?? "anonymous",
+      store: new DurableObjectStore({ namespace: c.env.CACHE }),
+    })(c, async () => {
+      await next();
+    }),
   (c) => c.json({ ok: true }),
 );
 

@@ -82,7 +82,7 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
  */
 export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
   const principal = c.var.principal;
-  if (!principal || principal.role !== "admin") throw new ApiError("forbidden", "Admins only");
+  if (principal?.role !== "admin") throw new ApiError("forbidden", "Admins only");
   const admin = await c.var.db
     .select({ id: users.id })
     .from(users)

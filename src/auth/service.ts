@@ -34,6 +34,29 @@ function link(config: Config, path: string, token: string): string {
   return url.toString();
 }
 
+const MAIL_FOR = {
+  email_verify: { template: "verify_email", path: "/verify-email" },
+  password_reset: { template: "password_reset", path: "/reset-password" },
+} as const;
+
+/** A new single-use token and the email that carries its link, as statements for one batch. */
+async function mailedTokenStatements(
+  db: Db,
+  config: Config,
+  user: Pick<User, "id" | "email">,
+  purpose: keyof typeof MAIL_FOR,
+  now: number,
+) {
+  const issued = await issueMailedToken(db, user.id, purpose, now);
+  const { template, path } = MAIL_FOR[purpose];
+  const mail = outboxInsert(
+    db,
+    { userId: user.id, to: user.email, template, vars: { link: link(config, path, issued.token) } },
+    now,
+  );
+  return { outboxId: mail.id, statements: [...issued.statements, mail.statement] as const };
+}
+
 export async function findUserByEmail(db: Db, email: string): Promise<User | undefined> {
   return db.query.users.findFirst({ where: eq(users.email, email) });
 }
@@ -66,31 +89,16 @@ export async function signup(
     deletedAt: null,
   };
   const session = await openSessionStatements(db, config, user.id, meta, now);
-  const verify = await issueMailedToken(db, user.id, "email_verify", now);
-  const email = outboxInsert(
-    db,
-    {
-      userId: user.id,
-      to: user.email,
-      template: "verify_email",
-      vars: { link: link(config, "/verify-email", verify.token) },
-    },
-    now,
-  );
+  const verify = await mailedTokenStatements(db, config, user, "email_verify", now);
   try {
-    await db.batch([
-      db.insert(users).values(user),
-      ...session.statements,
-      ...verify.statements,
-      email.statement,
-    ]);
+    await db.batch([db.insert(users).values(user), ...session.statements, ...verify.statements]);
   } catch (error) {
     // Two signups for one email at once: the unique index decides, the loser gets a 409.
     if (isUniqueViolation(error)) throw new ApiError("email_taken");
     throw error;
   }
   const tokens = await issueTokens(config, user, session.sessionId, session.refreshToken, now);
-  return { user, ...tokens, outboxIds: [email.id] };
+  return { user, ...tokens, outboxIds: [verify.outboxId] };
 }
 
 export async function login(
@@ -146,19 +154,9 @@ export async function forgotPassword(
 ): Promise<string[]> {
   const user = await findUserByEmail(db, email);
   if (user?.status !== "active") return [];
-  const reset = await issueMailedToken(db, user.id, "password_reset", now);
-  const mail = outboxInsert(
-    db,
-    {
-      userId: user.id,
-      to: user.email,
-      template: "password_reset",
-      vars: { link: link(config, "/reset-password", reset.token) },
-    },
-    now,
-  );
-  await db.batch([...reset.statements, mail.statement]);
-  return [mail.id];
+  const reset = await mailedTokenStatements(db, config, user, "password_reset", now);
+  await db.batch(reset.statements);
+  return [reset.outboxId];
 }
 
 export async function resetPassword(
@@ -222,17 +220,7 @@ export async function resendVerification(
 ): Promise<string[]> {
   const user = await findActiveUser(db, userId);
   if (!user || user.emailVerifiedAt !== null) return [];
-  const verify = await issueMailedToken(db, user.id, "email_verify", now);
-  const mail = outboxInsert(
-    db,
-    {
-      userId: user.id,
-      to: user.email,
-      template: "verify_email",
-      vars: { link: link(config, "/verify-email", verify.token) },
-    },
-    now,
-  );
-  await db.batch([...verify.statements, mail.statement]);
-  return [mail.id];
+  const verify = await mailedTokenStatements(db, config, user, "email_verify", now);
+  await db.batch(verify.statements);
+  return [verify.outboxId];
 }
