@@ -17,6 +17,7 @@ export default defineConfig(async () => {
             JWT_SIGNING_KEYS:
               "test-2:test-signing-key-number-two-0123456789,test-1:test-signing-key-number-one-0123456789",
             REQUEST_LOGS: "off",
+            API_KEY_SECRET: "test-api-key-secret-0123456789-abcdefgh",
             EMAIL_PROVIDER: "log",
             // Tests share one client "IP"; per-IP limiting is tested with its own low limits.
             ANON_LIMIT_PER_MINUTE: "100000",

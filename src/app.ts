@@ -10,6 +10,7 @@ import { ApiError } from "./lib/errors";
 import { requestContext, requestLog } from "./lib/middleware";
 import { notFoundHandler } from "./lib/not-found";
 import { onError } from "./lib/on-error";
+import { requireDeclaredBody } from "./lib/required-body";
 import { pingRoutes } from "./ratelimit/routes";
 import { meRoutes } from "./users/routes";
 
@@ -40,6 +41,11 @@ export function buildApp() {
         );
       },
     })(c, next),
+  );
+
+  app.use(
+    "*",
+    requireDeclaredBody(() => app.openAPIRegistry.definitions),
   );
 
   app.get("/health", (c) => c.json({ status: "ok" }));

@@ -58,6 +58,10 @@ export const ConfigSchema = z.object({
   JWT_ISSUER: z.string().min(1).default("tollgate"),
   JWT_AUDIENCE: z.string().min(1).default("tollgate-api"),
   JWT_SIGNING_KEYS: signingKeys,
+  // Tags API keys so forged ones are refused in the isolate. Changing it invalidates every key.
+  API_KEY_SECRET: z
+    .string({ error: "API_KEY_SECRET is required (set it with `wrangler secret put`)" })
+    .min(32, "API_KEY_SECRET must be at least 32 characters"),
   ACCESS_TOKEN_TTL_SECONDS: positiveInt(900),
   REFRESH_TOKEN_TTL_DAYS: positiveInt(30),
   CORS_ORIGINS: csv,

@@ -405,3 +405,17 @@ describe("unexpected errors", () => {
     expect(text).not.toMatch(/\bat\s+\S+\s+\(/);
   });
 });
+
+describe("required bodies", () => {
+  it("refuses a body-less PUT that would otherwise reset every setting", async () => {
+    const user = await signup("nobody");
+    await api("PUT", "/v1/me/settings", { token: user.accessToken, body: { theme: "dark" } });
+    const res = await api("PUT", "/v1/me/settings", { token: user.accessToken });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe("invalid_request");
+    const after = await api<{ theme: string }>("GET", "/v1/me/settings", {
+      token: user.accessToken,
+    });
+    expect(after.body.theme).toBe("dark");
+  });
+});

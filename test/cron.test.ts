@@ -1,6 +1,7 @@
 import { createExecutionContext, createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, type Mock, vi } from "vitest";
+import { REDACTED_BODY } from "../src/cron/jobs";
 import type { EmailMessage, Env } from "../src/env";
 import worker from "../src/index";
 import { newId } from "../src/lib/ids";
@@ -350,5 +351,28 @@ describe("scheduled handler", () => {
       job: "token-cleanup",
       error: "Error: D1 is down",
     });
+  });
+});
+
+describe(`delivered email redaction (${CLEANUP})`, () => {
+  it("redacts bodies of emails delivered over a day ago, once, and leaves the rest", async () => {
+    const old = await insertOutbox(T0 - 2 * DAY, "sent", 1);
+    const oldFailed = await insertOutbox(T0 - 2 * DAY, "failed", 5);
+    const recent = await insertOutbox(T0 - HOUR, "sent", 1);
+    const oldPending = await insertOutbox(T0 - 2 * DAY, "pending", 1);
+    await runCron(CLEANUP, T0);
+    const body = async (id: string) =>
+      (
+        await env.DB.prepare("select text_body from email_outbox where id = ?")
+          .bind(id)
+          .first<{ text_body: string }>()
+      )?.text_body;
+    expect(await body(old)).toBe(REDACTED_BODY);
+    expect(await body(oldFailed)).toBe(REDACTED_BODY);
+    expect(await body(recent)).toBe("text");
+    expect(await body(oldPending)).toBe("text");
+    const log = vi.spyOn(console, "log");
+    await runCron(CLEANUP, T0);
+    expect(jobCounts(log, "email-redaction")).toStrictEqual({ redacted: 0 });
   });
 });

@@ -1,10 +1,23 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import {
+  createExecutionContext,
+  listDurableObjectIds,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
 import { DAY, HOUR, MINUTE } from "../src/lib/time";
 import { limiter, pushPolicy, userSubject } from "../src/ratelimit/client";
-import { api, count, login, PASSWORD, signup, signupAdmin, uniqueEmail } from "./helpers";
+import {
+  api,
+  count,
+  login,
+  mailedToken,
+  PASSWORD,
+  signup,
+  signupAdmin,
+  uniqueEmail,
+} from "./helpers";
 
 afterEach(() => {
   vi.useRealTimers();
@@ -239,7 +252,7 @@ describe("sessions and API keys", () => {
       },
     );
     expect(created.status).toBe(201);
-    expect(created.body.key).toMatch(/^tgk_[0-9a-z]+_[A-Za-z0-9_-]{43}$/);
+    expect(created.body.key).toMatch(/^tgk_[0-9a-z]+_[A-Za-z0-9_-]{43}_[A-Za-z0-9_-]{22}$/);
     expect(created.body.prefix).toBe(
       `${created.body.key.slice(0, 12)}…${created.body.key.slice(-4)}`,
     );
@@ -308,6 +321,40 @@ describe("sessions and API keys", () => {
       (await api("DELETE", `/v1/me/api-keys/${key.id}`, { token: bob.accessToken })).status,
     ).toBe(404);
     expect((await ping(key.key)).status).toBe(200);
+  });
+
+  it("refuses made-up keys in the isolate, before any object exists for them", async () => {
+    const owner = "usr_zzzzzzzzzzzzzzzzzzzzzzzzzz";
+    const made = `tgk_${owner.slice(4)}_${"A".repeat(43)}_${"B".repeat(22)}`;
+    const res = await ping(made);
+    expect(res.status).toBe(401);
+    const ids = await listDurableObjectIds(env.RATE_LIMITER);
+    const target = env.RATE_LIMITER.idFromName(userSubject(owner));
+    expect(ids.some((id) => id.equals(target))).toBe(false);
+  });
+
+  it("a password reset revokes the account's API keys", async () => {
+    const user = await signup("recovered");
+    const { key } = (
+      await api<{ key: string }>("POST", "/v1/me/api-keys", {
+        token: user.accessToken,
+        body: { name: "left behind" },
+      })
+    ).body;
+    expect((await ping(key)).status).toBe(200);
+    await api("POST", "/v1/auth/password/forgot", { body: { email: user.email } });
+    const token = await mailedToken(user.email, "password_reset");
+    const reset = await api("POST", "/v1/auth/password/reset", {
+      body: { token, password: "a brand new passphrase" },
+    });
+    expect(reset.status).toBe(204);
+    expect((await ping(key)).status).toBe(401);
+    expect(
+      await count(
+        "select count(*) as n from api_keys where user_id = ? and revoked_at is null",
+        user.id,
+      ),
+    ).toBe(0);
   });
 
   it("caps keys per plan and expires them on time", async () => {
@@ -429,6 +476,34 @@ describe("brute-force protection", () => {
     expect((await login(user.email)).status).toBe(200);
   });
 
+  it("counts parallel guesses: at most 5 of 20 simultaneous wrong logins are even tried", async () => {
+    vi.setSystemTime(T0 + 3 * DAY + HOUR);
+    const user = await signup("parallel");
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        api("POST", "/v1/auth/login", { body: { email: user.email, password: "wrong guess" } }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 401)).toHaveLength(5);
+    expect(results.filter((r) => r.status === 429)).toHaveLength(15);
+  });
+
+  it("a right password gives its attempt back", async () => {
+    vi.setSystemTime(T0 + 3 * DAY + 2 * HOUR);
+    const user = await signup("regular");
+    for (let i = 0; i < 8; i++) expect((await login(user.email)).status).toBe(200);
+    for (let i = 0; i < 5; i++) {
+      expect(
+        (
+          await api("POST", "/v1/auth/login", {
+            body: { email: user.email, password: "nope nope" },
+          })
+        ).status,
+      ).toBe(401);
+    }
+    expect((await login(user.email)).status).toBe(429);
+  });
+
   it("limits anonymous routes per client IP", async () => {
     const lowLimits = { ...env, ANON_LIMIT_PER_MINUTE: "3" };
     const send = async (ip: string) => {
@@ -536,5 +611,35 @@ describe("usage", () => {
       body: { windows: ["fortnight"] },
     });
     expect(bad.status).toBe(400);
+  });
+});
+
+describe("the object's clock", () => {
+  it("counts a late request in the current window instead of rewinding it", async () => {
+    const stub = limiter(env, "ip:clock-test");
+    const limits = { minute: 2, hour: null, day: null, month: null };
+    const request = (now: number) => ({ subject: "ip:clock-test", now, cost: 1, limits });
+    const nextMinute = T0 + 7 * DAY + MINUTE;
+    expect((await stub.consume(request(nextMinute + 10))).outcome).toBe("allowed");
+    expect((await stub.consume(request(nextMinute + 20))).outcome).toBe("allowed");
+    // Stamped in the previous minute by a lagging Worker: still the current, full window.
+    expect((await stub.consume(request(nextMinute - 10))).outcome).toBe("limited");
+  });
+
+  it("heals a missed key revocation from D1 when it flushes", async () => {
+    vi.setSystemTime(T0 + 8 * DAY);
+    const user = await signup("heal");
+    const { id, key } = (
+      await api<{ id: string; key: string }>("POST", "/v1/me/api-keys", {
+        token: user.accessToken,
+        body: { name: "k" },
+      })
+    ).body;
+    expect((await ping(key)).status).toBe(200);
+    // Revoked in D1 only, as if the push to the object had failed.
+    await env.DB.prepare("update api_keys set revoked_at = ? where id = ?").bind(T0, id).run();
+    expect((await ping(key)).status).toBe(200);
+    await limiter(env, userSubject(user.id)).flush(T0 + 8 * DAY + HOUR);
+    expect((await ping(key)).status).toBe(401);
   });
 });

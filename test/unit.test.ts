@@ -16,8 +16,9 @@ const KEY_A = "key-a:0123456789abcdef0123456789abcdef";
 const KEY_B = "key-b:fedcba9876543210fedcba9876543210";
 
 /** A plain object standing in for the Worker's env: only strings, like real vars. */
+/** Vars as wrangler would pass them; API_KEY_SECRET is required, so it is always there. */
 function fakeEnv(vars: Record<string, string | undefined>): Env {
-  return vars as unknown as Env;
+  return { API_KEY_SECRET: "unit-test-api-key-secret-0123456789abc", ...vars } as unknown as Env;
 }
 
 /** The ApiError a function throws (fails the test when it throws something else or nothing). */

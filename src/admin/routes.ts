@@ -35,7 +35,7 @@ adminRoutes.openapi(
     request: { query: UserListQuery },
     responses: {
       200: jsonContent(UserListSchema, "A page of users"),
-      ...errorResponses(400, 401, 403),
+      ...errorResponses(429, 400, 401, 403),
     },
   }),
   async (c) => c.json(await listUsers(c.var.db, c.req.valid("query")), 200),
@@ -51,7 +51,7 @@ adminRoutes.openapi(
     request: { params: UserIdParam },
     responses: {
       200: jsonContent(AdminUserSchema, "The user"),
-      ...errorResponses(400, 401, 403, 404),
+      ...errorResponses(429, 400, 401, 403, 404),
     },
   }),
   async (c) => c.json(adminUser(await getUser(c.var.db, c.req.valid("param").id)), 200),
@@ -67,7 +67,7 @@ adminRoutes.openapi(
     request: { params: UserIdParam, body: jsonBody(PatchUserBody) },
     responses: {
       200: jsonContent(AdminUserSchema, "The updated user"),
-      ...errorResponses(400, 401, 403, 404, 413, 415),
+      ...errorResponses(429, 400, 401, 403, 404, 413, 415),
     },
   }),
   async (c) => {
@@ -78,9 +78,9 @@ adminRoutes.openapi(
       c.req.valid("json"),
       c.var.now,
       sessionsEnded(c),
+      // A disabled account's API keys are refused from the next request on; re-enabling restores them.
+      (active) => pushPolicy(c.env, c.req.valid("param").id, { accountActive: active }, c.var.now),
     );
-    // A disabled account's API keys are refused from the next request on; re-enabling restores them.
-    await pushPolicy(c.env, user.id, { accountActive: user.status === "active" }, c.var.now);
     return c.json(adminUser(user), 200);
   },
 );
@@ -95,7 +95,7 @@ adminRoutes.openapi(
     request: { query: AuditQuery },
     responses: {
       200: jsonContent(AuditListSchema, "A page of audit entries"),
-      ...errorResponses(400, 401, 403),
+      ...errorResponses(429, 400, 401, 403),
     },
   }),
   async (c) => c.json(await listAudit(c.var.db, c.req.valid("query")), 200),
@@ -109,7 +109,10 @@ adminRoutes.openapi(
     security,
     summary: "A user's current usage, standing and 30 days of history",
     request: { params: UserIdParam },
-    responses: { 200: jsonContent(UsageSchema, "Usage"), ...errorResponses(400, 401, 403, 404) },
+    responses: {
+      200: jsonContent(UsageSchema, "Usage"),
+      ...errorResponses(429, 400, 401, 403, 404),
+    },
   }),
   async (c) => {
     const user = await getUser(c.var.db, c.req.valid("param").id);
@@ -127,7 +130,7 @@ adminRoutes.openapi(
     request: { params: UserIdParam, body: { ...jsonBody(ResetUsageBody), required: false } },
     responses: {
       200: jsonContent(UsageSchema, "Usage after the reset"),
-      ...errorResponses(400, 401, 403, 404, 413, 415),
+      ...errorResponses(429, 400, 401, 403, 404, 413, 415),
     },
   }),
   async (c) => {

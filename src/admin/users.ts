@@ -57,6 +57,8 @@ export async function updateUser(
   patch: { role?: "user" | "admin" | undefined; status?: "active" | "disabled" | undefined },
   now: number,
   ended: SessionsEnded,
+  /** Sets whether the account's credentials are accepted; called before a disable commits. */
+  setActive: (active: boolean) => Promise<void>,
 ): Promise<User> {
   if (id === actorId)
     throw new ApiError("forbidden", "Admins cannot change their own role or status");
@@ -64,6 +66,8 @@ export async function updateUser(
   if (before.status === "deleted")
     throw new ApiError("forbidden", "Deleted accounts cannot be changed");
   const disabling = patch.status === "disabled" && before.status !== "disabled";
+  // Fail closed: the user's object refuses its credentials before D1 says disabled.
+  if (disabling) await setActive(false);
   const changes = {
     ...(patch.role === undefined ? {} : { role: patch.role }),
     ...(patch.status === undefined ? {} : { status: patch.status }),
@@ -90,6 +94,7 @@ export async function updateUser(
     : [...(await db.batch([update, audit])), []];
   const user = updated[0];
   if (!user) throw notFound("User");
+  if (user.status === "active" && before.status !== "active") await setActive(true);
   await ended(
     id,
     revoked.map((s) => s.id),

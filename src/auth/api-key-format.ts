@@ -1,17 +1,45 @@
-import { randomToken } from "../lib/crypto";
+import { base64UrlEncode, randomToken, timingSafeEqualStrings } from "../lib/crypto";
 
-// `tgk_<owner>_<secret>`: the key names its owner, so the request goes straight to the owner's
-// RateLimiter object, which holds the hashes of the live keys — no D1 query to verify one.
-const KEY_PATTERN = /^tgk_([0-9a-z]{20,32})_([A-Za-z0-9_-]{43})$/;
+// `tgk_<owner>_<secret>_<tag>`: the key names its owner, so the request goes straight to the
+// owner's RateLimiter object, which holds the hashes of the live keys — no D1 query to verify
+// one. The tag is an HMAC of the rest under API_KEY_SECRET, checked in the isolate first: a
+// made-up key never reaches an object (no object created, no D1 read, nothing to flood).
+const KEY_PATTERN = /^(tgk_([0-9a-z]{20,32})_[A-Za-z0-9_-]{43})_([A-Za-z0-9_-]{22})$/;
 
-export function mintApiKey(userId: string): string {
-  return `tgk_${userId.slice("usr_".length)}_${randomToken(32)}`;
+const encoder = new TextEncoder();
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = hmacKeys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey(
+      "raw",
+      encoder.encode(secret),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign"],
+    );
+    hmacKeys.set(secret, key);
+  }
+  return key;
 }
 
-/** The owner's user id, or null when the string is not shaped like one of our keys. */
-export function apiKeyOwner(key: string): string | null {
+async function tag(body: string, secret: string): Promise<string> {
+  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(body));
+  return base64UrlEncode(new Uint8Array(mac).slice(0, 16));
+}
+
+export async function mintApiKey(userId: string, secret: string): Promise<string> {
+  const body = `tgk_${userId.slice("usr_".length)}_${randomToken(32)}`;
+  return `${body}_${await tag(body, secret)}`;
+}
+
+/** The owner's user id when the key is one this deployment minted; null otherwise. */
+export async function apiKeyOwner(key: string, secret: string): Promise<string | null> {
   const match = KEY_PATTERN.exec(key);
-  return match ? `usr_${match[1]}` : null;
+  if (!match?.[1] || !match[2] || !match[3]) return null;
+  const expected = await tag(match[1], secret);
+  return timingSafeEqualStrings(expected, match[3]) ? `usr_${match[2]}` : null;
 }
 
 export function looksLikeApiKey(value: string): boolean {

@@ -57,6 +57,7 @@ apiKeyRoutes.openapi(
     const created = await createApiKey(
       c.var.db,
       c.env,
+      c.var.config.API_KEY_SECRET,
       principalOf(c).userId,
       c.req.valid("json"),
       c.var.now,

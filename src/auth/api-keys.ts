@@ -36,6 +36,7 @@ export function apiKeyView(row: typeof apiKeys.$inferSelect, lastUsedAt: number 
 export async function createApiKey(
   db: Db,
   env: Env,
+  apiKeySecret: string,
   userId: string,
   input: { name: string; expires_at?: string | undefined },
   now: number,
@@ -48,7 +49,7 @@ export async function createApiKey(
   }
   const plan = await planForUser(db, userId);
   const cap = maxApiKeys(plan.features);
-  const key = mintApiKey(userId);
+  const key = await mintApiKey(userId, apiKeySecret);
   const row = {
     id: newId("key"),
     userId,

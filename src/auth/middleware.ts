@@ -47,7 +47,7 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   let principal: Principal;
   let credential: Credential;
   if (looksLikeApiKey(presented)) {
-    const owner = apiKeyOwner(presented);
+    const owner = await apiKeyOwner(presented, c.var.config.API_KEY_SECRET);
     if (!owner) throw invalid("The API key is invalid or revoked");
     principal = { userId: owner, role: "user", sessionId: null, apiKeyId: null };
     credential = { kind: "api_key", hash: await sha256Hex(presented) };

@@ -3,14 +3,8 @@ import { enqueueEmails } from "../email/outbox";
 import { newRouter, principalOf } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
-import { afterResponse, clientMeta, sessionsEnded } from "../lib/request";
-import {
-  ATTEMPT_RULES,
-  checkAttempts,
-  emailSubject,
-  recordFailure,
-  takeAttempt,
-} from "../ratelimit/brute-force";
+import { afterResponse, apiKeysRevoked, clientMeta, sessionsEnded } from "../lib/request";
+import { ATTEMPT_RULES, emailSubject, refundAttempt, takeAttempt } from "../ratelimit/brute-force";
 import { userSubject } from "../ratelimit/client";
 import { limitByIp } from "../ratelimit/middleware";
 import { publicUser } from "../users/serialize";
@@ -88,7 +82,8 @@ authRoutes.openapi(
   async (c) => {
     const body = c.req.valid("json");
     const target = await emailSubject(body.email);
-    await checkAttempts(c.env, target, ATTEMPT_RULES.loginFailures, c.var.now);
+    await takeAttempt(c.env, target, ATTEMPT_RULES.loginFailures, c.var.now);
+    let failed = true;
     try {
       const { user, ...tokens } = await auth.login(
         c.var.db,
@@ -97,12 +92,14 @@ authRoutes.openapi(
         clientMeta(c),
         c.var.now,
       );
+      failed = false;
       return c.json({ user: publicUser(user), ...tokens }, 200);
     } catch (error) {
-      if (error instanceof ApiError && error.code === "invalid_credentials") {
-        await recordFailure(c.env, target, ATTEMPT_RULES.loginFailures, c.var.now);
-      }
+      failed = error instanceof ApiError && error.code === "invalid_credentials";
       throw error;
+    } finally {
+      // Only a wrong password keeps its attempt.
+      if (!failed) await refundAttempt(c.env, target, ATTEMPT_RULES.loginFailures, c.var.now);
     }
   },
 );
@@ -160,7 +157,7 @@ authRoutes.openapi(
     tags,
     summary: "End every session of the current user",
     security: bearerSecurity,
-    responses: { ...noContent, ...errorResponses(401, 429) },
+    responses: { ...noContent, ...errorResponses(401, 403, 429) },
   }),
   async (c) => {
     const { userId } = principalOf(c);
@@ -202,7 +199,14 @@ authRoutes.openapi(
   }),
   async (c) => {
     const { token, password } = c.req.valid("json");
-    await auth.resetPassword(c.var.db, token, password, c.var.now, sessionsEnded(c));
+    await auth.resetPassword(
+      c.var.db,
+      token,
+      password,
+      c.var.now,
+      sessionsEnded(c),
+      apiKeysRevoked(c),
+    );
     return c.body(null, 204);
   },
 );
@@ -230,7 +234,7 @@ authRoutes.openapi(
     tags,
     summary: "Mail a new verification link (no-op once verified)",
     security: bearerSecurity,
-    responses: { ...accepted, ...errorResponses(401, 429) },
+    responses: { ...accepted, ...errorResponses(401, 403, 429) },
   }),
   async (c) => {
     const { userId } = principalOf(c);

@@ -1,7 +1,7 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import type { Db } from "../db";
 import { isUniqueViolation } from "../db";
-import { type User, users } from "../db/schema";
+import { apiKeys, type User, users } from "../db/schema";
 import { outboxInsert } from "../email/outbox";
 import type { Config } from "../env";
 import { ApiError } from "../lib/errors";
@@ -23,6 +23,9 @@ import {
   rotateRefreshToken,
   type SessionsEnded,
 } from "./sessions";
+
+/** Told which API keys were revoked, so their owner's RateLimiter forgets them at once. */
+export type ApiKeysRevoked = (userId: string, keyHashes: string[]) => Promise<void>;
 
 export interface AuthResult extends IssuedTokens {
   user: User;
@@ -165,23 +168,35 @@ export async function resetPassword(
   password: string,
   now: number,
   ended: SessionsEnded,
+  keysRevoked: ApiKeysRevoked,
 ): Promise<void> {
   const live = await findLiveMailedToken(db, token, "password_reset", now);
   if (!live) throw new ApiError("invalid_or_expired_token");
   const passwordHash = await hashPassword(password);
   const guard = stillUnspent(live.id, now);
-  const [, revoked, spent] = await db.batch([
+  // A reset is an account recovery: whoever held the account before loses every credential,
+  // API keys included.
+  const [, revoked, keys, spent] = await db.batch([
     db
       .update(users)
       .set({ passwordHash, updatedAt: now })
       .where(and(eq(users.id, live.userId), guard)),
     revokeUserSessionsStatement(db, live.userId, "password_reset", now, { guard }),
+    db
+      .update(apiKeys)
+      .set({ revokedAt: now })
+      .where(and(eq(apiKeys.userId, live.userId), isNull(apiKeys.revokedAt), guard))
+      .returning({ hash: apiKeys.keyHash }),
     spendMailedToken(db, live.id, now),
   ]);
   if (spent.length === 0) throw new ApiError("invalid_or_expired_token");
   await ended(
     live.userId,
     revoked.map((s) => s.id),
+  );
+  await keysRevoked(
+    live.userId,
+    keys.map((k) => k.hash),
   );
 }
 

@@ -1,10 +1,10 @@
-import { and, eq, inArray, isNotNull, lt, or, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, lt, ne, or, sql } from "drizzle-orm";
 import type { Db } from "../db";
 import { authTokens, emailOutbox, refreshTokens } from "../db/schema";
 import { MAX_EMAIL_ATTEMPTS } from "../email/consumer";
 import { enqueueEmails } from "../email/outbox";
 import type { Env } from "../env";
-import { MINUTE } from "../lib/time";
+import { DAY, MINUTE } from "../lib/time";
 
 export interface JobContext {
   db: Db;
@@ -81,8 +81,34 @@ export const tokenCleanup: Job = async ({ db, now }) => {
   return counts;
 };
 
+/**
+ * A delivered email's body holds a token link; once every such link has expired (a day), the
+ * body is redacted so D1 keeps no usable secret.
+ */
+export const REDACTED_BODY = "[redacted: delivered more than a day ago; its link has expired]";
+
+export const redactDeliveredEmails: Job = async ({ db, now }) => {
+  const old = db
+    .select({ id: emailOutbox.id })
+    .from(emailOutbox)
+    .where(
+      and(
+        inArray(emailOutbox.status, ["sent", "failed"]),
+        lt(emailOutbox.createdAt, now - DAY),
+        ne(emailOutbox.textBody, REDACTED_BODY),
+      ),
+    )
+    .limit(BATCH);
+  const redacted = await db
+    .update(emailOutbox)
+    .set({ textBody: REDACTED_BODY })
+    .where(inArray(emailOutbox.id, old))
+    .returning({ id: emailOutbox.id });
+  return { redacted: redacted.length };
+};
+
 /** Which jobs each cron expression in wrangler.toml runs. */
 export const SCHEDULE: Record<string, Record<string, Job>> = {
   "*/10 * * * *": { "email-outbox-sweep": emailOutboxSweep },
-  "5 * * * *": { "token-cleanup": tokenCleanup },
+  "5 * * * *": { "token-cleanup": tokenCleanup, "email-redaction": redactDeliveredEmails },
 };

@@ -45,14 +45,23 @@ export async function planForUser(db: Db, _userId: string): Promise<Plan> {
   return freePlan(db);
 }
 
+export async function accountIsActive(db: Db, userId: string): Promise<boolean> {
+  const user = await db
+    .select({ status: users.status })
+    .from(users)
+    .where(eq(users.id, userId))
+    .get();
+  return user?.status === "active";
+}
+
 export async function loadUserPolicy(db: Db, userId: string): Promise<SubjectPolicy> {
-  const [plan, free, user] = await Promise.all([
+  const [plan, free, accountActive] = await Promise.all([
     planForUser(db, userId),
     freePlan(db),
-    db.select({ status: users.status }).from(users).where(eq(users.id, userId)).get(),
+    accountIsActive(db, userId),
   ]);
   return {
-    accountActive: user?.status === "active",
+    accountActive,
     planCode: plan.code,
     limits: limitsOf(plan),
     freeLimits: limitsOf(free),

@@ -13,6 +13,8 @@ export interface AttemptRule {
 // Per-target limits on the auth routes, on top of the per-IP limit. They count every email
 // alike, registered or not, so hitting one reveals nothing about which emails exist.
 export const ATTEMPT_RULES = {
+  // Every login takes an attempt before the password is checked (so parallel guesses cannot
+  // all slip past a count of zero) and a successful one gives it back: 5 failures / 15 min.
   loginFailures: { name: "login_failures", limit: 5, windowMs: 15 * MINUTE },
   signup: { name: "signup", limit: 5, windowMs: HOUR },
   passwordForgot: { name: "password_forgot", limit: 5, windowMs: HOUR },
@@ -24,7 +26,7 @@ export async function emailSubject(email: string): Promise<string> {
   return `email:${await sha256Hex(email)}`;
 }
 
-/** Counts one attempt against the rule, or throws 429 when the rule's window is full. */
+/** Takes one attempt under the rule, or throws 429 when the rule's window is full. */
 export async function takeAttempt(
   env: Env,
   subject: string,
@@ -35,22 +37,12 @@ export async function takeAttempt(
   if (!result.allowed) throw bucketExceeded(result, now);
 }
 
-/** Throws 429 when the rule's window is full, counting nothing (failures are counted apart). */
-export async function checkAttempts(
+/** Gives an attempt back: rules that count failures refund the ones that succeeded. */
+export async function refundAttempt(
   env: Env,
   subject: string,
   rule: AttemptRule,
   now: number,
 ): Promise<void> {
-  const result = await limiter(env, subject).hit(rule.name, rule.limit, rule.windowMs, 0, now);
-  if (!result.allowed) throw bucketExceeded(result, now);
-}
-
-export async function recordFailure(
-  env: Env,
-  subject: string,
-  rule: AttemptRule,
-  now: number,
-): Promise<void> {
-  await limiter(env, subject).hit(rule.name, null, rule.windowMs, 1, now);
+  await limiter(env, subject).hit(rule.name, rule.limit, rule.windowMs, -1, now);
 }

@@ -27,6 +27,11 @@ export async function forgetSessions(
   );
 }
 
+export async function forgetApiKeys(env: Env, userId: string, keyHashes: string[]): Promise<void> {
+  const stub = limiter(env, userSubject(userId));
+  for (const hash of keyHashes) await stub.removeApiKey(hash);
+}
+
 /** Pushes a changed plan, standing or billing anchor; it applies from the next request on. */
 export async function pushPolicy(
   env: Env,

@@ -5,6 +5,7 @@ import { apiKeys, usageHourly } from "../db/schema";
 import type { Env } from "../env";
 import { DAY, HOUR } from "../lib/time";
 import {
+  accountIsActive,
   type LiveKey,
   liveApiKeys,
   loadUserPolicy,
@@ -99,7 +100,15 @@ export class RateLimiter extends DurableObject<Env> {
   private loading: Promise<void> | null = null;
   /** Bumped by every pushed change, so a slower D1 load never overwrites newer pushed state. */
   private policyVersion = 0;
+  /** Bumped by every pushed key change, for the same reason. */
+  private keysVersion = 0;
   private alarmAt: number | null = null;
+  /**
+   * The latest time this object has counted at. Requests carry the Worker's clock, which can
+   * lag another Worker's by a little: time here never runs backwards, so a late request is
+   * counted in the current window and never rewinds a counter.
+   */
+  private clock = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -111,7 +120,16 @@ export class RateLimiter extends DurableObject<Env> {
       "SELECT window, start, count FROM counters",
     )) {
       this.counters[row.window as WindowName] = { start: row.start, count: row.count };
+      this.clock = Math.max(this.clock, row.start);
     }
+    void ctx.blockConcurrencyWhile(async () => {
+      this.alarmAt = await ctx.storage.getAlarm();
+    });
+  }
+
+  private tick(now: number): number {
+    this.clock = Math.max(this.clock, now);
+    return this.clock;
   }
 
   // ---- the hot path -------------------------------------------------------------------------
@@ -121,7 +139,8 @@ export class RateLimiter extends DurableObject<Env> {
     if (!request.limits) await this.ensurePolicy(request.now);
 
     // From here to the return: no await. Check and count are one indivisible step.
-    const { now, cost } = request;
+    const now = this.tick(request.now);
+    const { cost } = request;
     let keyId: string | null = null;
     const policy = this.policy;
     if (request.credential?.kind === "session") {
@@ -167,16 +186,18 @@ export class RateLimiter extends DurableObject<Env> {
   }
 
   /**
-   * A named fixed-window counter, for brute-force protection (failed logins per email…).
-   * cost 0 only checks; a null limit only counts.
+   * A named fixed-window counter, for brute-force protection (attempts per email…). A positive
+   * cost is taken only if it fits under `limit` (null: always); a negative cost gives back what
+   * an earlier call took in the same window (a login that turned out right).
    */
   hit(
     name: string,
     limit: number | null,
     windowMs: number,
     cost: number,
-    now: number,
+    at: number,
   ): BucketResult {
+    const now = this.tick(at);
     const start = Math.floor(now / windowMs) * windowMs;
     const row = this.sql
       .exec<{ start: number; count: number }>(
@@ -186,18 +207,17 @@ export class RateLimiter extends DurableObject<Env> {
       .toArray()[0];
     const used = row && row.start === start ? row.count : 0;
     const resetAt = start + windowMs;
-    if (limit !== null && used + Math.max(cost, 1) > limit) {
+    if (cost > 0 && limit !== null && used + cost > limit) {
       return { allowed: false, name, limit, used, reset_at: resetAt };
     }
-    if (cost > 0) {
-      this.sql.exec(
-        "INSERT INTO buckets (name, start, count) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET start = excluded.start, count = excluded.count",
-        name,
-        start,
-        used + cost,
-      );
-    }
-    return { allowed: true, name, limit, used: used + cost, reset_at: resetAt };
+    const next = Math.max(0, used + cost);
+    this.sql.exec(
+      "INSERT INTO buckets (name, start, count) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET start = excluded.start, count = excluded.count",
+      name,
+      start,
+      next,
+    );
+    return { allowed: true, name, limit, used: next, reset_at: resetAt };
   }
 
   // ---- pushed changes -----------------------------------------------------------------------
@@ -214,6 +234,7 @@ export class RateLimiter extends DurableObject<Env> {
 
   addApiKey(subject: string, key: LiveKey): void {
     this.rememberSubject(subject);
+    this.keysVersion++;
     this.sql.exec(
       "INSERT INTO api_keys (hash, id, expires_at) VALUES (?, ?, ?) ON CONFLICT (hash) DO UPDATE SET id = excluded.id, expires_at = excluded.expires_at",
       key.hash,
@@ -223,6 +244,7 @@ export class RateLimiter extends DurableObject<Env> {
   }
 
   removeApiKey(hash: string): void {
+    this.keysVersion++;
     this.sql.exec("DELETE FROM api_keys WHERE hash = ?", hash);
   }
 
@@ -353,6 +375,7 @@ export class RateLimiter extends DurableObject<Env> {
       now - HISTORY_RETENTION,
     );
     this.sql.exec("DELETE FROM revoked_sessions WHERE until < ?", now);
+    if (subject?.startsWith("user:")) await this.reconcile(subject.slice("user:".length), now);
     const open = this.sql
       .exec<{ n: number }>("SELECT count(*) AS n FROM hourly WHERE hour >= ?", currentHour)
       .one().n;
@@ -393,6 +416,29 @@ export class RateLimiter extends DurableObject<Env> {
       this.loading = null;
     });
     return this.loading;
+  }
+
+  /**
+   * Re-reads from D1 what D1 is the source of truth for — live API keys and whether the account
+   * is active — so a push that failed is healed within the hour. Off the hot path (alarm).
+   */
+  private async reconcile(userId: string, now: number): Promise<void> {
+    const keysVersion = this.keysVersion;
+    const policyVersion = this.policyVersion;
+    const db = openDb(this.env.DB);
+    const [keys, active] = await Promise.all([
+      liveApiKeys(db, userId, now),
+      accountIsActive(db, userId),
+    ]);
+    if (this.keysVersion === keysVersion) this.replaceKeys(keys);
+    if (
+      this.policy &&
+      this.policyVersion === policyVersion &&
+      this.policy.accountActive !== active
+    ) {
+      this.policy = { ...this.policy, accountActive: active };
+      this.writeState("policy", this.policy);
+    }
   }
 
   private replaceKeys(keys: LiveKey[]): void {

@@ -23,6 +23,7 @@ const OPEN_WHEN_SUSPENDED = [
   "/v1/subscription",
   "/v1/billing",
   "/v1/payments",
+  "/v1/admin",
 ];
 
 export function openWhenSuspended(path: string): boolean {

@@ -46,7 +46,7 @@ pingRoutes.openapi(
     summary: "Check a credential; answers with the limits this request counted against",
     responses: {
       200: jsonContent(PingSchema, "Who you are and where you stand"),
-      ...errorResponses(401, 402, 429),
+      ...errorResponses(401, 402, 403, 429),
     },
   }),
   (c) => {

@@ -160,9 +160,9 @@ meRoutes.openapi(
       c.req.valid("json").password,
       c.var.now,
       sessionsEnded(c),
+      // Its API keys stop working first: if that cannot be done, nothing is deleted.
+      () => pushPolicy(c.env, principalOf(c).userId, { accountActive: false }, c.var.now),
     );
-    // Its API keys stop working on the next request too.
-    await pushPolicy(c.env, principalOf(c).userId, { accountActive: false }, c.var.now);
     return c.body(null, 204);
   },
 );

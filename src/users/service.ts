@@ -156,10 +156,13 @@ export async function deleteAccount(
   password: string,
   now: number,
   ended: SessionsEnded,
+  /** Runs after the password check, before anything is deleted: fail closed. */
+  freeze: () => Promise<void>,
 ): Promise<void> {
   const user = await loadSelf(db, userId);
   if (!(await verifyPassword(password, user.passwordHash)))
     throw new ApiError("incorrect_password");
+  await freeze();
   const userSessionIds = db
     .select({ id: sessions.id })
     .from(sessions)
