@@ -13,6 +13,9 @@ import { onError } from "./lib/on-error";
 import { requireDeclaredBody } from "./lib/required-body";
 import { pingRoutes } from "./ratelimit/routes";
 import { meRoutes } from "./users/routes";
+import { webhookRoutes } from "./webhooks/receiver";
+
+const WEBHOOK_MAX_BYTES = 1024 * 1024;
 
 export function buildApp() {
   const app = newRouter();
@@ -33,7 +36,10 @@ export function buildApp() {
   );
   app.use("*", (c, next) =>
     bodyLimit({
-      maxSize: c.var.config.MAX_BODY_BYTES,
+      // Provider events can be larger than any request a client sends.
+      maxSize: c.req.path.startsWith("/v1/webhooks/")
+        ? WEBHOOK_MAX_BYTES
+        : c.var.config.MAX_BODY_BYTES,
       onError: () => {
         throw new ApiError(
           "payload_too_large",
@@ -54,6 +60,7 @@ export function buildApp() {
   app.route("/v1/me", meRoutes);
   app.route("/v1/admin", adminRoutes);
   app.route("/v1/ping", pingRoutes);
+  app.route("/v1/webhooks", webhookRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -5,7 +5,6 @@ import { apiKeys, usageHourly } from "../db/schema";
 import type { Env } from "../env";
 import { DAY, HOUR } from "../lib/time";
 import {
-  accountIsActive,
   type LiveKey,
   liveApiKeys,
   loadUserPolicy,
@@ -419,25 +418,21 @@ export class RateLimiter extends DurableObject<Env> {
   }
 
   /**
-   * Re-reads from D1 what D1 is the source of truth for — live API keys and whether the account
-   * is active — so a push that failed is healed within the hour. Off the hot path (alarm).
+   * Re-reads the policy and live API keys from D1, the source of truth, so a push that failed
+   * is healed within the hour. Off the hot path (alarm); a push during the read wins.
    */
   private async reconcile(userId: string, now: number): Promise<void> {
     const keysVersion = this.keysVersion;
     const policyVersion = this.policyVersion;
     const db = openDb(this.env.DB);
-    const [keys, active] = await Promise.all([
+    const [keys, policy] = await Promise.all([
       liveApiKeys(db, userId, now),
-      accountIsActive(db, userId),
+      loadUserPolicy(db, userId),
     ]);
     if (this.keysVersion === keysVersion) this.replaceKeys(keys);
-    if (
-      this.policy &&
-      this.policyVersion === policyVersion &&
-      this.policy.accountActive !== active
-    ) {
-      this.policy = { ...this.policy, accountActive: active };
-      this.writeState("policy", this.policy);
+    if (this.policyVersion === policyVersion) {
+      this.policy = policy;
+      this.writeState("policy", policy);
     }
   }
 
