@@ -6,7 +6,7 @@ export interface Env {
   DB: D1Database;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   EMAILS: Queue<EmailMessage>;
-  WEBHOOK_EVENTS: Queue<unknown>;
+  WEBHOOK_EVENTS: Queue<{ event_id: string }>;
   [variable: string]: unknown;
 }
 

@@ -122,6 +122,7 @@ export function insertSubscriptionStatement(
       currentPeriodEnd: args.state.currentPeriodEnd,
       trialEnd: args.state.trialEnd,
       canceledAt: args.state.canceledAt,
+      endedAt: ENDED.includes(args.state.status) ? now : null,
       pastDueSince: args.state.status === "past_due" ? now : null,
       providerStateAt: args.state.stateAt,
       createdAt: now,
