@@ -3,6 +3,7 @@ import { webhookEvents } from "../db/schema";
 import { newRouter } from "../lib/context";
 import { newId } from "../lib/ids";
 import { errorResponses, jsonContent } from "../lib/openapi";
+import { afterResponse } from "../lib/request";
 import { WEBHOOKS } from "./registry";
 
 export const webhookRoutes = newRouter();
@@ -46,7 +47,10 @@ webhookRoutes.openapi(
       })
       .onConflictDoNothing()
       .returning({ id: webhookEvents.id });
-    if (inserted.length > 0) await c.env.WEBHOOK_EVENTS.send({ event_id: id });
+    // Queued after answering: the provider waits for nothing but the insert. A lost send leaves
+    // the event pending, and the cron sweep queues it again.
+    if (inserted.length > 0)
+      afterResponse(c, "webhook enqueue", c.env.WEBHOOK_EVENTS.send({ event_id: id }));
     return c.json({ received: true as const, duplicate: inserted.length === 0 }, 200);
   },
 );
