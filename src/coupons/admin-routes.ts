@@ -1,7 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { createMiddleware } from "hono/factory";
 import { requireAdmin, requireAuth } from "../auth/middleware";
-import { type AppEnv, newRouter, principalOf } from "../lib/context";
+import { newRouter, principalOf } from "../lib/context";
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
 import { PageQuery } from "../lib/pagination";
 import {
@@ -108,17 +107,8 @@ const PatchCouponBody = z
   .refine((b) => Object.keys(b).length > 0, "send at least one field")
   .openapi("UpdateCouponRequest");
 
-/**
- * Under /v1/admin, whose own router has already authenticated (and counted) the request:
- * authenticate only when nobody has, so an admin call is counted once.
- */
-const authenticateOnce = createMiddleware<AppEnv>(async (c, next) => {
-  if (c.var.principal) await next();
-  else await requireAuth(c, next);
-});
-
 export const adminCouponRoutes = newRouter();
-adminCouponRoutes.use("*", authenticateOnce, requireAdmin);
+adminCouponRoutes.use("*", requireAuth, requireAdmin);
 
 adminCouponRoutes.openapi(
   createRoute({

@@ -1,11 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, asc, eq, inArray, ne, or } from "drizzle-orm";
-import { createMiddleware } from "hono/factory";
 import { auditInsert } from "../admin/audit";
 import { requireAdmin, requireAuth } from "../auth/middleware";
 import { type Db, isUniqueViolation } from "../db";
 import { type Plan, plans, subscriptions } from "../db/schema";
-import { type AppEnv, newRouter, principalOf } from "../lib/context";
+import { newRouter, principalOf } from "../lib/context";
 import { ApiError, type FieldError, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
@@ -418,17 +417,8 @@ export async function deletePlan(
 
 // ---- routes ---------------------------------------------------------------------------------
 
-/**
- * Under /v1/admin, whose own router has already authenticated (and counted) the request:
- * authenticate only when nobody has, so an admin call is counted once.
- */
-const authenticateOnce = createMiddleware<AppEnv>(async (c, next) => {
-  if (c.var.principal) await next();
-  else await requireAuth(c, next);
-});
-
 export const adminPlanRoutes = newRouter();
-adminPlanRoutes.use("*", authenticateOnce, requireAdmin);
+adminPlanRoutes.use("*", requireAuth, requireAdmin);
 
 adminPlanRoutes.openapi(
   createRoute({

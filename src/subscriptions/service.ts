@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, count, eq, ne } from "drizzle-orm";
 import { validateCoupon } from "../coupons/service";
 import type { Db } from "../db";
 import {
@@ -7,6 +7,7 @@ import {
   coupons,
   type Interval,
   type Plan,
+  payments,
   type Subscription,
   subscriptions,
   users,
@@ -20,7 +21,7 @@ import { providerFor } from "../payments/providers";
 import { createBillingPortalSession } from "../payments/stripe";
 import { syncLimiter } from "../ratelimit/client";
 import { currentSubscription, isEntitled, planById } from "./current";
-import { previewChange } from "./proration";
+import { compareRational, monthlyEquivalent, previewChange } from "./proration";
 
 export function subscriptionView(subscription: Subscription, plan: Plan | null) {
   return {
@@ -206,16 +207,36 @@ export async function preview(
   if (nextPlan.id === currentPlan.id && target.interval === subscription.interval) {
     throw new ApiError("conflict", "That is your current plan");
   }
+  const nextPrice = priceOf(nextPlan, target.interval);
+  // Downgrades wait for the period end: nothing is credited or charged now.
+  const downgrade =
+    compareRational(
+      monthlyEquivalent(nextPrice, target.interval),
+      monthlyEquivalent(priceOf(currentPlan, subscription.interval), subscription.interval),
+    ) < 0;
+  const coupon = await couponOf(db, subscription);
+  const [billed] = await db
+    .select({ n: count() })
+    .from(payments)
+    .where(and(eq(payments.subscriptionId, subscription.id), ne(payments.status, "failed")));
   const result = previewChange({
     current: {
       price: priceOf(currentPlan, subscription.interval),
       interval: subscription.interval,
       periodStart: subscription.currentPeriodStart ?? now,
       periodEnd: subscription.currentPeriodEnd ?? now,
-      coupon: await couponOf(db, subscription),
+      coupon,
+      // Which billed period this is: a `once` coupon only covered the first.
+      cycleIndex: Math.max(0, (billed?.n ?? 0) - 1),
     },
-    next: { price: priceOf(nextPlan, target.interval), interval: target.interval },
+    next: {
+      price: nextPrice,
+      interval: target.interval,
+      // A coupon restricted to other plans does not follow the subscription to this one.
+      ...(coupon?.planIds && !coupon.planIds.includes(nextPlan.id) ? { coupon: null } : {}),
+    },
     now,
+    effective: downgrade ? "period_end" : "now",
   });
   return { subscription, currentPlan, nextPlan, preview: result };
 }
