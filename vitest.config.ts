@@ -19,6 +19,14 @@ export default defineConfig(async () => {
             REQUEST_LOGS: "off",
             API_KEY_SECRET: "test-api-key-secret-0123456789-abcdefgh",
             EMAIL_PROVIDER: "log",
+            // Providers point at fakes that tests install over fetch: never the network.
+            STRIPE_SECRET_KEY: "sk_test_fake",
+            STRIPE_WEBHOOK_SECRET: "whsec_test_fake",
+            STRIPE_API_BASE_URL: "https://stripe.fake",
+            PAYPAL_CLIENT_ID: "paypal-client",
+            PAYPAL_CLIENT_SECRET: "paypal-secret",
+            PAYPAL_WEBHOOK_ID: "WH-TEST",
+            PAYPAL_API_BASE_URL: "https://paypal.fake",
             // Tests share one client "IP"; per-IP limiting is tested with its own low limits.
             ANON_LIMIT_PER_MINUTE: "100000",
             ANON_LIMIT_PER_HOUR: "100000",

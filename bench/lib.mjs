@@ -72,6 +72,19 @@ export function localD1(sql) {
   });
 }
 
+/** Runs a query against the local D1 and returns its rows. */
+export function localD1Rows(sql) {
+  const out = execFileSync(
+    "npx",
+    ["wrangler", "d1", "execute", "DB", "--local", "--json", "--command", sql],
+    {
+      env: { ...process.env, CI: "true" },
+      encoding: "utf8",
+    },
+  );
+  return JSON.parse(out)[0]?.results ?? [];
+}
+
 /** A load run: either for `duration` seconds or for `amount` requests in total. */
 export function load(options) {
   return new Promise((resolve, reject) => {

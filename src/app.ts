@@ -5,14 +5,24 @@ import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { adminRoutes } from "./admin/routes";
 import { authRoutes } from "./auth/routes";
+import { adminCouponRoutes } from "./coupons/admin-routes";
+import { couponRoutes } from "./coupons/routes";
 import { newRouter } from "./lib/context";
 import { ApiError } from "./lib/errors";
 import { requestContext, requestLog } from "./lib/middleware";
 import { notFoundHandler } from "./lib/not-found";
 import { onError } from "./lib/on-error";
 import { requireDeclaredBody } from "./lib/required-body";
+import { adminPaymentRoutes, paymentRoutes } from "./payments/routes";
+import { adminPlanRoutes } from "./plans/admin-routes";
+import { planRoutes } from "./plans/routes";
 import { pingRoutes } from "./ratelimit/routes";
+import { billingRoutes, subscriptionRoutes } from "./subscriptions/routes";
 import { meRoutes } from "./users/routes";
+import { adminWebhookRoutes } from "./webhooks/admin-routes";
+import { webhookRoutes } from "./webhooks/receiver";
+
+const WEBHOOK_MAX_BYTES = 1024 * 1024;
 
 export function buildApp() {
   const app = newRouter();
@@ -33,7 +43,10 @@ export function buildApp() {
   );
   app.use("*", (c, next) =>
     bodyLimit({
-      maxSize: c.var.config.MAX_BODY_BYTES,
+      // Provider events can be larger than any request a client sends.
+      maxSize: c.req.path.startsWith("/v1/webhooks/")
+        ? WEBHOOK_MAX_BYTES
+        : c.var.config.MAX_BODY_BYTES,
       onError: () => {
         throw new ApiError(
           "payload_too_large",
@@ -54,6 +67,16 @@ export function buildApp() {
   app.route("/v1/me", meRoutes);
   app.route("/v1/admin", adminRoutes);
   app.route("/v1/ping", pingRoutes);
+  app.route("/v1/webhooks", webhookRoutes);
+  app.route("/v1/plans", planRoutes);
+  app.route("/v1/coupons", couponRoutes);
+  app.route("/v1/subscription", subscriptionRoutes);
+  app.route("/v1/billing", billingRoutes);
+  app.route("/v1/payments", paymentRoutes);
+  app.route("/v1/admin/plans", adminPlanRoutes);
+  app.route("/v1/admin/coupons", adminCouponRoutes);
+  app.route("/v1/admin/payments", adminPaymentRoutes);
+  app.route("/v1/admin/webhook-events", adminWebhookRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

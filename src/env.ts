@@ -6,7 +6,7 @@ export interface Env {
   DB: D1Database;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   EMAILS: Queue<EmailMessage>;
-  WEBHOOK_EVENTS: Queue<unknown>;
+  WEBHOOK_EVENTS: Queue<{ event_id: string }>;
   [variable: string]: unknown;
 }
 
@@ -75,6 +75,14 @@ export const ConfigSchema = z.object({
   ANON_LIMIT_PER_MINUTE: positiveInt(30),
   ANON_LIMIT_PER_HOUR: positiveInt(300),
   ANON_LIMIT_PER_DAY: positiveInt(2000),
+  // Payments. A provider whose keys are missing answers 503 provider_unavailable.
+  STRIPE_SECRET_KEY: z.string().min(1).optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
+  STRIPE_API_BASE_URL: z.url().default("https://api.stripe.com"),
+  PAYPAL_CLIENT_ID: z.string().min(1).optional(),
+  PAYPAL_CLIENT_SECRET: z.string().min(1).optional(),
+  PAYPAL_WEBHOOK_ID: z.string().min(1).optional(),
+  PAYPAL_API_BASE_URL: z.url().default("https://api-m.paypal.com"),
   REQUEST_LOGS: z.enum(["on", "off"]).default("on"),
 });
 

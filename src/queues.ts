@@ -2,6 +2,7 @@ import { openDb } from "./db";
 import { consumeEmailBatch } from "./email/consumer";
 import { emailProvider } from "./email/providers";
 import { type EmailMessage, type Env, loadConfig } from "./env";
+import { consumeDeadWebhooks, consumeWebhookBatch, type WebhookMessage } from "./webhooks/consumer";
 
 // Queue names as declared in wrangler.toml.
 export const QUEUES = {
@@ -10,17 +11,26 @@ export const QUEUES = {
   webhookEventsDlq: "tollgate-webhook-events-dlq",
 } as const;
 
-function isEmailBatch(batch: MessageBatch<unknown>): batch is MessageBatch<EmailMessage> {
-  return batch.queue === QUEUES.emails;
-}
-
 export async function dispatchQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  if (isEmailBatch(batch)) {
-    const config = loadConfig(env);
-    await consumeEmailBatch(batch, openDb(env.DB), config, emailProvider(config), Date.now());
-    return;
+  const config = loadConfig(env);
+  const db = openDb(env.DB);
+  const now = Date.now();
+  switch (batch.queue) {
+    case QUEUES.emails:
+      return consumeEmailBatch(
+        batch as MessageBatch<EmailMessage>,
+        db,
+        config,
+        emailProvider(config),
+        now,
+      );
+    case QUEUES.webhookEvents:
+      return consumeWebhookBatch(batch as MessageBatch<WebhookMessage>, db, env, config, now);
+    case QUEUES.webhookEventsDlq:
+      return consumeDeadWebhooks(batch as MessageBatch<WebhookMessage>, db, now);
+    default:
+      // A queue without a consumer here: keep its messages (retry) rather than drop them.
+      console.error(JSON.stringify({ msg: "no consumer for queue", queue: batch.queue }));
+      batch.retryAll({ delaySeconds: 300 });
   }
-  // A queue without a consumer here yet: keep its messages (retry) rather than drop them.
-  console.error(JSON.stringify({ msg: "no consumer for queue", queue: batch.queue }));
-  batch.retryAll({ delaySeconds: 300 });
 }

@@ -140,6 +140,7 @@ describe("GET /v1/me", () => {
         "name",
         "plan",
         "role",
+        "subscription",
         "timezone",
       ].sort(),
     );
@@ -151,6 +152,7 @@ describe("GET /v1/me", () => {
       email_verified: false,
       locale: null,
       timezone: null,
+      subscription: null,
       plan: {
         id: plan?.id,
         code: "free",

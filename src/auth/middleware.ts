@@ -34,6 +34,9 @@ function invalid(detail: string): ApiError {
  * sessions and keys, so logging out or deleting a key takes effect on the very next request.
  */
 export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
+  // Already authenticated and counted by an enclosing router (e.g. /v1/admin/* around
+  // /v1/admin/plans): a request is counted once.
+  if (c.var.principal) return next();
   const presented = presentedCredential(c);
   if (!presented) {
     throw new ApiError(

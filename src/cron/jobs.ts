@@ -1,6 +1,6 @@
-import { and, eq, inArray, isNotNull, lt, ne, or, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, isNull, lt, ne, or, sql } from "drizzle-orm";
 import type { Db } from "../db";
-import { authTokens, emailOutbox, refreshTokens } from "../db/schema";
+import { authTokens, emailOutbox, refreshTokens, webhookEvents } from "../db/schema";
 import { MAX_EMAIL_ATTEMPTS } from "../email/consumer";
 import { enqueueEmails } from "../email/outbox";
 import type { Env } from "../env";
@@ -44,6 +44,28 @@ export const emailOutboxSweep: Job = async ({ db, env, now }) => {
     env,
     stale.map((r) => r.id),
   );
+  return { requeued: stale.length };
+};
+
+/**
+ * Provider events stored but never applied (the enqueue after the insert failed, or every
+ * delivery died mid-way): queue them again. Applying claims the event, so duplicates are safe.
+ */
+export const webhookEventSweep: Job = async ({ db, env, now }) => {
+  const stale = await db
+    .select({ id: webhookEvents.id })
+    .from(webhookEvents)
+    .where(
+      and(
+        eq(webhookEvents.status, "pending"),
+        lt(webhookEvents.receivedAt, now - STALE_EMAIL_AFTER),
+        or(isNull(webhookEvents.lockedUntil), lt(webhookEvents.lockedUntil, now)),
+      ),
+    )
+    .limit(BATCH);
+  if (stale.length > 0) {
+    await env.WEBHOOK_EVENTS.sendBatch(stale.map((e) => ({ body: { event_id: e.id } })));
+  }
   return { requeued: stale.length };
 };
 
@@ -109,6 +131,9 @@ export const redactDeliveredEmails: Job = async ({ db, now }) => {
 
 /** Which jobs each cron expression in wrangler.toml runs. */
 export const SCHEDULE: Record<string, Record<string, Job>> = {
-  "*/10 * * * *": { "email-outbox-sweep": emailOutboxSweep },
+  "*/10 * * * *": {
+    "email-outbox-sweep": emailOutboxSweep,
+    "webhook-event-sweep": webhookEventSweep,
+  },
   "5 * * * *": { "token-cleanup": tokenCleanup, "email-redaction": redactDeliveredEmails },
 };

@@ -1,3 +1,4 @@
+import type { BatchItem } from "drizzle-orm/batch";
 import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
 import * as schema from "./schema";
 
@@ -17,4 +18,12 @@ export function isUniqueViolation(error: unknown): boolean {
     current = current.cause;
   }
   return false;
+}
+
+export type Statement = BatchItem<"sqlite">;
+
+/** Runs statements built elsewhere (a variable number) as one D1 batch: all or nothing. */
+export async function runBatch(db: Db, statements: Statement[]): Promise<void> {
+  const [first, ...rest] = statements;
+  if (first) await db.batch([first, ...rest]);
 }

@@ -154,7 +154,20 @@ export const plans = sqliteTable(
     limitHour: integer("limit_hour"),
     limitDay: integer("limit_day"),
     limitMonth: integer("limit_month"),
+    description: text("description"),
     features: text("features", { mode: "json" }).$type<PlanFeatures>().notNull().default({}),
+    // Prices in minor units of `currency`; 0 for free plans.
+    priceMonth: integer("price_month").notNull().default(0),
+    priceYear: integer("price_year").notNull().default(0),
+    currency: text("currency").notNull().default("usd"),
+    trialDays: integer("trial_days").notNull().default(0),
+    stripePriceMonth: text("stripe_price_month"),
+    stripePriceYear: text("stripe_price_year"),
+    paypalPlanMonth: text("paypal_plan_month"),
+    paypalPlanYear: text("paypal_plan_year"),
+    status: text("status", { enum: ["active", "archived"] })
+      .notNull()
+      .default("active"),
     sortOrder: integer("sort_order").notNull().default(0),
     createdAt: integer("created_at").notNull().default(sql`(unixepoch() * 1000)`),
     updatedAt: integer("updated_at").notNull().default(sql`(unixepoch() * 1000)`),
@@ -200,5 +213,183 @@ export const usageHourly = sqliteTable(
   (t) => [primaryKey({ columns: [t.subject, t.hour] }), index("usage_hourly_hour_idx").on(t.hour)],
 );
 
+export const PROVIDERS = ["stripe", "paypal", "manual"] as const;
+export type Provider = (typeof PROVIDERS)[number];
+export const INTERVALS = ["month", "year"] as const;
+export type Interval = (typeof INTERVALS)[number];
+export const SUBSCRIPTION_STATUSES = [
+  "incomplete",
+  "trialing",
+  "active",
+  "past_due",
+  "paused",
+  "canceled",
+  "expired",
+] as const;
+export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
+export const STANDINGS = ["good", "past_due", "restricted", "suspended"] as const;
+
+// The provider's customer for a user, created once and reused.
+export const billingCustomers = sqliteTable(
+  "billing_customers",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    provider: text("provider", { enum: PROVIDERS }).notNull(),
+    customerId: text("customer_id").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.userId, t.provider] }),
+    uniqueIndex("billing_customers_provider_unique").on(t.provider, t.customerId),
+  ],
+);
+
+export const subscriptions = sqliteTable(
+  "subscriptions",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    planId: text("plan_id")
+      .notNull()
+      .references(() => plans.id),
+    interval: text("interval", { enum: INTERVALS }).notNull(),
+    status: text("status", { enum: SUBSCRIPTION_STATUSES }).notNull(),
+    // What the rate limiter enforces; dunning moves it, a recovered payment resets it.
+    standing: text("standing", { enum: STANDINGS }).notNull().default("good"),
+    provider: text("provider", { enum: PROVIDERS }).notNull(),
+    providerSubscriptionId: text("provider_subscription_id"),
+    providerCustomerId: text("provider_customer_id"),
+    cancelAtPeriodEnd: integer("cancel_at_period_end", { mode: "boolean" })
+      .notNull()
+      .default(false),
+    cancelReason: text("cancel_reason"),
+    currentPeriodStart: integer("current_period_start"),
+    currentPeriodEnd: integer("current_period_end"),
+    trialEnd: integer("trial_end"),
+    canceledAt: integer("canceled_at"),
+    endedAt: integer("ended_at"),
+    // A downgrade waits for the period end.
+    scheduledPlanId: text("scheduled_plan_id").references(() => plans.id),
+    scheduledInterval: text("scheduled_interval", { enum: INTERVALS }),
+    couponId: text("coupon_id"),
+    pastDueSince: integer("past_due_since"),
+    // The provider's timestamp of the state last applied: an older event never overwrites it.
+    providerStateAt: integer("provider_state_at").notNull().default(0),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    index("subscriptions_user_idx").on(t.userId, t.createdAt),
+    uniqueIndex("subscriptions_provider_unique").on(t.provider, t.providerSubscriptionId),
+    index("subscriptions_status_idx").on(t.status, t.currentPeriodEnd),
+  ],
+);
+
+export const PAYMENT_STATUSES = ["succeeded", "failed", "refunded", "partially_refunded"] as const;
+
+export const payments = sqliteTable(
+  "payments",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    subscriptionId: text("subscription_id").references(() => subscriptions.id),
+    provider: text("provider", { enum: PROVIDERS }).notNull(),
+    // The charge (Stripe) or sale (PayPal): what a refund refers to.
+    providerPaymentId: text("provider_payment_id").notNull(),
+    providerInvoiceId: text("provider_invoice_id"),
+    amount: integer("amount").notNull(),
+    amountRefunded: integer("amount_refunded").notNull().default(0),
+    currency: text("currency").notNull(),
+    status: text("status", { enum: PAYMENT_STATUSES }).notNull(),
+    periodStart: integer("period_start"),
+    periodEnd: integer("period_end"),
+    receiptUrl: text("receipt_url"),
+    failureReason: text("failure_reason"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("payments_provider_unique").on(t.provider, t.providerPaymentId),
+    index("payments_user_idx").on(t.userId, t.createdAt),
+    index("payments_created_idx").on(t.createdAt, t.id),
+  ],
+);
+
+export const coupons = sqliteTable(
+  "coupons",
+  {
+    id: text("id").primaryKey(),
+    // Upper-case; what users type.
+    code: text("code").notNull(),
+    name: text("name"),
+    percentOff: integer("percent_off"),
+    amountOff: integer("amount_off"),
+    currency: text("currency"),
+    duration: text("duration", { enum: ["once", "repeating", "forever"] }).notNull(),
+    durationMonths: integer("duration_months"),
+    expiresAt: integer("expires_at"),
+    maxRedemptions: integer("max_redemptions"),
+    timesRedeemed: integer("times_redeemed").notNull().default(0),
+    // Null: any plan.
+    planIds: text("plan_ids", { mode: "json" }).$type<string[]>(),
+    active: integer("active", { mode: "boolean" }).notNull().default(true),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("coupons_code_unique").on(t.code)],
+);
+
+export const couponRedemptions = sqliteTable(
+  "coupon_redemptions",
+  {
+    id: text("id").primaryKey(),
+    couponId: text("coupon_id")
+      .notNull()
+      .references(() => coupons.id),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    subscriptionId: text("subscription_id"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("coupon_redemptions_once_per_user").on(t.couponId, t.userId)],
+);
+
+export const WEBHOOK_EVENT_STATUSES = ["pending", "processed", "ignored", "failed"] as const;
+
+export const webhookEvents = sqliteTable(
+  "webhook_events",
+  {
+    id: text("id").primaryKey(),
+    provider: text("provider", { enum: ["stripe", "paypal"] }).notNull(),
+    providerEventId: text("provider_event_id").notNull(),
+    type: text("type").notNull(),
+    // The provider's own timestamp of the event (ms).
+    occurredAt: integer("occurred_at").notNull(),
+    payload: text("payload").notNull(),
+    status: text("status", { enum: WEBHOOK_EVENT_STATUSES }).notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    // A delivery applying the event holds it until then, so duplicates never apply it twice.
+    lockedUntil: integer("locked_until"),
+    receivedAt: integer("received_at").notNull(),
+    processedAt: integer("processed_at"),
+  },
+  (t) => [
+    uniqueIndex("webhook_events_provider_unique").on(t.provider, t.providerEventId),
+    index("webhook_events_status_idx").on(t.status, t.receivedAt),
+  ],
+);
+
 export type User = typeof users.$inferSelect;
+export type Subscription = typeof subscriptions.$inferSelect;
+export type Payment = typeof payments.$inferSelect;
+export type Coupon = typeof coupons.$inferSelect;
+export type WebhookEvent = typeof webhookEvents.$inferSelect;
 export type Plan = typeof plans.$inferSelect;

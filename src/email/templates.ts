@@ -8,6 +8,14 @@ export const templates = {
     subject: "Reset your password",
     text: `Someone asked to reset the password of your tollgate account.\n\nOpen this link to choose a new password:\n${v.link}\n\nThe link is valid for 1 hour and works once. If it was not you, ignore this email: your password stays as it is.\n`,
   }),
+  trial_ending: (v: { plan: string; trialEnd: string }) => ({
+    subject: "Your trial ends in 3 days",
+    text: `Your ${v.plan} trial ends on ${v.trialEnd}. Your subscription then continues and your payment method is charged; cancel before then if you do not want it.\n`,
+  }),
+  payment_failed: (v: { plan: string; amount: string }) => ({
+    subject: "Your payment failed",
+    text: `We could not charge ${v.amount} for your ${v.plan} subscription. Please update your payment method: access is limited if the balance stays unpaid.\n`,
+  }),
 } as const;
 
 export type TemplateName = keyof typeof templates;

@@ -2,7 +2,21 @@
 // in Crockford-free lowercase base32, so ids are URL-safe, unguessable and never sequential.
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 
-export type IdPrefix = "usr" | "ses" | "rtk" | "atk" | "eml" | "aud" | "req" | "pln" | "key";
+export type IdPrefix =
+  | "usr"
+  | "ses"
+  | "rtk"
+  | "atk"
+  | "eml"
+  | "aud"
+  | "req"
+  | "pln"
+  | "key"
+  | "sub"
+  | "pay"
+  | "evt"
+  | "cpn"
+  | "red";
 
 export function newId(prefix: IdPrefix): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));

@@ -2,6 +2,7 @@ import { and, eq, gt, isNull, or } from "drizzle-orm";
 import type { Db } from "../db";
 import { apiKeys, type Plan, plans, users } from "../db/schema";
 import type { Limits } from "../ratelimit/windows";
+import { currentSubscription, isEntitled, planById } from "../subscriptions/current";
 import { DEFAULT_MAX_API_KEYS, type PlanFeatures } from "./features";
 
 /** How a subscriber stands with billing; the rate limiter enforces it. */
@@ -31,7 +32,8 @@ export function limitsOf(plan: Plan): Limits {
 }
 
 export function maxApiKeys(features: PlanFeatures): number {
-  return features.max_api_keys ?? DEFAULT_MAX_API_KEYS;
+  const cap = features.max_api_keys;
+  return typeof cap === "number" ? cap : DEFAULT_MAX_API_KEYS;
 }
 
 export async function freePlan(db: Db): Promise<Plan> {
@@ -40,8 +42,13 @@ export async function freePlan(db: Db): Promise<Plan> {
   return free;
 }
 
-/** The plan a user is on. Until billing exists, everyone is on the free plan. */
-export async function planForUser(db: Db, _userId: string): Promise<Plan> {
+/** The plan a user is on: their subscription's while it entitles them, else the free plan. */
+export async function planForUser(db: Db, userId: string): Promise<Plan> {
+  const subscription = await currentSubscription(db, userId);
+  if (isEntitled(subscription)) {
+    const plan = await planById(db, subscription.planId);
+    if (plan) return plan;
+  }
   return freePlan(db);
 }
 
@@ -54,20 +61,24 @@ export async function accountIsActive(db: Db, userId: string): Promise<boolean> 
   return user?.status === "active";
 }
 
+/** Everything the user's RateLimiter needs, from D1: the source of truth it is synced from. */
 export async function loadUserPolicy(db: Db, userId: string): Promise<SubjectPolicy> {
-  const [plan, free, accountActive] = await Promise.all([
-    planForUser(db, userId),
+  const [subscription, free, accountActive] = await Promise.all([
+    currentSubscription(db, userId),
     freePlan(db),
     accountIsActive(db, userId),
   ]);
+  const entitled = isEntitled(subscription);
+  const plan = (entitled && (await planById(db, subscription.planId))) || free;
   return {
     accountActive,
     planCode: plan.code,
     limits: limitsOf(plan),
     freeLimits: limitsOf(free),
     features: plan.features,
-    standing: "good",
-    billingAnchor: null,
+    standing: entitled ? subscription.standing : "good",
+    // The month window follows the billing period while there is one.
+    billingAnchor: entitled ? (subscription.currentPeriodStart ?? null) : null,
   };
 }
 

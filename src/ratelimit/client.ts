@@ -1,5 +1,6 @@
+import type { Db } from "../db";
 import type { Env } from "../env";
-import type { SubjectPolicy } from "../plans/policy";
+import { loadUserPolicy, type SubjectPolicy } from "../plans/policy";
 import type { RateLimiter } from "./durable-object";
 
 export const userSubject = (userId: string) => `user:${userId}`;
@@ -40,4 +41,13 @@ export async function pushPolicy(
   now: number,
 ): Promise<void> {
   await limiter(env, userSubject(userId)).configure(userSubject(userId), patch, now);
+}
+
+/**
+ * Re-reads the user's whole policy from D1 (plan, standing, billing anchor, account state) and
+ * pushes it: called after every change of plan, subscription status or standing, so the change
+ * is in force on the next request.
+ */
+export async function syncLimiter(env: Env, db: Db, userId: string, now: number): Promise<void> {
+  await pushPolicy(env, userId, await loadUserPolicy(db, userId), now);
 }

@@ -4,8 +4,8 @@ import { openDb } from "../db";
 import { apiKeys, usageHourly } from "../db/schema";
 import type { Env } from "../env";
 import { DAY, HOUR } from "../lib/time";
+import { isQuota } from "../plans/features";
 import {
-  accountIsActive,
   type LiveKey,
   liveApiKeys,
   loadUserPolicy,
@@ -20,6 +20,7 @@ import {
   WINDOW_NAMES,
   type WindowName,
   type WindowState,
+  windowSpan,
 } from "./windows";
 
 export type Credential = { kind: "session"; sid: string } | { kind: "api_key"; hash: string };
@@ -218,6 +219,37 @@ export class RateLimiter extends DurableObject<Env> {
       next,
     );
     return { allowed: true, name, limit, used: next, reset_at: resetAt };
+  }
+
+  /**
+   * A metered quota from the plan's features (`exports: {limit, window}`), counted exactly like
+   * the rate windows: taken only when it fits, the month window following the billing anchor.
+   * A feature the plan lacks has a limit of 0.
+   */
+  async meter(subject: string, name: string, cost: number, at: number): Promise<BucketResult> {
+    this.rememberSubject(subject);
+    await this.ensurePolicy(at);
+    const now = this.tick(at);
+    const quota = this.policy?.features[name];
+    const window = isQuota(quota) ? quota.window : "month";
+    const limit = isQuota(quota) ? quota.limit : 0;
+    const span = windowSpan(window, now, this.policy?.billingAnchor ?? null);
+    const key = `quota:${name}`;
+    const row = this.sql
+      .exec<{ start: number; count: number }>(
+        "SELECT start, count FROM buckets WHERE name = ?",
+        key,
+      )
+      .toArray()[0];
+    const used = row && row.start === span.start ? row.count : 0;
+    if (used + cost > limit) return { allowed: false, name, limit, used, reset_at: span.end };
+    this.sql.exec(
+      "INSERT INTO buckets (name, start, count) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET start = excluded.start, count = excluded.count",
+      key,
+      span.start,
+      used + cost,
+    );
+    return { allowed: true, name, limit, used: used + cost, reset_at: span.end };
   }
 
   // ---- pushed changes -----------------------------------------------------------------------
@@ -419,25 +451,21 @@ export class RateLimiter extends DurableObject<Env> {
   }
 
   /**
-   * Re-reads from D1 what D1 is the source of truth for — live API keys and whether the account
-   * is active — so a push that failed is healed within the hour. Off the hot path (alarm).
+   * Re-reads the policy and live API keys from D1, the source of truth, so a push that failed
+   * is healed within the hour. Off the hot path (alarm); a push during the read wins.
    */
   private async reconcile(userId: string, now: number): Promise<void> {
     const keysVersion = this.keysVersion;
     const policyVersion = this.policyVersion;
     const db = openDb(this.env.DB);
-    const [keys, active] = await Promise.all([
+    const [keys, policy] = await Promise.all([
       liveApiKeys(db, userId, now),
-      accountIsActive(db, userId),
+      loadUserPolicy(db, userId),
     ]);
     if (this.keysVersion === keysVersion) this.replaceKeys(keys);
-    if (
-      this.policy &&
-      this.policyVersion === policyVersion &&
-      this.policy.accountActive !== active
-    ) {
-      this.policy = { ...this.policy, accountActive: active };
-      this.writeState("policy", this.policy);
+    if (this.policyVersion === policyVersion) {
+      this.policy = policy;
+      this.writeState("policy", policy);
     }
   }
 

@@ -4,9 +4,11 @@ import { requireAuth } from "../auth/middleware";
 import { newRouter, principalOf } from "../lib/context";
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
 import { sessionsEnded } from "../lib/request";
+import { entitlementRoutes, meteredQuota } from "../plans/entitlements";
 import { pushPolicy } from "../ratelimit/client";
 import { routeCost } from "../ratelimit/middleware";
 import { usageRoutes } from "../ratelimit/routes";
+import { subscriptionSummary } from "../subscriptions/service";
 import { ChangePasswordBody, DeleteMeBody, ExportSchema, MeSchema, PatchMeBody } from "./schemas";
 import { profileOf } from "./serialize";
 import * as users from "./service";
@@ -19,6 +21,8 @@ export const meRoutes = newRouter();
 // An export reads everything the user has: it costs as much as ten ordinary calls.
 meRoutes.use("/export", routeCost(10));
 meRoutes.use("*", requireAuth);
+// Exports are also a metered quota of the plan (`exports`), counted after authentication.
+meRoutes.use("/export", meteredQuota("exports"));
 
 meRoutes.openapi(
   createRoute({
@@ -31,7 +35,11 @@ meRoutes.openapi(
   }),
   async (c) => {
     const user = await users.loadSelf(c.var.db, principalOf(c).userId);
-    return c.json({ ...profileOf(user), plan: await users.planSummary(c.var.db, user.id) }, 200);
+    const [plan, subscription] = await Promise.all([
+      users.planSummary(c.var.db, user.id),
+      subscriptionSummary(c.var.db, user.id),
+    ]);
+    return c.json({ ...profileOf(user), plan, subscription }, 200);
   },
 );
 
@@ -55,7 +63,11 @@ meRoutes.openapi(
       c.req.valid("json"),
       c.var.now,
     );
-    return c.json({ ...profileOf(user), plan: await users.planSummary(c.var.db, user.id) }, 200);
+    const [plan, subscription] = await Promise.all([
+      users.planSummary(c.var.db, user.id),
+      subscriptionSummary(c.var.db, user.id),
+    ]);
+    return c.json({ ...profileOf(user), plan, subscription }, 200);
   },
 );
 
@@ -168,4 +180,5 @@ meRoutes.openapi(
 );
 
 meRoutes.route("/api-keys", apiKeyRoutes);
+meRoutes.route("/entitlements", entitlementRoutes);
 meRoutes.route("/usage", usageRoutes);

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { NameSchema, PasswordSchema, UserSchema } from "../auth/schemas";
+import { SubscriptionSchema } from "../subscriptions/schemas";
 
 function isLocale(value: string): boolean {
   try {
@@ -48,6 +49,7 @@ export const MeSchema = UserSchema.extend({
   locale: z.string().nullable(),
   timezone: z.string().nullable(),
   plan: PlanSummarySchema.nullable(),
+  subscription: SubscriptionSchema.nullable(),
 }).openapi("Me");
 
 export const PatchMeBody = z

@@ -1,0 +1,157 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { requireAdmin, requireAuth } from "../auth/middleware";
+import { PAYMENT_STATUSES } from "../db/schema";
+import { newRouter, principalOf } from "../lib/context";
+import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
+import { PageQuery } from "../lib/pagination";
+import { getPayment, listPayments, paymentView, refundPayment } from "./service";
+
+const security = bearerSecurity;
+
+const PaymentSchema = z
+  .object({
+    id: z.string(),
+    subscription_id: z.string().nullable(),
+    provider: z.enum(["stripe", "paypal", "manual"]),
+    amount: z.number().int().openapi({ description: "Minor units of `currency`" }),
+    amount_refunded: z.number().int(),
+    currency: z.string(),
+    status: z.enum(PAYMENT_STATUSES),
+    period_start: z.iso.datetime().nullable(),
+    period_end: z.iso.datetime().nullable(),
+    receipt_url: z.string().nullable(),
+    failure_reason: z.string().nullable(),
+    created_at: z.iso.datetime(),
+  })
+  .openapi("Payment");
+
+const PaymentList = z.object({ data: z.array(PaymentSchema), next_cursor: z.string().nullable() });
+const PaymentIdParam = z.object({
+  id: z
+    .string()
+    .regex(/^pay_[0-9a-z]+$/)
+    .openapi({ param: { name: "id", in: "path" } }),
+});
+
+export const paymentRoutes = newRouter();
+paymentRoutes.use("*", requireAuth);
+
+paymentRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/",
+    tags: ["payments"],
+    security,
+    summary: "Your payments, newest first",
+    request: { query: z.object(PageQuery) },
+    responses: {
+      200: jsonContent(PaymentList, "A page of payments"),
+      ...errorResponses(400, 401, 403, 429),
+    },
+  }),
+  async (c) => {
+    const { items, nextCursor } = await listPayments(
+      c.var.db,
+      { userId: principalOf(c).userId },
+      c.req.valid("query"),
+    );
+    return c.json({ data: items.map(paymentView), next_cursor: nextCursor }, 200);
+  },
+);
+
+paymentRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/{id}",
+    tags: ["payments"],
+    security,
+    summary: "One of your payments",
+    request: { params: PaymentIdParam },
+    responses: {
+      200: jsonContent(PaymentSchema, "The payment"),
+      ...errorResponses(400, 401, 403, 404, 429),
+    },
+  }),
+  async (c) =>
+    c.json(
+      paymentView(await getPayment(c.var.db, c.req.valid("param").id, principalOf(c).userId)),
+      200,
+    ),
+);
+
+export const adminPaymentRoutes = newRouter();
+adminPaymentRoutes.use("*", requireAuth, requireAdmin);
+
+adminPaymentRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/",
+    tags: ["admin"],
+    security,
+    summary: "All payments, newest first",
+    request: {
+      query: z.object({
+        ...PageQuery,
+        user_id: z.string().max(64).optional(),
+        status: z.enum(PAYMENT_STATUSES).optional(),
+      }),
+    },
+    responses: {
+      200: jsonContent(PaymentList, "A page of payments"),
+      ...errorResponses(400, 401, 403, 429),
+    },
+  }),
+  async (c) => {
+    const query = c.req.valid("query");
+    const { items, nextCursor } = await listPayments(
+      c.var.db,
+      { userId: query.user_id, status: query.status },
+      query,
+    );
+    return c.json({ data: items.map(paymentView), next_cursor: nextCursor }, 200);
+  },
+);
+
+adminPaymentRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/{id}/refund",
+    tags: ["admin"],
+    security,
+    summary: "Refund a payment through its provider, fully or in part (audit-logged)",
+    request: {
+      params: PaymentIdParam,
+      body: {
+        ...jsonBody(
+          z
+            .strictObject({
+              amount: z
+                .number()
+                .int()
+                .positive()
+                .optional()
+                .openapi({ description: "Minor units; default: all that is left" }),
+              reason: z.string().trim().max(500).optional(),
+            })
+            .openapi("RefundRequest"),
+        ),
+        required: false,
+      },
+    },
+    responses: {
+      200: jsonContent(PaymentSchema, "The payment after the refund"),
+      ...errorResponses(400, 401, 403, 404, 409, 413, 415, 429, 502, 503),
+    },
+  }),
+  async (c) => {
+    const payment = await refundPayment(
+      c.var.db,
+      c.var.config,
+      principalOf(c).userId,
+      c.req.valid("param").id,
+      c.req.valid("json"),
+      c.var.now,
+    );
+    return c.json(paymentView(payment), 200);
+  },
+);

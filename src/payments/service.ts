@@ -1,0 +1,117 @@
+import { and, desc, eq } from "drizzle-orm";
+import { auditInsert } from "../admin/audit";
+import type { Db } from "../db";
+import { type Payment, payments } from "../db/schema";
+import type { Config } from "../env";
+import { ApiError, notFound } from "../lib/errors";
+import { afterCursor, decodeCursor, page } from "../lib/pagination";
+import { iso } from "../lib/time";
+import { recordRefundStatement } from "../subscriptions/sync";
+import { providerFor } from "./providers";
+
+export function paymentView(payment: Payment) {
+  return {
+    id: payment.id,
+    subscription_id: payment.subscriptionId,
+    provider: payment.provider,
+    amount: payment.amount,
+    amount_refunded: payment.amountRefunded,
+    currency: payment.currency,
+    status: payment.status,
+    period_start: iso(payment.periodStart),
+    period_end: iso(payment.periodEnd),
+    receipt_url: payment.receiptUrl,
+    failure_reason: payment.failureReason,
+    created_at: iso(payment.createdAt),
+  };
+}
+
+export async function listPayments(
+  db: Db,
+  filter: { userId?: string | undefined; status?: Payment["status"] | undefined },
+  query: { limit: number; cursor?: string | undefined },
+) {
+  const cursor = decodeCursor(query.cursor);
+  const rows = await db
+    .select()
+    .from(payments)
+    .where(
+      and(
+        afterCursor(cursor, payments.createdAt, payments.id),
+        filter.userId ? eq(payments.userId, filter.userId) : undefined,
+        filter.status ? eq(payments.status, filter.status) : undefined,
+      ),
+    )
+    .orderBy(desc(payments.createdAt), desc(payments.id))
+    .limit(query.limit + 1);
+  const { items, nextCursor } = page(rows, query.limit);
+  return { items, nextCursor };
+}
+
+/** One payment; another user's payment is "not found", exactly like one that does not exist. */
+export async function getPayment(db: Db, id: string, ownerId?: string): Promise<Payment> {
+  const payment = await db.query.payments.findFirst({
+    where: ownerId ? and(eq(payments.id, id), eq(payments.userId, ownerId)) : eq(payments.id, id),
+  });
+  if (!payment) throw notFound("Payment");
+  return payment;
+}
+
+/**
+ * Refunds through the provider (full by default, or part), then records it with an audit row
+ * in one batch. The provider's own refund event later reports the same total: recording takes
+ * the larger of the two, so it is counted once.
+ */
+export async function refundPayment(
+  db: Db,
+  config: Config,
+  actorId: string,
+  id: string,
+  input: { amount?: number | undefined; reason?: string | undefined },
+  now: number,
+): Promise<Payment> {
+  const payment = await getPayment(db, id);
+  if (payment.provider === "manual")
+    throw new ApiError("conflict", "Manual payments are refunded outside tollgate");
+  if (payment.status === "failed")
+    throw new ApiError("conflict", "A failed payment has nothing to refund");
+  const refundable = payment.amount - payment.amountRefunded;
+  const amount = input.amount ?? refundable;
+  if (refundable <= 0) throw new ApiError("conflict", "This payment is already fully refunded");
+  if (amount > refundable) {
+    throw new ApiError("invalid_request", `At most ${refundable} can still be refunded`, {
+      errors: [{ path: "amount", message: `must be at most ${refundable}` }],
+    });
+  }
+  const { refundId } = await providerFor(payment.provider, config).refund(
+    payment,
+    amount,
+    input.reason,
+  );
+  await db.batch([
+    recordRefundStatement(
+      db,
+      payment.provider,
+      payment.providerPaymentId,
+      payment.amountRefunded + amount,
+      now,
+    ),
+    auditInsert(
+      db,
+      {
+        actorId,
+        action: "payment.refund",
+        targetType: "payment",
+        targetId: payment.id,
+        data: {
+          amount,
+          currency: payment.currency,
+          reason: input.reason ?? null,
+          refund_id: refundId,
+        },
+      },
+      now,
+    ),
+  ]);
+  return getPayment(db, id);
+}

@@ -1,0 +1,101 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { asc, eq } from "drizzle-orm";
+import { createMiddleware } from "hono/factory";
+import type { Db } from "../db";
+import { type Plan, plans } from "../db/schema";
+import { type AppEnv, newRouter, principalOf } from "../lib/context";
+import { ApiError } from "../lib/errors";
+import { bearerSecurity, errorResponses, jsonContent } from "../lib/openapi";
+import { limiter, userSubject } from "../ratelimit/client";
+import { rateLimitedError } from "../ratelimit/middleware";
+import { grants, PlanFeaturesSchema } from "./features";
+import { planForUser } from "./policy";
+
+const PlanRefSchema = z
+  .object({ id: z.string(), code: z.string(), name: z.string() })
+  .openapi("PlanRef");
+
+export const EntitlementsSchema = z
+  .object({
+    plan: PlanRefSchema,
+    features: PlanFeaturesSchema.openapi({
+      description: "Flags (true/false), caps (numbers) and metered quotas ({limit, window})",
+      example: { webhooks: true, max_api_keys: 5, exports: { limit: 50, window: "month" } },
+    }),
+  })
+  .openapi("Entitlements");
+
+const planRef = (plan: Plan) => ({ id: plan.id, code: plan.code, name: plan.name });
+
+/** GET /v1/me/entitlements — mounted under /v1/me, whose requireAuth covers it. */
+export const entitlementRoutes = newRouter();
+entitlementRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/",
+    tags: ["me"],
+    security: bearerSecurity,
+    summary: "The features of the plan you are on",
+    responses: {
+      200: jsonContent(EntitlementsSchema, "Your plan and its features"),
+      ...errorResponses(401, 403, 429),
+    },
+  }),
+  async (c) => {
+    const plan = await planForUser(c.var.db, principalOf(c).userId);
+    return c.json({ plan: planRef(plan), features: plan.features }, 200);
+  },
+);
+
+/** The cheapest active plan that grants a feature: lowest monthly price, then sort order. */
+export async function cheapestPlanWith(db: Db, feature: string): Promise<Plan | null> {
+  const active = await db
+    .select()
+    .from(plans)
+    .where(eq(plans.status, "active"))
+    .orderBy(asc(plans.priceMonth), asc(plans.sortOrder), asc(plans.id));
+  return active.find((plan) => grants(plan.features[feature])) ?? null;
+}
+
+/** 403 feature_not_in_plan, naming the cheapest plan that has it (null when none does). */
+export async function featureNotInPlan(db: Db, feature: string): Promise<ApiError> {
+  const cheapest = await cheapestPlanWith(db, feature);
+  return new ApiError(
+    "feature_not_in_plan",
+    cheapest
+      ? `Your plan does not include ${feature}; ${cheapest.name} does`
+      : `No plan offered now includes ${feature}`,
+    { extensions: { feature, cheapest_plan: cheapest ? planRef(cheapest) : null } },
+  );
+}
+
+/** Refuses (403) a user whose plan does not grant `feature`. Register after requireAuth. */
+export function requireFeature(feature: string) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const plan = await planForUser(c.var.db, principalOf(c).userId);
+    if (!grants(plan.features[feature])) throw await featureNotInPlan(c.var.db, feature);
+    await next();
+  });
+}
+
+/**
+ * Counts `cost` uses of the plan's metered quota `feature` (`exports: {limit, window}`) in the
+ * user's RateLimiter, exactly: a use is taken only when it fits. A full quota is a 429 naming
+ * it; a plan without the quota (limit 0) is a 403 naming the cheapest plan with it. Register
+ * after requireAuth. A use is spent once admitted, even if the handler then fails.
+ */
+export function meteredQuota(feature: string, cost = 1) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const subject = userSubject(principalOf(c).userId);
+    const now = c.var.now;
+    const result = await limiter(c.env, subject).meter(subject, feature, cost, now);
+    if (!result.allowed) {
+      if (result.limit === 0) throw await featureNotInPlan(c.var.db, feature);
+      throw rateLimitedError(
+        [{ window: feature, limit: result.limit, used: result.used, reset_at: result.reset_at }],
+        now,
+      );
+    }
+    await next();
+  });
+}

@@ -1,0 +1,30 @@
+import { z } from "@hono/zod-openapi";
+
+const Interval = z.enum(["month", "year"]);
+
+export const SubscriptionSchema = z
+  .object({
+    id: z.string(),
+    plan: z.object({ id: z.string(), code: z.string(), name: z.string() }).nullable(),
+    interval: Interval,
+    status: z.enum([
+      "incomplete",
+      "trialing",
+      "active",
+      "past_due",
+      "paused",
+      "canceled",
+      "expired",
+    ]),
+    standing: z.enum(["good", "past_due", "restricted", "suspended"]),
+    provider: z.enum(["stripe", "paypal", "manual"]),
+    cancel_at_period_end: z.boolean(),
+    current_period_start: z.iso.datetime().nullable(),
+    current_period_end: z.iso.datetime().nullable(),
+    trial_end: z.iso.datetime().nullable(),
+    scheduled_change: z
+      .object({ plan_id: z.string(), interval: Interval, at: z.iso.datetime().nullable() })
+      .nullable(),
+    created_at: z.iso.datetime(),
+  })
+  .openapi("Subscription");
