@@ -7,6 +7,7 @@ import { adminRoutes } from "./admin/routes";
 import { authRoutes } from "./auth/routes";
 import { adminCouponRoutes } from "./coupons/admin-routes";
 import { couponRoutes } from "./coupons/routes";
+import { adminJobRoutes } from "./cron/admin-routes";
 import { newRouter } from "./lib/context";
 import { ApiError } from "./lib/errors";
 import { requestContext, requestLog } from "./lib/middleware";
@@ -77,6 +78,7 @@ export function buildApp() {
   app.route("/v1/admin/coupons", adminCouponRoutes);
   app.route("/v1/admin/payments", adminPaymentRoutes);
   app.route("/v1/admin/webhook-events", adminWebhookRoutes);
+  app.route("/v1/admin/jobs", adminJobRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

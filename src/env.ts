@@ -83,6 +83,12 @@ export const ConfigSchema = z.object({
   PAYPAL_CLIENT_SECRET: z.string().min(1).optional(),
   PAYPAL_WEBHOOK_ID: z.string().min(1).optional(),
   PAYPAL_API_BASE_URL: z.url().default("https://api-m.paypal.com"),
+  // Dunning: past_due longer than the grace period → restricted; longer than SUSPEND_AFTER_DAYS
+  // → suspended.
+  BILLING_GRACE_DAYS: positiveInt(7),
+  SUSPEND_AFTER_DAYS: positiveInt(14),
+  // A provider subscription with no renewal event this long after its period ended is re-synced.
+  RENEWAL_RESYNC_HOURS: positiveInt(6),
   REQUEST_LOGS: z.enum(["on", "off"]).default("on"),
 });
 

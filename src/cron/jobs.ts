@@ -3,13 +3,19 @@ import type { Db } from "../db";
 import { authTokens, emailOutbox, refreshTokens, webhookEvents } from "../db/schema";
 import { MAX_EMAIL_ATTEMPTS } from "../email/consumer";
 import { enqueueEmails } from "../email/outbox";
-import type { Env } from "../env";
+import type { Config, Env } from "../env";
 import { DAY, MINUTE } from "../lib/time";
 
 export interface JobContext {
   db: Db;
   env: Env;
+  config: Config;
+  /** The run's clock: the cron's scheduled time, or the admin's request time. */
   now: number;
+  /** Where the previous run of this job stopped (null: start from the beginning). */
+  cursor: string | null;
+  /** A job that has more to do than one run's batch says where the next run resumes. */
+  setCursor: (cursor: string | null) => void;
 }
 
 export type JobCounts = Record<string, number>;
@@ -127,13 +133,4 @@ export const redactDeliveredEmails: Job = async ({ db, now }) => {
     .where(inArray(emailOutbox.id, old))
     .returning({ id: emailOutbox.id });
   return { redacted: redacted.length };
-};
-
-/** Which jobs each cron expression in wrangler.toml runs. */
-export const SCHEDULE: Record<string, Record<string, Job>> = {
-  "*/10 * * * *": {
-    "email-outbox-sweep": emailOutboxSweep,
-    "webhook-event-sweep": webhookEventSweep,
-  },
-  "5 * * * *": { "token-cleanup": tokenCleanup, "email-redaction": redactDeliveredEmails },
 };

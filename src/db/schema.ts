@@ -387,6 +387,92 @@ export const webhookEvents = sqliteTable(
   ],
 );
 
+// ---- Cron: job runs, usage rollups, revenue analytics ------------------------------------
+
+export const jobRuns = sqliteTable(
+  "job_runs",
+  {
+    id: text("id").primaryKey(),
+    job: text("job").notNull(),
+    trigger: text("trigger", { enum: ["cron", "admin"] }).notNull(),
+    // The `now` the job ran with (scheduled time, or the admin's request time).
+    runAt: integer("run_at").notNull(),
+    startedAt: integer("started_at").notNull(),
+    finishedAt: integer("finished_at"),
+    durationMs: integer("duration_ms"),
+    status: text("status", { enum: ["running", "ok", "error"] }).notNull(),
+    counts: text("counts", { mode: "json" }).$type<Record<string, number>>().notNull().default({}),
+    error: text("error"),
+    // Where the next run resumes, for jobs that work through more than one run's batch.
+    cursor: text("cursor"),
+  },
+  (t) => [index("job_runs_job_idx").on(t.job, t.startedAt)],
+);
+
+export const usageDaily = sqliteTable(
+  "usage_daily",
+  {
+    subject: text("subject").notNull(),
+    // UTC midnight (ms).
+    day: integer("day").notNull(),
+    allowed: integer("allowed").notNull(),
+    denied: integer("denied").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.subject, t.day] }), index("usage_daily_day_idx").on(t.day)],
+);
+
+export const usageDailyTotals = sqliteTable("usage_daily_totals", {
+  day: integer("day").primaryKey(),
+  allowed: integer("allowed").notNull(),
+  denied: integer("denied").notNull(),
+  activeSubjects: integer("active_subjects").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+// Each paying user's MRR as of the last analytics run, per currency: today's value compared with
+// this one classifies the day's MRR movement (new, expansion, contraction, churn, reactivation).
+export const subscriberMrr = sqliteTable(
+  "subscriber_mrr",
+  {
+    userId: text("user_id").notNull(),
+    currency: text("currency").notNull(),
+    mrr: integer("mrr").notNull(),
+    planId: text("plan_id"),
+    // Set while the user pays; kept (with mrr 0) after churn so a return counts as reactivation.
+    everPaid: integer("ever_paid", { mode: "boolean" }).notNull().default(true),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.currency] })],
+);
+
+// One row per UTC day and currency; the analytics API reads only these.
+export const revenueDaily = sqliteTable(
+  "revenue_daily",
+  {
+    day: integer("day").notNull(),
+    currency: text("currency").notNull(),
+    mrr: integer("mrr").notNull(),
+    arr: integer("arr").notNull(),
+    payingSubscribers: integer("paying_subscribers").notNull(),
+    trials: integer("trials").notNull(),
+    subscribersByPlan: text("subscribers_by_plan", { mode: "json" })
+      .$type<Record<string, number>>()
+      .notNull(),
+    newMrr: integer("new_mrr").notNull(),
+    expansionMrr: integer("expansion_mrr").notNull(),
+    contractionMrr: integer("contraction_mrr").notNull(),
+    churnedMrr: integer("churned_mrr").notNull(),
+    reactivationMrr: integer("reactivation_mrr").notNull(),
+    newSubscribers: integer("new_subscribers").notNull(),
+    churnedSubscribers: integer("churned_subscribers").notNull(),
+    signups: integer("signups").notNull(),
+    activeUsers: integer("active_users").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.currency] })],
+);
+
 export type User = typeof users.$inferSelect;
 export type Subscription = typeof subscriptions.$inferSelect;
 export type Payment = typeof payments.$inferSelect;

@@ -16,6 +16,14 @@ export const templates = {
     subject: "Your payment failed",
     text: `We could not charge ${v.amount} for your ${v.plan} subscription. Please update your payment method: access is limited if the balance stays unpaid.\n`,
   }),
+  access_restricted: (v: { plan: string }) => ({
+    subject: "Your access is now limited",
+    text: `Your ${v.plan} subscription is still unpaid, so your account now has the free plan's limits. Pay the open balance to restore them.\n`,
+  }),
+  access_suspended: (v: { plan: string }) => ({
+    subject: "Your access is suspended",
+    text: `Your ${v.plan} subscription has been unpaid for too long, so API access is suspended. You can still log in and pay the open balance to restore it.\n`,
+  }),
 } as const;
 
 export type TemplateName = keyof typeof templates;

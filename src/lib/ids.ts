@@ -16,7 +16,8 @@ export type IdPrefix =
   | "pay"
   | "evt"
   | "cpn"
-  | "red";
+  | "red"
+  | "run";
 
 export function newId(prefix: IdPrefix): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));

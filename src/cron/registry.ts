@@ -1,0 +1,37 @@
+import { revenueSnapshotJob } from "../analytics/snapshot";
+import { dunningJob } from "./dunning";
+import {
+  emailOutboxSweep,
+  type Job,
+  redactDeliveredEmails,
+  tokenCleanup,
+  webhookEventSweep,
+} from "./jobs";
+import { renewalsJob } from "./renewals";
+import { retentionJob, usageRollupJob } from "./rollups";
+
+/** Every job by name: what cron runs and what an admin can run on demand. */
+export const JOBS = {
+  "email-outbox-sweep": emailOutboxSweep,
+  "webhook-event-sweep": webhookEventSweep,
+  "token-cleanup": tokenCleanup,
+  "email-redaction": redactDeliveredEmails,
+  renewals: renewalsJob,
+  dunning: dunningJob,
+  "usage-rollup": usageRollupJob,
+  retention: retentionJob,
+  "revenue-snapshot": revenueSnapshotJob,
+} satisfies Record<string, Job>;
+
+export type JobName = keyof typeof JOBS;
+
+export function isJobName(name: string): name is JobName {
+  return Object.hasOwn(JOBS, name);
+}
+
+/** Which jobs each cron expression in wrangler.toml runs, in order. */
+export const SCHEDULE: Record<string, JobName[]> = {
+  "*/10 * * * *": ["email-outbox-sweep", "webhook-event-sweep", "renewals"],
+  "5 * * * *": ["token-cleanup", "email-redaction", "dunning", "usage-rollup"],
+  "20 0 * * *": ["usage-rollup", "revenue-snapshot", "retention"],
+};

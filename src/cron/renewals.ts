@@ -1,0 +1,4 @@
+import type { Job } from "./jobs";
+
+// PLACEHOLDER — the renewals helper replaces this file.
+export const renewalsJob: Job = async () => ({});
