@@ -4,6 +4,7 @@ import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { adminRoutes } from "./admin/routes";
+import { adminAnalyticsRoutes, adminDashboardRoutes } from "./analytics/routes";
 import { authRoutes } from "./auth/routes";
 import { adminCouponRoutes } from "./coupons/admin-routes";
 import { couponRoutes } from "./coupons/routes";
@@ -79,6 +80,8 @@ export function buildApp() {
   app.route("/v1/admin/payments", adminPaymentRoutes);
   app.route("/v1/admin/webhook-events", adminWebhookRoutes);
   app.route("/v1/admin/jobs", adminJobRoutes);
+  app.route("/v1/admin/analytics", adminAnalyticsRoutes);
+  app.route("/v1/admin/dashboard", adminDashboardRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
 import { signAccessToken } from "../src/auth/tokens";
 import { loadConfig } from "../src/env";
+import { pushPolicy } from "../src/ratelimit/client";
 import {
   type ApiResponse,
   api,
@@ -170,6 +171,9 @@ describe("admin access control", () => {
   it("guards every /v1/admin route the app has: 401 without a token, 403 for a non-admin", async () => {
     const user = await signup();
     const target = await signup();
+    // More admin routes than the free plan's 20 requests a minute: lift this user's limits.
+    const unlimited = { minute: null, hour: null, day: null, month: null };
+    await pushPolicy(env, user.id, { limits: unlimited }, Date.now());
     const adminRoutes = [
       ...new Set(
         app.routes

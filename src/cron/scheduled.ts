@@ -9,5 +9,11 @@ export async function runScheduled(controller: ScheduledController, env: Env): P
     console.error(JSON.stringify({ msg: "no jobs for cron", cron: controller.cron }));
     return;
   }
-  for (const name of names) await runJob(env, name, "cron", controller.scheduledTime);
+  for (const name of names) {
+    // runJob records a failing job; this catches what it cannot record (D1 itself failing),
+    // so one job's failure never stops the next.
+    await runJob(env, name, "cron", controller.scheduledTime).catch((error: unknown) =>
+      console.error(JSON.stringify({ msg: "job failed", job: name, error: String(error) })),
+    );
+  }
 }
