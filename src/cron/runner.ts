@@ -1,4 +1,4 @@
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import { openDb } from "../db";
 import { jobRuns } from "../db/schema";
 import { type Env, loadConfig } from "../env";
@@ -23,7 +23,7 @@ export async function runJob(
     .select({ cursor: jobRuns.cursor })
     .from(jobRuns)
     .where(and(eq(jobRuns.job, name), eq(jobRuns.status, "ok")))
-    .orderBy(desc(jobRuns.startedAt), desc(jobRuns.id))
+    .orderBy(desc(jobRuns.startedAt), desc(sql`rowid`))
     .limit(1)
     .get();
   const id = newId("run");

@@ -286,6 +286,7 @@ export const subscriptions = sqliteTable(
     index("subscriptions_user_idx").on(t.userId, t.createdAt),
     uniqueIndex("subscriptions_provider_unique").on(t.provider, t.providerSubscriptionId),
     index("subscriptions_status_idx").on(t.status, t.currentPeriodEnd),
+    index("subscriptions_standing_idx").on(t.standing, t.status),
   ],
 );
 

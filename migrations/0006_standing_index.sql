@@ -1,0 +1,1 @@
+CREATE INDEX `subscriptions_standing_idx` ON `subscriptions` (`standing`,`status`);
