@@ -23,6 +23,14 @@ const RunSchema = z
     status: z.enum(["running", "ok", "error"]),
     counts: z.record(z.string(), z.number()),
     error: z.string().nullable(),
+    d1: z
+      .object({
+        rows_read: z.number().int(),
+        rows_written: z.number().int(),
+        queries: z.number().int(),
+        unmetered: z.number().int().openapi({ description: "Calls D1 reports no row counts for" }),
+      })
+      .nullable(),
   })
   .openapi("JobRun");
 
@@ -36,6 +44,7 @@ const runView = (run: JobRun) => ({
   status: run.status,
   counts: run.counts,
   error: run.error,
+  d1: run.d1Usage,
 });
 
 export const adminJobRoutes = newRouter();

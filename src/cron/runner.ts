@@ -1,5 +1,5 @@
 import { and, desc, eq, sql } from "drizzle-orm";
-import { openDb } from "../db";
+import { meteredD1, openDb } from "../db";
 import { jobRuns } from "../db/schema";
 import { type Env, loadConfig } from "../env";
 import { newId } from "../lib/ids";
@@ -32,10 +32,12 @@ export async function runJob(
     .insert(jobRuns)
     .values({ id, job: name, trigger, runAt: now, startedAt, status: "running" });
   let cursor: string | null = null;
+  // The job's own queries go through a binding that adds up what D1 reports for them.
+  const metered = meteredD1(env.DB);
   try {
     const counts = await JOBS[name]({
-      db,
-      env,
+      db: openDb(metered.d1),
+      env: { ...env, DB: metered.d1 },
       config,
       now,
       cursor: previous?.cursor ?? null,
@@ -46,7 +48,14 @@ export async function runJob(
     const finishedAt = Date.now();
     const [run] = await db
       .update(jobRuns)
-      .set({ status: "ok", counts, cursor, finishedAt, durationMs: finishedAt - startedAt })
+      .set({
+        status: "ok",
+        counts,
+        d1Usage: metered.usage,
+        cursor,
+        finishedAt,
+        durationMs: finishedAt - startedAt,
+      })
       .where(eq(jobRuns.id, id))
       .returning();
     console.log(

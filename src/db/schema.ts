@@ -210,7 +210,12 @@ export const usageHourly = sqliteTable(
     denied: integer("denied").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.subject, t.hour] }), index("usage_hourly_hour_idx").on(t.hour)],
+  (t) => [
+    primaryKey({ columns: [t.subject, t.hour] }),
+    index("usage_hourly_hour_idx").on(t.hour),
+    // The rollup finds the hours flushed since its last run by this.
+    index("usage_hourly_updated_idx").on(t.updatedAt),
+  ],
 );
 
 export const PROVIDERS = ["stripe", "paypal", "manual"] as const;
@@ -406,6 +411,13 @@ export const jobRuns = sqliteTable(
     error: text("error"),
     // Where the next run resumes, for jobs that work through more than one run's batch.
     cursor: text("cursor"),
+    // What D1 reported for the job's queries: rows read and written, queries counted.
+    d1Usage: text("d1_usage", { mode: "json" }).$type<{
+      rows_read: number;
+      rows_written: number;
+      queries: number;
+      unmetered: number;
+    }>(),
   },
   (t) => [index("job_runs_job_idx").on(t.job, t.startedAt)],
 );

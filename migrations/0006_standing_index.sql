@@ -1,1 +1,0 @@
-CREATE INDEX `subscriptions_standing_idx` ON `subscriptions` (`standing`,`status`);
