@@ -12,12 +12,12 @@
 // batch, guarded on the row being as it was read; the user's limiter is synced after it.
 import { and, asc, eq, inArray, isNull, lt, ne, or, type SQL, sql } from "drizzle-orm";
 import { type Subscription, subscriptions } from "../db/schema";
-import { enqueueEmails } from "../email/outbox";
+import { enqueueEmails, guardedEmail } from "../email/outbox";
 import { DAY } from "../lib/time";
 import type { Standing } from "../plans/policy";
+import { syncLimiters } from "../ratelimit/client";
 import { planById } from "../subscriptions/current";
 import type { Job } from "./jobs";
-import { guardedEmail, syncUsers } from "./renewals";
 
 /** Subscriptions one run changes at most; the rest wait for the next run (hourly). */
 export const DUNNING_PER_RUN = 200;
@@ -124,7 +124,7 @@ export const dunningJob: Job = async ({ db, env, config, now }) => {
       if (!pastDue) counts.recovered++;
       else if (standing === "suspended" || standing === "restricted") counts[standing]++;
       else counts.past_due++;
-      await syncUsers(env, db, "dunning", [sub.userId], now);
+      await syncLimiters(env, db, "dunning", [sub.userId], now);
     } catch (error) {
       counts.failed++;
       console.error(

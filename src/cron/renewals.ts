@@ -22,14 +22,12 @@ import {
   subscriptions,
   users,
 } from "../db/schema";
-import { enqueueEmails } from "../email/outbox";
-import { type TemplateName, type TemplateVars, templates } from "../email/templates";
+import { enqueueEmails, guardedEmail } from "../email/outbox";
 import type { Config, Env } from "../env";
-import { newId } from "../lib/ids";
 import { DAY, HOUR } from "../lib/time";
 import type { PaidProvider, ProviderSubscriptionState } from "../payments/provider";
 import { providerFor } from "../payments/providers";
-import { syncLimiter } from "../ratelimit/client";
+import { syncLimiters } from "../ratelimit/client";
 import { addMonths } from "../ratelimit/windows";
 import { planById } from "../subscriptions/current";
 import { applyStateStatement, planForProviderPrice } from "../subscriptions/sync";
@@ -41,69 +39,6 @@ export const RENEWALS_PER_RUN = 100;
 export const TRIAL_REMINDERS_PER_RUN = 100;
 /** How long before a trial ends its reminder goes out. */
 export const TRIAL_REMINDER_LEAD = 3 * DAY;
-
-// ---- shared with the dunning job -------------------------------------------------------------
-
-/**
- * An outbox email that is written only when `when` holds at commit time (and the user is
- * active), so a step taken twice, or by two runs at once, mails once. Put it in the same batch
- * as the change it announces, before that change (both then see the same prior state). Its
- * batch result is the inserted rows: `[{ id }]`, or `[]` when nothing was written.
- */
-export function guardedEmail<T extends TemplateName>(
-  db: Db,
-  email: { userId: string; template: T; vars: TemplateVars<T>; when: SQL },
-  now: number,
-) {
-  const id = newId("eml");
-  const render = templates[email.template] as (vars: TemplateVars<T>) => {
-    subject: string;
-    text: string;
-  };
-  const { subject, text } = render(email.vars);
-  const statement = db
-    .insert(emailOutbox)
-    .select(
-      db
-        .select({
-          id: sql<string>`${id}`.as("id"),
-          userId: users.id,
-          toAddress: users.email,
-          template: sql<string>`${email.template}`.as("template"),
-          subject: sql<string>`${subject}`.as("subject"),
-          textBody: sql<string>`${text}`.as("text_body"),
-          status: sql<"pending">`'pending'`.as("status"),
-          attempts: sql<number>`0`.as("attempts"),
-          lastError: sql<null>`null`.as("last_error"),
-          providerMessageId: sql<null>`null`.as("provider_message_id"),
-          lastAttemptAt: sql<null>`null`.as("last_attempt_at"),
-          lockedUntil: sql<null>`null`.as("locked_until"),
-          createdAt: sql<number>`${now}`.as("created_at"),
-          sentAt: sql<null>`null`.as("sent_at"),
-        })
-        .from(users)
-        .where(and(eq(users.id, email.userId), eq(users.status, "active"), email.when)),
-    )
-    .returning({ id: emailOutbox.id });
-  return { id, statement };
-}
-
-/** Pushes each user's policy to their limiter after a commit; a failure is logged, not thrown. */
-export async function syncUsers(
-  env: Env,
-  db: Db,
-  job: string,
-  userIds: Iterable<string>,
-  now: number,
-): Promise<void> {
-  for (const userId of new Set(userIds)) {
-    await syncLimiter(env, db, userId, now).catch((error: unknown) =>
-      console.error(
-        JSON.stringify({ msg: "limiter sync failed", job, userId, error: String(error) }),
-      ),
-    );
-  }
-}
 
 // ---- what a subscription needs ---------------------------------------------------------------
 
@@ -432,7 +367,7 @@ async function renewDue(run: Run, cursor: string | null): Promise<string | null>
     if (!work) continue;
     try {
       if (await renewOne(run, sub, work)) {
-        await syncUsers(env, db, "renewals", [sub.userId], now);
+        await syncLimiters(env, db, "renewals", [sub.userId], now);
       } else {
         counts.skipped++;
       }

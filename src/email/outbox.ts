@@ -1,5 +1,6 @@
+import { and, eq, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db";
-import { emailOutbox } from "../db/schema";
+import { emailOutbox, users } from "../db/schema";
 import type { Env } from "../env";
 import { newId } from "../lib/ids";
 import { type TemplateName, type TemplateVars, templates } from "./templates";
@@ -11,17 +12,18 @@ export interface OutboxEmail<T extends TemplateName> {
   vars: TemplateVars<T>;
 }
 
+function render<T extends TemplateName>(template: T, vars: TemplateVars<T>) {
+  const fill = templates[template] as (vars: TemplateVars<T>) => { subject: string; text: string };
+  return fill(vars);
+}
+
 /**
  * The insert for one email, to put in the same D1 batch as the change that causes it: the
  * email exists exactly when the change does. Sending happens later, from the `emails` queue.
  */
 export function outboxInsert<T extends TemplateName>(db: Db, email: OutboxEmail<T>, now: number) {
   const id = newId("eml");
-  const render = templates[email.template] as (vars: TemplateVars<T>) => {
-    subject: string;
-    text: string;
-  };
-  const { subject, text } = render(email.vars);
+  const { subject, text } = render(email.template, email.vars);
   const statement = db.insert(emailOutbox).values({
     id,
     userId: email.userId,
@@ -42,4 +44,44 @@ export async function enqueueEmails(env: Env, outboxIds: string[]): Promise<void
   } catch (error) {
     console.error(JSON.stringify({ msg: "email enqueue failed", outboxIds, error: String(error) }));
   }
+}
+
+/**
+ * An outbox email that is written only when `when` holds at commit time (and the user is
+ * active), so a step taken twice, or by two runs at once, mails once. Put it in the same batch
+ * as the change it announces, before that change (both then see the same prior state). Its
+ * batch result is the inserted rows: `[{ id }]`, or `[]` when nothing was written.
+ */
+export function guardedEmail<T extends TemplateName>(
+  db: Db,
+  email: { userId: string; template: T; vars: TemplateVars<T>; when: SQL },
+  now: number,
+) {
+  const id = newId("eml");
+  const { subject, text } = render(email.template, email.vars);
+  const statement = db
+    .insert(emailOutbox)
+    .select(
+      db
+        .select({
+          id: sql<string>`${id}`.as("id"),
+          userId: users.id,
+          toAddress: users.email,
+          template: sql<string>`${email.template}`.as("template"),
+          subject: sql<string>`${subject}`.as("subject"),
+          textBody: sql<string>`${text}`.as("text_body"),
+          status: sql<"pending">`'pending'`.as("status"),
+          attempts: sql<number>`0`.as("attempts"),
+          lastError: sql<null>`null`.as("last_error"),
+          providerMessageId: sql<null>`null`.as("provider_message_id"),
+          lastAttemptAt: sql<null>`null`.as("last_attempt_at"),
+          lockedUntil: sql<null>`null`.as("locked_until"),
+          createdAt: sql<number>`${now}`.as("created_at"),
+          sentAt: sql<null>`null`.as("sent_at"),
+        })
+        .from(users)
+        .where(and(eq(users.id, email.userId), eq(users.status, "active"), email.when)),
+    )
+    .returning({ id: emailOutbox.id });
+  return { id, statement };
 }

@@ -51,3 +51,20 @@ export async function pushPolicy(
 export async function syncLimiter(env: Env, db: Db, userId: string, now: number): Promise<void> {
   await pushPolicy(env, userId, await loadUserPolicy(db, userId), now);
 }
+
+/** Pushes each user's policy to their limiter after a commit; a failure is logged, not thrown. */
+export async function syncLimiters(
+  env: Env,
+  db: Db,
+  job: string,
+  userIds: Iterable<string>,
+  now: number,
+): Promise<void> {
+  for (const userId of new Set(userIds)) {
+    await syncLimiter(env, db, userId, now).catch((error: unknown) =>
+      console.error(
+        JSON.stringify({ msg: "limiter sync failed", job, userId, error: String(error) }),
+      ),
+    );
+  }
+}

@@ -5,7 +5,7 @@ import { enqueueEmails } from "../email/outbox";
 import type { Config, Env } from "../env";
 import { MINUTE } from "../lib/time";
 import { providerFor } from "../payments/providers";
-import { syncLimiter } from "../ratelimit/client";
+import { syncLimiters } from "../ratelimit/client";
 import { WEBHOOKS } from "./registry";
 
 export interface WebhookMessage {
@@ -61,14 +61,8 @@ export async function applyWebhookEvent(
     );
     await runBatch(db, [...effect.statements, done("processed")]);
     await enqueueEmails(env, effect.emails);
-    for (const userId of new Set(effect.syncUsers)) {
-      // Committed already: a failed push is healed by the object's hourly reconcile.
-      await syncLimiter(env, db, userId, now).catch((error: unknown) =>
-        console.error(
-          JSON.stringify({ msg: "limiter sync failed", user: userId, error: String(error) }),
-        ),
-      );
-    }
+    // Committed already: a failed push is healed by the object's hourly reconcile.
+    await syncLimiters(env, db, "webhook", effect.syncUsers, now);
     return "processed";
   } catch (error) {
     await db
