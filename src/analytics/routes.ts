@@ -47,18 +47,22 @@ const ByPlan = z
   .record(z.string(), z.number().int())
   .openapi({ description: "Paying subscribers per plan code" });
 
+/** A snapshot's totals, as every analytics answer shows them. */
+const TotalsSchema = z.object({
+  mrr: z.number().int(),
+  arr: z.number().int(),
+  paying_subscribers: z.number().int(),
+  trials: z.number().int(),
+});
+
 const SummarySchema = z
   .object({
     from: z.iso.date(),
     to: z.iso.date(),
     currencies: z.record(
       z.string(),
-      z.object({
+      TotalsSchema.extend({
         as_of: z.iso.date(),
-        mrr: z.number().int(),
-        arr: z.number().int(),
-        paying_subscribers: z.number().int(),
-        trials: z.number().int(),
         subscribers_by_plan: ByPlan,
         mrr_at_start: z.number().int(),
         paying_subscribers_at_start: z.number().int(),
@@ -84,12 +88,8 @@ const SeriesSchema = z
     series: z.record(
       z.string(),
       z.array(
-        MovementsSchema.extend({
+        MovementsSchema.extend(TotalsSchema.shape).extend({
           date: z.string().openapi({ description: "YYYY-MM-DD (day) or YYYY-MM (month)" }),
-          mrr: z.number().int(),
-          arr: z.number().int(),
-          paying_subscribers: z.number().int(),
-          trials: z.number().int(),
           subscribers_by_plan: ByPlan,
         }),
       ),
@@ -106,16 +106,7 @@ const DashboardSchema = z
         .openapi({ description: "Entitled (trialing, active, past_due) subscriptions per plan" }),
       by_status: z.record(z.string(), z.number().int()),
     }),
-    mrr: z.record(
-      z.string(),
-      z.object({
-        as_of: z.iso.date(),
-        mrr: z.number().int(),
-        arr: z.number().int(),
-        paying_subscribers: z.number().int(),
-        trials: z.number().int(),
-      }),
-    ),
+    mrr: z.record(z.string(), TotalsSchema.extend({ as_of: z.iso.date() })),
     failed_payments_7d: z.number().int(),
     failed_webhook_events_7d: z.number().int(),
   })

@@ -87,10 +87,6 @@ export function problemType(code: ErrorCode): string {
   return `https://tollgate.dev/problems/${code}`;
 }
 
-export function statusOf(code: ErrorCode): ContentfulStatusCode {
-  return CATALOG[code][0];
-}
-
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
 export function problemResponse(

@@ -8,7 +8,6 @@ import { entitlementRoutes, meteredQuota } from "../plans/entitlements";
 import { pushPolicy } from "../ratelimit/client";
 import { routeCost } from "../ratelimit/middleware";
 import { usageRoutes } from "../ratelimit/routes";
-import { subscriptionSummary } from "../subscriptions/service";
 import { ChangePasswordBody, DeleteMeBody, ExportSchema, MeSchema, PatchMeBody } from "./schemas";
 import { profileOf } from "./serialize";
 import * as users from "./service";
@@ -35,11 +34,7 @@ meRoutes.openapi(
   }),
   async (c) => {
     const user = await users.loadSelf(c.var.db, principalOf(c).userId);
-    const [plan, subscription] = await Promise.all([
-      users.planSummary(c.var.db, user.id),
-      subscriptionSummary(c.var.db, user.id),
-    ]);
-    return c.json({ ...profileOf(user), plan, subscription }, 200);
+    return c.json({ ...profileOf(user), ...(await users.billingSummary(c.var.db, user.id)) }, 200);
   },
 );
 
@@ -63,11 +58,7 @@ meRoutes.openapi(
       c.req.valid("json"),
       c.var.now,
     );
-    const [plan, subscription] = await Promise.all([
-      users.planSummary(c.var.db, user.id),
-      subscriptionSummary(c.var.db, user.id),
-    ]);
-    return c.json({ ...profileOf(user), plan, subscription }, 200);
+    return c.json({ ...profileOf(user), ...(await users.billingSummary(c.var.db, user.id)) }, 200);
   },
 );
 

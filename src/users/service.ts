@@ -14,7 +14,9 @@ import {
 } from "../db/schema";
 import { ApiError, notFound } from "../lib/errors";
 import { iso } from "../lib/time";
-import { limitsOf, planForUser } from "../plans/policy";
+import { freePlan, limitsOf } from "../plans/policy";
+import { currentSubscription, isEntitled, planById } from "../subscriptions/current";
+import { subscriptionView } from "../subscriptions/service";
 import { profileOf } from "./serialize";
 import { defaultSettings, type UserSettings } from "./settings";
 
@@ -28,9 +30,15 @@ export async function loadSelf(db: Db, userId: string): Promise<User> {
 }
 
 /** The user's plan as /v1/me shows it. */
-export async function planSummary(db: Db, userId: string) {
-  const plan = await planForUser(db, userId);
-  return { id: plan.id, code: plan.code, name: plan.name, limits: limitsOf(plan) };
+/** The plan in force and the current subscription, as /v1/me shows them (one look-up each). */
+export async function billingSummary(db: Db, userId: string) {
+  const subscription = await currentSubscription(db, userId);
+  const subscribed = subscription ? await planById(db, subscription.planId) : null;
+  const plan = (isEntitled(subscription) && subscribed) || (await freePlan(db));
+  return {
+    plan: { id: plan.id, code: plan.code, name: plan.name, limits: limitsOf(plan) },
+    subscription: subscription ? subscriptionView(subscription, subscribed) : null,
+  };
 }
 
 export async function updateProfile(

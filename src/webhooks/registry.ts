@@ -7,7 +7,3 @@ export const WEBHOOKS: Record<PaidProvider, ProviderWebhooks> = {
   stripe: stripeWebhooks,
   paypal: paypalWebhooks,
 };
-
-export function isPaidProvider(name: string): name is PaidProvider {
-  return name === "stripe" || name === "paypal";
-}
