@@ -84,6 +84,8 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
  * admin takes effect at once. Admin traffic is rare; the extra query is worth it.
  */
 export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
+  // Already checked by an enclosing router (/v1/admin/* around /v1/admin/plans): once is enough.
+  if (c.var.adminChecked) return next();
   const principal = c.var.principal;
   if (principal?.role !== "admin") throw new ApiError("forbidden", "Admins only");
   const admin = await c.var.db
@@ -92,5 +94,6 @@ export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
     .where(and(eq(users.id, principal.userId), eq(users.role, "admin"), eq(users.status, "active")))
     .get();
   if (!admin) throw new ApiError("forbidden", "Admins only");
+  c.set("adminChecked", true);
   await next();
 });

@@ -116,6 +116,8 @@ adminJobRoutes.openapi(
   async (c) => {
     const { name } = c.req.valid("param");
     if (!isJobName(name)) throw notFound("Job");
+    const run = await runJob(c.env, name, "admin", c.var.now);
+    // Recorded after the run, naming it, so the log never claims a run that does not exist.
     await auditInsert(
       c.var.db,
       {
@@ -123,11 +125,10 @@ adminJobRoutes.openapi(
         action: "job.run",
         targetType: "job",
         targetId: name,
-        data: {},
+        data: { run_id: run.id, status: run.status },
       },
       c.var.now,
     );
-    const run = await runJob(c.env, name, "admin", c.var.now);
     return c.json(runView(run), 200);
   },
 );

@@ -25,6 +25,8 @@ export interface AppVariables {
   cost: number | undefined;
   /** The rate limiter's answer for this request, for routes that report usage. */
   limits: CountedResult | undefined;
+  /** requireAdmin has confirmed the principal is an active admin in D1. */
+  adminChecked: boolean;
 }
 
 export type AppEnv = { Bindings: Env; Variables: AppVariables };

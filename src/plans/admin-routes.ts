@@ -8,8 +8,9 @@ import { newRouter, principalOf } from "../lib/context";
 import { ApiError, type FieldError, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
+import { afterResponse } from "../lib/request";
 import { iso } from "../lib/time";
-import { syncLimiter } from "../ratelimit/client";
+import { syncLimiters } from "../ratelimit/client";
 import { ENTITLED_STATUSES } from "../subscriptions/current";
 import { type PlanFeatures, PlanFeaturesSchema } from "./features";
 import { PlanSchema, planView } from "./routes";
@@ -493,10 +494,13 @@ adminPlanRoutes.openapi(
     );
     // After the commit: each subscriber's RateLimiter re-reads its policy from D1. (The free
     // plan's users are not enumerated; their objects pick it up at their hourly reconcile.)
+    // Done after answering, and one user's failure never stops the others (the hourly reconcile
+    // heals any it missed).
     if (entitlementsChanged) {
-      for (const userId of await subscribersOfPlan(c.var.db, plan.id)) {
-        await syncLimiter(c.env, c.var.db, userId, c.var.now);
-      }
+      const work = subscribersOfPlan(c.var.db, plan.id).then((userIds) =>
+        syncLimiters(c.env, c.var.db, "plan-update", userIds, c.var.now),
+      );
+      afterResponse(c, "plan limiter sync", work);
     }
     return c.json(adminPlanView(plan), 200);
   },

@@ -19,7 +19,7 @@ import { iso } from "../lib/time";
 import type { PaidProvider } from "../payments/provider";
 import { providerFor } from "../payments/providers";
 import { createBillingPortalSession } from "../payments/stripe";
-import { syncLimiter } from "../ratelimit/client";
+import { syncLimiters } from "../ratelimit/client";
 import { currentSubscription, isEntitled, planById } from "./current";
 import { compareRational, monthlyEquivalent, previewChange } from "./proration";
 
@@ -292,7 +292,8 @@ export async function change(
       updatedAt: now,
     })
     .where(eq(subscriptions.id, subscription.id));
-  await syncLimiter(env, db, userId, now);
+  // Committed at the provider and in D1: a failed push is logged and healed by the reconcile.
+  await syncLimiters(env, db, "plan-change", [userId], now);
   return { effective: "now" as const, preview: proration, approval_url: null };
 }
 
@@ -324,7 +325,7 @@ export async function cancel(
     .update(subscriptions)
     .set({ ...changes, updatedAt: now })
     .where(eq(subscriptions.id, subscription.id));
-  if (!input.at_period_end) await syncLimiter(env, db, userId, now);
+  if (!input.at_period_end) await syncLimiters(env, db, "cancel", [userId], now);
   return (
     (await db.query.subscriptions.findFirst({ where: eq(subscriptions.id, subscription.id) })) ??
     subscription

@@ -7,6 +7,7 @@ import { newRouter, principalOf } from "../lib/context";
 import { notFound } from "../lib/errors";
 import { bearerSecurity, errorResponses, jsonContent } from "../lib/openapi";
 import { afterCursor, decodeCursor, PageQuery, page } from "../lib/pagination";
+import { afterResponse } from "../lib/request";
 import { iso } from "../lib/time";
 
 const security = bearerSecurity;
@@ -137,7 +138,8 @@ adminWebhookRoutes.openapi(
     ]);
     const event = updated[0];
     if (!event) throw notFound("Webhook event");
-    await c.env.WEBHOOK_EVENTS.send({ event_id: id });
+    // The replay is saved; a lost send is picked up by the cron sweep of pending events.
+    afterResponse(c, "webhook replay enqueue", c.env.WEBHOOK_EVENTS.send({ event_id: id }));
     return c.json(view(event), 202);
   },
 );
