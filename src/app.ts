@@ -3,25 +3,20 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
-import { adminRoutes } from "./admin/routes";
-import { adminAnalyticsRoutes, adminDashboardRoutes } from "./analytics/routes";
+import { adminRouter } from "./admin/router";
 import { authRoutes } from "./auth/routes";
-import { adminCouponRoutes } from "./coupons/admin-routes";
 import { couponRoutes } from "./coupons/routes";
-import { adminJobRoutes } from "./cron/admin-routes";
 import { newRouter } from "./lib/context";
 import { ApiError } from "./lib/errors";
 import { requestContext, requestLog } from "./lib/middleware";
 import { notFoundHandler } from "./lib/not-found";
 import { onError } from "./lib/on-error";
 import { requireDeclaredBody } from "./lib/required-body";
-import { adminPaymentRoutes, paymentRoutes } from "./payments/routes";
-import { adminPlanRoutes } from "./plans/admin-routes";
+import { paymentRoutes } from "./payments/routes";
 import { planRoutes } from "./plans/routes";
-import { pingRoutes } from "./ratelimit/routes";
 import { billingRoutes, subscriptionRoutes } from "./subscriptions/routes";
 import { meRoutes } from "./users/routes";
-import { adminWebhookRoutes } from "./webhooks/admin-routes";
+import { pingRoutes } from "./users/usage-routes";
 import { webhookRoutes } from "./webhooks/receiver";
 
 const WEBHOOK_MAX_BYTES = 1024 * 1024;
@@ -67,7 +62,7 @@ export function buildApp() {
 
   app.route("/v1/auth", authRoutes);
   app.route("/v1/me", meRoutes);
-  app.route("/v1/admin", adminRoutes);
+  app.route("/v1/admin", adminRouter);
   app.route("/v1/ping", pingRoutes);
   app.route("/v1/webhooks", webhookRoutes);
   app.route("/v1/plans", planRoutes);
@@ -75,13 +70,6 @@ export function buildApp() {
   app.route("/v1/subscription", subscriptionRoutes);
   app.route("/v1/billing", billingRoutes);
   app.route("/v1/payments", paymentRoutes);
-  app.route("/v1/admin/plans", adminPlanRoutes);
-  app.route("/v1/admin/coupons", adminCouponRoutes);
-  app.route("/v1/admin/payments", adminPaymentRoutes);
-  app.route("/v1/admin/webhook-events", adminWebhookRoutes);
-  app.route("/v1/admin/jobs", adminJobRoutes);
-  app.route("/v1/admin/analytics", adminAnalyticsRoutes);
-  app.route("/v1/admin/dashboard", adminDashboardRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -1,13 +1,12 @@
 import { z } from "zod";
-import type { RateLimiter } from "./ratelimit/durable-object";
-
-/** Bindings declared in wrangler.toml, plus vars and secrets (all strings until parsed). */
-export interface Env {
-  DB: D1Database;
-  RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+/**
+ * Bindings, vars and secrets, as `npm run types` generates them from wrangler.toml and
+ * .dev.vars.example into worker-configuration.d.ts (all strings until ConfigSchema parses them).
+ */
+export interface Env extends Omit<Cloudflare.Env, "EMAILS" | "WEBHOOK_EVENTS"> {
+  // wrangler types cannot know a queue's messages: they are typed here.
   EMAILS: Queue<EmailMessage>;
   WEBHOOK_EVENTS: Queue<{ event_id: string }>;
-  [variable: string]: unknown;
 }
 
 export interface EmailMessage {

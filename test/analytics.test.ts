@@ -26,7 +26,7 @@ import {
 import { buildApp } from "../src/app";
 import { runJob } from "../src/cron/runner";
 import { newId } from "../src/lib/ids";
-import { addMonths } from "../src/ratelimit/windows";
+import { addMonths } from "../src/lib/windows";
 import { signup, signupAdmin, type TestUser } from "./helpers";
 
 const MINUTE = 60_000;

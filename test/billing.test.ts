@@ -9,7 +9,7 @@ import worker from "../src/index";
 import { DAY } from "../src/lib/time";
 import { applyWebhookEvent } from "../src/webhooks/consumer";
 import { type FakeStripe, installFakeStripe, signedDelivery, stripeEvent } from "./fakes/stripe";
-import { api, count, signup, signupAdmin, type TestUser } from "./helpers";
+import { api, appEnv, count, signup, signupAdmin, type TestUser } from "./helpers";
 
 let fake: FakeStripe;
 let queued: string[];
@@ -17,11 +17,11 @@ let queued: string[];
 beforeEach(async () => {
   fake = installFakeStripe();
   queued = [];
-  vi.spyOn(env.WEBHOOK_EVENTS, "send").mockImplementation(async (body) => {
+  vi.spyOn(appEnv.WEBHOOK_EVENTS, "send").mockImplementation(async (body) => {
     queued.push(body.event_id);
     return { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } };
   });
-  vi.spyOn(env.EMAILS, "sendBatch").mockResolvedValue({
+  vi.spyOn(appEnv.EMAILS, "sendBatch").mockResolvedValue({
     metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } },
   });
   await env.DB.batch([

@@ -5,6 +5,7 @@ import { REDACTED_BODY } from "../src/cron/jobs";
 import type { EmailMessage, Env } from "../src/env";
 import worker from "../src/index";
 import { newId } from "../src/lib/ids";
+import { appEnv } from "./helpers";
 
 /** The Worker as the runtime sees it: every handler takes (event, env, ctx). */
 const handler: ExportedHandler<Env> = worker;
@@ -129,7 +130,7 @@ beforeEach(async () => {
   sendBatch = vi.fn<Queue<EmailMessage>["sendBatch"]>(async () => ({
     metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } },
   }));
-  vi.spyOn(env.EMAILS, "sendBatch").mockImplementation(sendBatch);
+  vi.spyOn(appEnv.EMAILS, "sendBatch").mockImplementation(sendBatch);
   // Storage is shared by the tests of this file and the jobs work on whole tables.
   await env.DB.batch([
     env.DB.prepare("delete from email_outbox"),

@@ -13,7 +13,7 @@ import type { Env } from "../src/env";
 import worker from "../src/index";
 import { newId } from "../src/lib/ids";
 import { DAY, HOUR, MINUTE } from "../src/lib/time";
-import { api, signup, signupAdmin, type TestUser } from "./helpers";
+import { api, appEnv, signup, signupAdmin, type TestUser } from "./helpers";
 
 const db = openDb(env.DB);
 const handler: ExportedHandler<Env> = worker;
@@ -27,7 +27,7 @@ beforeEach(async () => {
   vi.setSystemTime(NOW);
   ticks = 0;
   mailed = [];
-  vi.spyOn(env.EMAILS, "sendBatch").mockImplementation(async (messages) => {
+  vi.spyOn(appEnv.EMAILS, "sendBatch").mockImplementation(async (messages) => {
     for (const m of messages) mailed.push(m.body.outbox_id);
     return { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } };
   });

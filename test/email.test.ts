@@ -13,7 +13,7 @@ import {
 import { type EmailMessage, type Env, loadConfig } from "../src/env";
 import worker from "../src/index";
 import { newId } from "../src/lib/ids";
-import { signup } from "./helpers";
+import { appEnv, signup } from "./helpers";
 
 /** The Worker as the runtime sees it: every handler takes (event, env, ctx). */
 const handler: ExportedHandler<Env> = worker;
@@ -164,7 +164,7 @@ describe("queue consumer (tollgate-emails)", () => {
     sendBatch = vi.fn<Queue<EmailMessage>["sendBatch"]>(async () => ({
       metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } },
     }));
-    vi.spyOn(env.EMAILS, "sendBatch").mockImplementation(sendBatch);
+    vi.spyOn(appEnv.EMAILS, "sendBatch").mockImplementation(sendBatch);
   });
 
   it("a signup leaves one pending verify_email row and enqueues exactly it", async () => {

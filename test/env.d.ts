@@ -1,9 +1,9 @@
 import type { D1Migration } from "cloudflare:test";
-import type { Env as AppBindings } from "../src/env";
 
 declare global {
   namespace Cloudflare {
-    interface Env extends AppBindings {
+    // The app's bindings come from worker-configuration.d.ts; tests add the migrations.
+    interface Env {
       TEST_MIGRATIONS: D1Migration[];
     }
   }

@@ -1,5 +1,6 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import type { Env } from "../src/env";
 import worker from "../src/index";
 
 export interface ApiResponse<T = Record<string, unknown>> {
@@ -114,3 +115,6 @@ export async function count(sql: string, ...params: unknown[]): Promise<number> 
     .first<{ n: number }>();
   return row?.n ?? 0;
 }
+
+/** The test bindings with the app's typed queues (wrangler types cannot type their messages). */
+export const appEnv: Env = env;

@@ -17,7 +17,7 @@ import {
 import type { BillingProvider } from "../src/payments/provider";
 import { applyWebhookEvent } from "../src/webhooks/consumer";
 import { FakePayPal, type PayPalEvent } from "./fakes/paypal";
-import { api, count, signup, signupAdmin, type TestUser } from "./helpers";
+import { api, appEnv, count, signup, signupAdmin, type TestUser } from "./helpers";
 
 const db = openDb(env.DB);
 const config = () => loadConfig(env);
@@ -37,11 +37,11 @@ beforeEach(async () => {
   mailed = [];
   // Nothing reaches the real queues (their consumers would run in the background): the tests
   // read what was sent and apply it themselves.
-  vi.spyOn(env.WEBHOOK_EVENTS, "send").mockImplementation(async (body: unknown) => {
+  vi.spyOn(appEnv.WEBHOOK_EVENTS, "send").mockImplementation(async (body: unknown) => {
     queued.push((body as { event_id: string }).event_id);
     return { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } };
   });
-  vi.spyOn(env.EMAILS, "sendBatch").mockImplementation(async (messages) => {
+  vi.spyOn(appEnv.EMAILS, "sendBatch").mockImplementation(async (messages) => {
     for (const m of messages) mailed.push(m.body.outbox_id);
     return { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } };
   });

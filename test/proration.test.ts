@@ -1,13 +1,7 @@
 import { describe, expect, it } from "vitest";
-import {
-  type CouponTerms,
-  compareRational,
-  couponDiscount,
-  discountedPrice,
-  monthlyEquivalent,
-  mulDivRound,
-  previewChange,
-} from "../src/subscriptions/proration";
+import { type CouponTerms, couponDiscount, discountedPrice } from "../src/coupons/discount";
+import { compareRational, monthlyEquivalent, mulDivRound } from "../src/lib/money";
+import { previewChange } from "../src/subscriptions/proration";
 
 // Every expected number below is worked out by hand in the comment next to it.
 

@@ -16,7 +16,7 @@ import { DAY, HOUR, MINUTE } from "../src/lib/time";
 import { clearPayPalTokenCache } from "../src/payments/paypal";
 import { FakePayPal, type FakeSubscription } from "./fakes/paypal";
 import { installFakeStripe } from "./fakes/stripe";
-import { api, signup, signupAdmin, type TestUser } from "./helpers";
+import { api, appEnv, signup, signupAdmin, type TestUser } from "./helpers";
 
 const db = openDb(env.DB);
 const handler: ExportedHandler<Env> = worker;
@@ -34,7 +34,7 @@ beforeEach(async () => {
   ticks = 0;
   clearPayPalTokenCache();
   mailed = [];
-  vi.spyOn(env.EMAILS, "sendBatch").mockImplementation(async (messages) => {
+  vi.spyOn(appEnv.EMAILS, "sendBatch").mockImplementation(async (messages) => {
     for (const m of messages) mailed.push(m.body.outbox_id);
     return { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } };
   });

@@ -14,8 +14,8 @@ import {
   mapStripeStatus,
   subscriptionState,
 } from "../src/payments/stripe";
-import { formatMoney } from "../src/payments/stripe-events";
 import { applyWebhookEvent } from "../src/webhooks/consumer";
+import { formatMoney } from "../src/webhooks/stripe-events";
 import {
   chargeObject,
   FAKE_WEBHOOK_SECRET,
@@ -26,7 +26,7 @@ import {
   stripeEvent,
   subscriptionObject,
 } from "./fakes/stripe";
-import { api, count, signup, type TestUser } from "./helpers";
+import { api, appEnv, count, signup, type TestUser } from "./helpers";
 
 type Json = Record<string, unknown>;
 
@@ -39,11 +39,11 @@ beforeEach(async () => {
   fake = installFakeStripe();
   queued = [];
   emailBatches = [];
-  vi.spyOn(env.WEBHOOK_EVENTS, "send").mockImplementation(async (body) => {
+  vi.spyOn(appEnv.WEBHOOK_EVENTS, "send").mockImplementation(async (body) => {
     queued.push(body.event_id);
     return { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } };
   });
-  vi.spyOn(env.EMAILS, "sendBatch").mockImplementation(async (messages) => {
+  vi.spyOn(appEnv.EMAILS, "sendBatch").mockImplementation(async (messages) => {
     emailBatches.push([...messages].map((m) => m.body.outbox_id));
     return { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } };
   });

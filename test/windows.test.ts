@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { rateLimitHeader, rateLimitPolicyHeader } from "../src/ratelimit/headers";
 import {
   addMonths,
   evaluate,
@@ -7,7 +6,8 @@ import {
   monthSpan,
   retryAfterSeconds,
   windowSpan,
-} from "../src/ratelimit/windows";
+} from "../src/lib/windows";
+import { rateLimitHeader, rateLimitPolicyHeader } from "../src/ratelimit/headers";
 
 const at = (text: string) => Date.parse(text);
 const LIMITS: Limits = { minute: 3, hour: 5, day: 7, month: 9 };

@@ -1,12 +1,13 @@
 import { and, desc, eq, sql } from "drizzle-orm";
-import { revokeUserSessionsStatement, type SessionsEnded } from "../auth/sessions";
+import { auditInsert } from "../audit/audit";
+import { publicUser } from "../auth/serialize";
+import { revokeUserSessionsStatement } from "../auth/sessions";
 import type { Db } from "../db";
 import { auditLog, type User, users } from "../db/schema";
 import { ApiError, notFound } from "../lib/errors";
 import { afterCursor, decodeCursor, page } from "../lib/pagination";
 import { iso } from "../lib/time";
-import { publicUser } from "../users/serialize";
-import { auditInsert } from "./audit";
+import type { SessionsEnded } from "../ratelimit/client";
 
 export function adminUser(user: User) {
   return {

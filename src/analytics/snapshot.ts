@@ -23,7 +23,7 @@
 // statements (rows travel as one JSON parameter, so no statement nears D1's 100 bound
 // parameters). Three D1 round trips per 1,000 users, linear in users, never a scan of history.
 import { and, asc, type Column, count, eq, gt, gte, inArray, lt, lte, max, sql } from "drizzle-orm";
-import type { Job, JobCounts } from "../cron/jobs";
+import { couponCovers, couponDiscount } from "../coupons/discount";
 import type { Db } from "../db";
 import {
   type Coupon,
@@ -37,9 +37,10 @@ import {
   usageDailyTotals,
   users,
 } from "../db/schema";
+import type { Job, JobCounts } from "../lib/jobs";
+import { MONTHS_PER, mulDivRound } from "../lib/money";
 import { DAY } from "../lib/time";
-import { addMonths } from "../ratelimit/windows";
-import { couponCovers, couponDiscount, MONTHS_PER, mulDivRound } from "../subscriptions/proration";
+import { addMonths } from "../lib/windows";
 
 /** Users per page of the walk. */
 export const PAGE = 1000;

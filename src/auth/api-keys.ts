@@ -6,7 +6,7 @@ import { sha256Hex } from "../lib/crypto";
 import { ApiError, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { iso } from "../lib/time";
-import { maxApiKeys, planForUser } from "../plans/policy";
+import { maxApiKeys, planForUser } from "../policy/policy";
 import { limiter, userSubject } from "../ratelimit/client";
 import { apiKeyPrefix, mintApiKey } from "./api-key-format";
 

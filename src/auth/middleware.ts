@@ -5,7 +5,7 @@ import type { AppEnv, Principal } from "../lib/context";
 import { sha256Hex } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { limiter, userSubject } from "../ratelimit/client";
-import type { Credential } from "../ratelimit/durable-object";
+import type { Credential } from "../ratelimit/messages";
 import { enforce, openWhenSuspended } from "../ratelimit/middleware";
 import { apiKeyOwner, looksLikeApiKey } from "./api-key-format";
 import { verifyAccessToken } from "./tokens";
@@ -34,9 +34,6 @@ function invalid(detail: string): ApiError {
  * sessions and keys, so logging out or deleting a key takes effect on the very next request.
  */
 export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
-  // Already authenticated and counted by an enclosing router (e.g. /v1/admin/* around
-  // /v1/admin/plans): a request is counted once.
-  if (c.var.principal) return next();
   const presented = presentedCredential(c);
   if (!presented) {
     throw new ApiError(
@@ -84,8 +81,6 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
  * admin takes effect at once. Admin traffic is rare; the extra query is worth it.
  */
 export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
-  // Already checked by an enclosing router (/v1/admin/* around /v1/admin/plans): once is enough.
-  if (c.var.adminChecked) return next();
   const principal = c.var.principal;
   if (principal?.role !== "admin") throw new ApiError("forbidden", "Admins only");
   const admin = await c.var.db
@@ -94,6 +89,5 @@ export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
     .where(and(eq(users.id, principal.userId), eq(users.role, "admin"), eq(users.status, "active")))
     .get();
   if (!admin) throw new ApiError("forbidden", "Admins only");
-  c.set("adminChecked", true);
   await next();
 });

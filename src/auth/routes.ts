@@ -3,11 +3,10 @@ import { enqueueEmails } from "../email/outbox";
 import { newRouter, principalOf } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
-import { afterResponse, apiKeysRevoked, clientMeta, sessionsEnded } from "../lib/request";
+import { afterResponse, clientMeta } from "../lib/request";
 import { ATTEMPT_RULES, emailSubject, refundAttempt, takeAttempt } from "../ratelimit/brute-force";
-import { userSubject } from "../ratelimit/client";
+import { apiKeysRevoked, sessionsEnded, userSubject } from "../ratelimit/client";
 import { limitByIp } from "../ratelimit/middleware";
-import { publicUser } from "../users/serialize";
 import { requireAuth } from "./middleware";
 import {
   AuthResponseSchema,
@@ -18,6 +17,7 @@ import {
   SignupBody,
   VerifyEmailBody,
 } from "./schemas";
+import { publicUser } from "./serialize";
 import * as auth from "./service";
 import { revokeAllSessions, revokeByRefreshToken } from "./sessions";
 

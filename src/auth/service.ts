@@ -2,11 +2,13 @@ import { and, eq, isNull } from "drizzle-orm";
 import type { Db } from "../db";
 import { isUniqueViolation } from "../db";
 import { apiKeys, type User, users } from "../db/schema";
+import { defaultSettings } from "../db/user-settings";
 import { outboxInsert } from "../email/outbox";
 import type { Config } from "../env";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
-import { defaultSettings } from "../users/settings";
+import type { ClientMeta } from "../lib/request";
+import type { ApiKeysRevoked, SessionsEnded } from "../ratelimit/client";
 import {
   findLiveMailedToken,
   issueMailedToken,
@@ -15,17 +17,12 @@ import {
 } from "./mailed-tokens";
 import { hashPassword, needsRehash, UNUSABLE_PASSWORD_HASH, verifyPassword } from "./passwords";
 import {
-  type ClientMeta,
   type IssuedTokens,
   issueTokens,
   openSessionStatements,
   revokeUserSessionsStatement,
   rotateRefreshToken,
-  type SessionsEnded,
 } from "./sessions";
-
-/** Told which API keys were revoked, so their owner's RateLimiter forgets them at once. */
-export type ApiKeysRevoked = (userId: string, keyHashes: string[]) => Promise<void>;
 
 export interface AuthResult extends IssuedTokens {
   user: User;

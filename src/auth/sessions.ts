@@ -5,13 +5,10 @@ import type { Config } from "../env";
 import { randomToken, sha256Hex } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
+import type { ClientMeta } from "../lib/request";
 import { DAY } from "../lib/time";
+import type { SessionsEnded } from "../ratelimit/client";
 import { signAccessToken } from "./tokens";
-
-export interface ClientMeta {
-  userAgent: string | null;
-  ip: string | null;
-}
 
 export interface IssuedTokens {
   access_token: string;
@@ -68,12 +65,6 @@ export async function issueTokens(
     expires_in: config.ACCESS_TOKEN_TTL_SECONDS,
   };
 }
-
-/**
- * Told which sessions just ended, so their still-unexpired access tokens stop working at once
- * (the routes pass one that informs the user's RateLimiter object).
- */
-export type SessionsEnded = (userId: string, sessionIds: string[]) => Promise<void>;
 
 export function revokeSessionStatement(db: Db, sessionId: string, reason: string, now: number) {
   return db

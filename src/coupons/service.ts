@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray } from "drizzle-orm";
-import { auditInsert } from "../admin/audit";
+import { auditInsert } from "../audit/audit";
 import { type Db, isUniqueViolation } from "../db";
 import {
   type Coupon,
@@ -13,7 +13,7 @@ import { ApiError, type FieldError, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { afterCursor, decodeCursor, page } from "../lib/pagination";
 import { iso } from "../lib/time";
-import { couponDiscount } from "../subscriptions/proration";
+import { couponDiscount } from "./discount";
 
 export const COUPON_RULES = [
   "not_found",

@@ -11,13 +11,12 @@
 // once goes straight to suspended, with that email only). Each change and its email are one
 // batch, guarded on the row being as it was read; the user's limiter is synced after it.
 import { and, asc, eq, inArray, isNull, lt, ne, or, type SQL, sql } from "drizzle-orm";
-import { type Subscription, subscriptions } from "../db/schema";
+import { type Standing, type Subscription, subscriptions } from "../db/schema";
 import { enqueueEmails, guardedEmail } from "../email/outbox";
+import type { Job } from "../lib/jobs";
 import { DAY } from "../lib/time";
-import type { Standing } from "../plans/policy";
+import { planById } from "../policy/current";
 import { syncLimiters } from "../ratelimit/client";
-import { planById } from "../subscriptions/current";
-import type { Job } from "./jobs";
 
 /** Subscriptions one run changes at most; the rest wait for the next run (hourly). */
 export const DUNNING_PER_RUN = 200;

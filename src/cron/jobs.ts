@@ -1,25 +1,9 @@
 import { and, eq, inArray, isNotNull, isNull, lt, ne, or, sql } from "drizzle-orm";
-import type { Db } from "../db";
 import { authTokens, emailOutbox, refreshTokens, webhookEvents } from "../db/schema";
 import { MAX_EMAIL_ATTEMPTS } from "../email/consumer";
 import { enqueueEmails } from "../email/outbox";
-import type { Config, Env } from "../env";
+import type { Job } from "../lib/jobs";
 import { DAY, MINUTE } from "../lib/time";
-
-export interface JobContext {
-  db: Db;
-  env: Env;
-  config: Config;
-  /** The run's clock: the cron's scheduled time, or the admin's request time. */
-  now: number;
-  /** Where the previous run of this job stopped (null: start from the beginning). */
-  cursor: string | null;
-  /** A job that has more to do than one run's batch says where the next run resumes. */
-  setCursor: (cursor: string | null) => void;
-}
-
-export type JobCounts = Record<string, number>;
-export type Job = (ctx: JobContext) => Promise<JobCounts>;
 
 const BATCH = 500;
 

@@ -1,12 +1,7 @@
 import { revenueSnapshotJob } from "../analytics/snapshot";
+import type { Job } from "../lib/jobs";
 import { dunningJob } from "./dunning";
-import {
-  emailOutboxSweep,
-  type Job,
-  redactDeliveredEmails,
-  tokenCleanup,
-  webhookEventSweep,
-} from "./jobs";
+import { emailOutboxSweep, redactDeliveredEmails, tokenCleanup, webhookEventSweep } from "./jobs";
 import { renewalsJob } from "./renewals";
 import { retentionJob, usageRollupJob } from "./rollups";
 

@@ -24,14 +24,14 @@ import {
 } from "../db/schema";
 import { enqueueEmails, guardedEmail } from "../email/outbox";
 import type { Config, Env } from "../env";
+import type { Job, JobCounts } from "../lib/jobs";
 import { DAY, HOUR } from "../lib/time";
+import { addMonths } from "../lib/windows";
 import type { PaidProvider, ProviderSubscriptionState } from "../payments/provider";
 import { providerFor } from "../payments/providers";
+import { planById } from "../policy/current";
 import { syncLimiters } from "../ratelimit/client";
-import { addMonths } from "../ratelimit/windows";
-import { planById } from "../subscriptions/current";
 import { applyStateStatement, planForProviderPrice } from "../subscriptions/sync";
-import type { Job, JobCounts } from "./jobs";
 
 /** Subscriptions one run changes at most (each may take two or three provider calls). */
 export const RENEWALS_PER_RUN = 100;

@@ -1,7 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db";
+import type { Job, JobCounts } from "../lib/jobs";
 import { DAY, MINUTE } from "../lib/time";
-import type { Job, JobCounts } from "./jobs";
 
 // ---- Usage rollup ------------------------------------------------------------------------------
 

@@ -7,8 +7,8 @@ import {
   text,
   uniqueIndex,
 } from "drizzle-orm/sqlite-core";
-import type { PlanFeatures } from "../plans/features";
-import type { UserSettings } from "../users/settings";
+import type { PlanFeatures } from "./plan-features";
+import type { UserSettings } from "./user-settings";
 
 // All times are integer epoch milliseconds (UTC). All ids are prefixed random strings.
 
@@ -233,6 +233,8 @@ export const SUBSCRIPTION_STATUSES = [
 ] as const;
 export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
 export const STANDINGS = ["good", "past_due", "restricted", "suspended"] as const;
+/** How a subscriber stands with billing; the rate limiter enforces it. */
+export type Standing = (typeof STANDINGS)[number];
 
 // The provider's customer for a user, created once and reused.
 export const billingCustomers = sqliteTable(

@@ -2,7 +2,6 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { z } from "zod";
 import type { Db } from "../db";
 import type { Config, Env } from "../env";
-import type { CountedResult } from "../ratelimit/durable-object";
 import { ApiError, type FieldError } from "./errors";
 
 export interface Principal {
@@ -23,10 +22,6 @@ export interface AppVariables {
   principal: Principal | undefined;
   /** What this route costs against the limits (routeCost); 1 when unset. */
   cost: number | undefined;
-  /** The rate limiter's answer for this request, for routes that report usage. */
-  limits: CountedResult | undefined;
-  /** requireAdmin has confirmed the principal is an active admin in D1. */
-  adminChecked: boolean;
 }
 
 export type AppEnv = { Bindings: Env; Variables: AppVariables };

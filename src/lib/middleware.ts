@@ -8,8 +8,6 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   c.set("now", Date.now());
   c.set("principal", undefined);
   c.set("cost", undefined);
-  c.set("limits", undefined);
-  c.set("adminChecked", false);
   c.set("config", loadConfig(c.env));
   c.set("db", openDb(c.env.DB));
   await next();

@@ -1,6 +1,8 @@
 // PayPal through its REST API with plain fetch: Subscriptions v1 for recurring billing,
 // Payments v1 (sales) for refunds, OAuth2 client credentials for the access token.
 // tollgate keeps its own records; PayPal moves the money and reports back through webhooks.
+
+import { couponDiscount } from "../coupons/discount";
 import type {
   Coupon,
   Interval,
@@ -12,7 +14,6 @@ import type {
 import type { Config } from "../env";
 import { ApiError } from "../lib/errors";
 import { MINUTE, SECOND } from "../lib/time";
-import { couponDiscount } from "../subscriptions/proration";
 import type {
   BillingProvider,
   CheckoutRequest,

@@ -1,13 +1,13 @@
 import { and, desc, eq } from "drizzle-orm";
-import { auditInsert } from "../admin/audit";
+import { auditInsert } from "../audit/audit";
 import type { Db } from "../db";
 import { type Payment, payments } from "../db/schema";
 import type { Config } from "../env";
 import { ApiError, notFound } from "../lib/errors";
 import { afterCursor, decodeCursor, page } from "../lib/pagination";
 import { iso } from "../lib/time";
-import { recordRefundStatement } from "../subscriptions/sync";
 import { providerFor } from "./providers";
+import { recordRefundStatement } from "./records";
 
 export function paymentView(payment: Payment) {
   return {

@@ -2,14 +2,14 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { asc, eq } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
 import type { Db } from "../db";
+import { grants, PlanFeaturesSchema } from "../db/plan-features";
 import { type Plan, plans } from "../db/schema";
 import { type AppEnv, newRouter, principalOf } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { bearerSecurity, errorResponses, jsonContent } from "../lib/openapi";
+import { planForUser } from "../policy/policy";
 import { limiter, userSubject } from "../ratelimit/client";
 import { rateLimitedError } from "../ratelimit/middleware";
-import { grants, PlanFeaturesSchema } from "./features";
-import { planForUser } from "./policy";
 
 const PlanRefSchema = z
   .object({ id: z.string(), code: z.string(), name: z.string() })

@@ -1,12 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { asc, eq } from "drizzle-orm";
 import type { Db } from "../db";
+import { PlanFeaturesSchema } from "../db/plan-features";
 import { type Plan, plans } from "../db/schema";
 import { newRouter } from "../lib/context";
 import { errorResponses, jsonContent } from "../lib/openapi";
+import { limitsOf } from "../policy/policy";
 import { limitByIp } from "../ratelimit/middleware";
-import { PlanFeaturesSchema } from "./features";
-import { limitsOf } from "./policy";
 
 const MoneySchema = z
   .object({

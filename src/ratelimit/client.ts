@@ -1,6 +1,8 @@
+import type { Context } from "hono";
 import type { Db } from "../db";
 import type { Env } from "../env";
-import { loadUserPolicy, type SubjectPolicy } from "../plans/policy";
+import type { AppEnv } from "../lib/context";
+import { loadUserPolicy, type SubjectPolicy } from "../policy/policy";
 import type { RateLimiter } from "./durable-object";
 
 export const userSubject = (userId: string) => `user:${userId}`;
@@ -67,4 +69,44 @@ export async function syncLimiters(
       ),
     );
   }
+}
+
+/** Told which sessions ended, after the D1 change that ended them. */
+export type SessionsEnded = (userId: string, sessionIds: string[]) => Promise<void>;
+/** Told which API keys were revoked, after the D1 change that revoked them. */
+export type ApiKeysRevoked = (userId: string, keyHashes: string[]) => Promise<void>;
+
+/**
+ * Ended sessions' access tokens stop working at once: the user's RateLimiter is told. The D1
+ * change is already committed, so a failed push is logged, not answered with a 500: those
+ * tokens then die when they expire (15 minutes at most).
+ */
+export function sessionsEnded(c: Context<AppEnv>): SessionsEnded {
+  return (userId, sessionIds) =>
+    forgetSessions(
+      c.env,
+      userId,
+      sessionIds,
+      c.var.now,
+      c.var.config.ACCESS_TOKEN_TTL_SECONDS,
+    ).catch((error: unknown) => logPushFailure(c, "sessions", userId, error));
+}
+
+/** Revoked API keys fail on the next request; a failed push is healed by the hourly reconcile. */
+export function apiKeysRevoked(c: Context<AppEnv>): ApiKeysRevoked {
+  return (userId, hashes) =>
+    forgetApiKeys(c.env, userId, hashes).catch((error: unknown) =>
+      logPushFailure(c, "api_keys", userId, error),
+    );
+}
+
+function logPushFailure(c: Context<AppEnv>, what: string, userId: string, error: unknown): void {
+  console.error(
+    JSON.stringify({
+      msg: `limiter push failed: ${what}`,
+      request_id: c.var.requestId,
+      user: userId,
+      error: String(error),
+    }),
+  );
 }

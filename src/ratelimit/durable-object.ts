@@ -1,17 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { openDb } from "../db";
-import { apiKeys, usageHourly } from "../db/schema";
+import { isQuota } from "../db/plan-features";
+import { apiKeys, type Standing, usageHourly } from "../db/schema";
 import type { Env } from "../env";
 import { DAY, HOUR } from "../lib/time";
-import { isQuota } from "../plans/features";
-import {
-  type LiveKey,
-  liveApiKeys,
-  loadUserPolicy,
-  type Standing,
-  type SubjectPolicy,
-} from "../plans/policy";
 import {
   type Counter,
   type Counters,
@@ -19,54 +12,10 @@ import {
   type Limits,
   WINDOW_NAMES,
   type WindowName,
-  type WindowState,
   windowSpan,
-} from "./windows";
-
-export type Credential = { kind: "session"; sid: string } | { kind: "api_key"; hash: string };
-
-export interface ConsumeRequest {
-  /** `user:<id>` or `ip:<address>`; the object remembers it for flushing usage. */
-  subject: string;
-  now: number;
-  cost: number;
-  /** Checked here, in the same call: a revoked session or key never gets through. */
-  credential?: Credential;
-  /** Routes a suspended subscriber may still use (auth, billing, /v1/me). */
-  allowSuspended?: boolean;
-  /** Anonymous subjects have no plan: their limits come with the request. */
-  limits?: Limits;
-}
-
-/** The answer for a request that was authenticated and counted (or refused for its limits). */
-export interface CountedResult {
-  outcome: "allowed" | "limited" | "payment_required";
-  standing: Standing;
-  windows: WindowState[];
-  violations: WindowState[];
-  keyId: string | null;
-}
-
-export type ConsumeResult =
-  | { outcome: "unauthenticated" }
-  | { outcome: "account_disabled" }
-  | CountedResult;
-
-export interface BucketResult {
-  allowed: boolean;
-  name: string;
-  limit: number | null;
-  used: number;
-  reset_at: number;
-}
-
-export interface UsageSnapshot {
-  subject: string | null;
-  plan: string | null;
-  standing: Standing;
-  windows: WindowState[];
-  history: { date: string; allowed: number; denied: number }[];
-}
+} from "../lib/windows";
+import { type LiveKey, liveApiKeys, loadUserPolicy, type SubjectPolicy } from "../policy/policy";
+import type { BucketResult, ConsumeRequest, ConsumeResult, UsageSnapshot } from "./messages";
 
 /** How long closed hours stay in the object (usage history reads them from here). */
 const HISTORY_RETENTION = 35 * DAY;

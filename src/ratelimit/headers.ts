@@ -1,4 +1,4 @@
-import type { WindowState } from "./windows";
+import type { WindowState } from "../lib/windows";
 
 // draft-ietf-httpapi-ratelimit-headers: RateLimit-Policy names every quota policy; RateLimit
 // reports the one closest to running out.

@@ -3,10 +3,17 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { iso } from "../lib/time";
+import { retryAfterSeconds, type WindowState } from "../lib/windows";
 import { ipSubject, limiter } from "./client";
-import type { BucketResult, CountedResult } from "./durable-object";
 import { rateLimitHeaders } from "./headers";
-import { retryAfterSeconds, type WindowState } from "./windows";
+import type { BucketResult, CountedResult } from "./messages";
+
+declare module "hono" {
+  interface ContextVariableMap {
+    /** The rate limiter's answer for this request, for routes that report usage (ping). */
+    limits: CountedResult;
+  }
+}
 
 /** Declares what a route costs against the limits; register it before requireAuth. */
 export function routeCost(cost: number) {

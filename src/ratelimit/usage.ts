@@ -1,9 +1,10 @@
 import { z } from "@hono/zod-openapi";
+import { STANDINGS } from "../db/schema";
 import type { Env } from "../env";
 import { DAY, iso } from "../lib/time";
+import type { WINDOW_NAMES, WindowState } from "../lib/windows";
 import { limiter, userSubject } from "./client";
-import type { UsageSnapshot } from "./durable-object";
-import type { WINDOW_NAMES, WindowState } from "./windows";
+import type { UsageSnapshot } from "./messages";
 
 const WindowSchema = z.object({
   used: z.number().int(),
@@ -15,7 +16,7 @@ const WindowSchema = z.object({
 export const UsageSchema = z
   .object({
     plan: z.string().nullable(),
-    standing: z.enum(["good", "past_due", "restricted", "suspended"]),
+    standing: z.enum(STANDINGS),
     windows: z.object({
       minute: WindowSchema,
       hour: WindowSchema,

@@ -1,88 +1,15 @@
 // Proration: what a plan change costs. Pure — no clock, no I/O; amounts are integer minor units
 // of the plan's currency, and every amount is computed exactly and rounded once (half up).
-import type { Coupon, Interval } from "../db/schema";
-import { addMonths } from "../ratelimit/windows";
 
-/** The parts of a coupon that set its discount. */
-export type CouponTerms = Pick<Coupon, "percentOff" | "amountOff" | "duration" | "durationMonths">;
-
-/** An exact fraction: a price per month, compared without dividing. */
-export interface Rational {
-  numerator: number;
-  denominator: number;
-}
-
-export const MONTHS_PER: Record<Interval, number> = { month: 1, year: 12 };
-
-/** The price per month, as a fraction (a yearly price over 12): exact, never a float. */
-export function monthlyEquivalent(price: number, interval: Interval): Rational {
-  return { numerator: price, denominator: MONTHS_PER[interval] };
-}
-
-/** -1, 0 or 1 as a < b, a = b or a > b, by cross-multiplying (prices are safe integers). */
-export function compareRational(a: Rational, b: Rational): -1 | 0 | 1 {
-  const left = BigInt(a.numerator) * BigInt(b.denominator);
-  const right = BigInt(b.numerator) * BigInt(a.denominator);
-  return left < right ? -1 : left > right ? 1 : 0;
-}
-
-/** round(a × b / c), half up, exactly (BigInt: ms × minor units outgrow 2^53). a, b ≥ 0, c > 0. */
-export function mulDivRound(a: number, b: number, c: number): number {
-  if (c <= 0) throw new RangeError("mulDivRound: the divisor must be positive");
-  const product = BigInt(a) * BigInt(b);
-  const divisor = BigInt(c);
-  return Number((product * 2n + divisor) / (divisor * 2n));
-}
-
-/**
- * Whether a coupon discounts a billing period that starts `startMonth` whole months after the
- * coupon's first period. `once`: the first period only. `forever`: every period. `repeating N`:
- * every period that *starts* within the first N months — so a yearly period is discounted
- * whole when it starts inside the N months (a yearly plan with any N ≥ 1 gets its first year
- * discounted; its second year only when N > 12). This is the rule Stripe applies to invoices.
- */
-export function couponCovers(
-  coupon: CouponTerms,
-  startMonth: number,
-  first = startMonth === 0,
-): boolean {
-  switch (coupon.duration) {
-    case "once":
-      return first;
-    case "forever":
-      return true;
-    case "repeating":
-      return startMonth < (coupon.durationMonths ?? 0);
-  }
-}
-
-/** What a coupon takes off one price: percent rounded half up, an amount never beyond the price. */
-export function couponDiscount(price: number, coupon: CouponTerms): number {
-  if (price <= 0) return 0;
-  if (coupon.percentOff !== null && coupon.percentOff !== undefined) {
-    return Math.min(price, mulDivRound(price, coupon.percentOff, 100));
-  }
-  if (coupon.amountOff !== null && coupon.amountOff !== undefined) {
-    return Math.min(price, Math.max(0, coupon.amountOff));
-  }
-  return 0;
-}
-
-/**
- * The price of billing cycle `cycleIndex` (0: the first) of a plan billed every `interval`,
- * after the coupon — never below 0. Cycle k of a yearly plan starts in month 12·k.
- */
-export function discountedPrice(
-  price: number,
-  coupon: CouponTerms | null | undefined,
-  cycleIndex: number,
-  interval: Interval = "month",
-): number {
-  if (!coupon || !couponCovers(coupon, cycleIndex * MONTHS_PER[interval], cycleIndex === 0)) {
-    return price;
-  }
-  return price - couponDiscount(price, coupon);
-}
+import {
+  type CouponTerms,
+  couponCovers,
+  couponDiscount,
+  discountedPrice,
+} from "../coupons/discount";
+import type { Interval } from "../db/schema";
+import { compareRational, MONTHS_PER, monthlyEquivalent, mulDivRound } from "../lib/money";
+import { addMonths } from "../lib/windows";
 
 export type Direction = "upgrade" | "downgrade" | "same";
 

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { requireAuth } from "../auth/middleware";
 import { newRouter, principalOf } from "../lib/context";
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
-import { planById } from "./current";
+import { planById } from "../policy/current";
 import { SubscriptionSchema } from "./schemas";
 import * as billing from "./service";
 

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { STANDINGS } from "../db/schema";
 
 const Interval = z.enum(["month", "year"]);
 
@@ -16,7 +17,7 @@ export const SubscriptionSchema = z
       "canceled",
       "expired",
     ]),
-    standing: z.enum(["good", "past_due", "restricted", "suspended"]),
+    standing: z.enum(STANDINGS),
     provider: z.enum(["stripe", "paypal", "manual"]),
     cancel_at_period_end: z.boolean(),
     current_period_start: z.iso.datetime().nullable(),

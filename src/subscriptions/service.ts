@@ -15,13 +15,14 @@ import {
 import type { Config, Env } from "../env";
 import { ApiError, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
+import { compareRational, monthlyEquivalent } from "../lib/money";
 import { iso } from "../lib/time";
 import type { PaidProvider } from "../payments/provider";
 import { providerFor } from "../payments/providers";
 import { createBillingPortalSession } from "../payments/stripe";
+import { currentSubscription, isEntitled, planById } from "../policy/current";
 import { syncLimiters } from "../ratelimit/client";
-import { currentSubscription, isEntitled, planById } from "./current";
-import { compareRational, monthlyEquivalent, previewChange } from "./proration";
+import { previewChange } from "./proration";
 
 export function subscriptionView(subscription: Subscription, plan: Plan | null) {
   return {

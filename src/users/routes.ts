@@ -1,17 +1,16 @@
 import { createRoute } from "@hono/zod-openapi";
 import { apiKeyRoutes } from "../auth/api-key-routes";
 import { requireAuth } from "../auth/middleware";
+import { profileOf } from "../auth/serialize";
+import { UserSettingsSchema } from "../db/user-settings";
 import { newRouter, principalOf } from "../lib/context";
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
-import { sessionsEnded } from "../lib/request";
 import { entitlementRoutes, meteredQuota } from "../plans/entitlements";
-import { pushPolicy } from "../ratelimit/client";
+import { pushPolicy, sessionsEnded } from "../ratelimit/client";
 import { routeCost } from "../ratelimit/middleware";
-import { usageRoutes } from "../ratelimit/routes";
 import { ChangePasswordBody, DeleteMeBody, ExportSchema, MeSchema, PatchMeBody } from "./schemas";
-import { profileOf } from "./serialize";
 import * as users from "./service";
-import { UserSettingsSchema } from "./settings";
+import { usageRoutes } from "./usage-routes";
 
 const tags = ["me"];
 const security = bearerSecurity;

@@ -1,6 +1,7 @@
 import { and, desc, eq, inArray, isNull } from "drizzle-orm";
 import { hashPassword, UNUSABLE_PASSWORD_HASH, verifyPassword } from "../auth/passwords";
-import { revokeUserSessionsStatement, type SessionsEnded } from "../auth/sessions";
+import { profileOf } from "../auth/serialize";
+import { revokeUserSessionsStatement } from "../auth/sessions";
 import type { Db } from "../db";
 import {
   apiKeys,
@@ -12,13 +13,13 @@ import {
   type User,
   users,
 } from "../db/schema";
+import { defaultSettings, type UserSettings } from "../db/user-settings";
 import { ApiError, notFound } from "../lib/errors";
 import { iso } from "../lib/time";
-import { freePlan, limitsOf } from "../plans/policy";
-import { currentSubscription, isEntitled, planById } from "../subscriptions/current";
+import { currentSubscription, isEntitled, planById } from "../policy/current";
+import { freePlan, limitsOf } from "../policy/policy";
+import type { SessionsEnded } from "../ratelimit/client";
 import { subscriptionView } from "../subscriptions/service";
-import { profileOf } from "./serialize";
-import { defaultSettings, type UserSettings } from "./settings";
 
 /** The caller's own user row. A deleted or disabled account cannot act on itself. */
 export async function loadSelf(db: Db, userId: string): Promise<User> {

@@ -1,6 +1,6 @@
-import { paypalWebhooks } from "../payments/paypal-events";
 import type { PaidProvider } from "../payments/provider";
-import { stripeWebhooks } from "../payments/stripe-events";
+import { paypalWebhooks } from "./paypal-events";
+import { stripeWebhooks } from "./stripe-events";
 import type { ProviderWebhooks } from "./types";
 
 export const WEBHOOKS: Record<PaidProvider, ProviderWebhooks> = {

@@ -1,12 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
-import { requireAdmin, requireAuth } from "../auth/middleware";
+import { auditInsert } from "../audit/audit";
 import { newRouter, principalOf } from "../lib/context";
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
-import { sessionsEnded } from "../lib/request";
-import { limiter, pushPolicy, userSubject } from "../ratelimit/client";
+import { WINDOW_NAMES } from "../lib/windows";
+import { limiter, pushPolicy, sessionsEnded, userSubject } from "../ratelimit/client";
 import { UsageSchema, usageOf } from "../ratelimit/usage";
-import { WINDOW_NAMES } from "../ratelimit/windows";
-import { auditInsert } from "./audit";
 import {
   AdminUserSchema,
   AuditListSchema,
@@ -22,10 +20,9 @@ import { adminUser, getUser, listAudit, listUsers, updateUser } from "./users";
 const tags = ["admin"];
 const security = bearerSecurity;
 
-export const adminRoutes = newRouter();
-adminRoutes.use("*", requireAuth, requireAdmin);
+export const adminUserRoutes = newRouter();
 
-adminRoutes.openapi(
+adminUserRoutes.openapi(
   createRoute({
     method: "get",
     path: "/users",
@@ -41,7 +38,7 @@ adminRoutes.openapi(
   async (c) => c.json(await listUsers(c.var.db, c.req.valid("query")), 200),
 );
 
-adminRoutes.openapi(
+adminUserRoutes.openapi(
   createRoute({
     method: "get",
     path: "/users/{id}",
@@ -57,7 +54,7 @@ adminRoutes.openapi(
   async (c) => c.json(adminUser(await getUser(c.var.db, c.req.valid("param").id)), 200),
 );
 
-adminRoutes.openapi(
+adminUserRoutes.openapi(
   createRoute({
     method: "patch",
     path: "/users/{id}",
@@ -85,7 +82,7 @@ adminRoutes.openapi(
   },
 );
 
-adminRoutes.openapi(
+adminUserRoutes.openapi(
   createRoute({
     method: "get",
     path: "/audit",
@@ -101,7 +98,7 @@ adminRoutes.openapi(
   async (c) => c.json(await listAudit(c.var.db, c.req.valid("query")), 200),
 );
 
-adminRoutes.openapi(
+adminUserRoutes.openapi(
   createRoute({
     method: "get",
     path: "/users/{id}/usage",
@@ -120,7 +117,7 @@ adminRoutes.openapi(
   },
 );
 
-adminRoutes.openapi(
+adminUserRoutes.openapi(
   createRoute({
     method: "post",
     path: "/users/{id}/usage/reset",

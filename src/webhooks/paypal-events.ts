@@ -7,14 +7,22 @@ import { couponRedemptions, coupons, type Subscription, users } from "../db/sche
 import { outboxInsert } from "../email/outbox";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
-import { planById } from "../subscriptions/current";
+import {
+  fromPayPalValue,
+  type PayPalMoney,
+  type PayPalSubscription,
+  payPalClient,
+  subscriptionState,
+  toPayPalValue,
+} from "../payments/paypal";
+import type { ProviderSubscriptionState } from "../payments/provider";
+import { findPaymentByProviderId, recordRefundStatement } from "../payments/records";
+import { planById } from "../policy/current";
 import {
   applyStateStatement,
-  findPaymentByProviderId,
   findSubscription,
   planForProviderPrice,
   recordPaymentStatements,
-  recordRefundStatement,
 } from "../subscriptions/sync";
 import {
   type EventContext,
@@ -24,16 +32,7 @@ import {
   type ProviderWebhooks,
   type VerifiedEvent,
   type WebhookVerifier,
-} from "../webhooks/types";
-import {
-  fromPayPalValue,
-  type PayPalMoney,
-  type PayPalSubscription,
-  payPalClient,
-  subscriptionState,
-  toPayPalValue,
-} from "./paypal";
-import type { ProviderSubscriptionState } from "./provider";
+} from "./types";
 
 // ---- verification ----------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 // Fixed, UTC-aligned windows and the all-or-nothing admission rule. Pure: no clock, no storage.
-import { DAY, HOUR, MINUTE } from "../lib/time";
+import { DAY, HOUR, MINUTE } from "./time";
 
 export const WINDOW_NAMES = ["minute", "hour", "day", "month"] as const;
 export type WindowName = (typeof WINDOW_NAMES)[number];

@@ -1,9 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireAuth } from "../auth/middleware";
+import { STANDINGS } from "../db/schema";
 import { newRouter, principalOf } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { bearerSecurity, errorResponses, jsonContent } from "../lib/openapi";
-import { UsageSchema, usageOf, windowsView } from "./usage";
+import { UsageSchema, usageOf, windowsView } from "../ratelimit/usage";
 
 const security = bearerSecurity;
 
@@ -26,7 +27,7 @@ const PingSchema = z
     user_id: z.string(),
     authenticated_with: z.enum(["access_token", "api_key"]),
     api_key_id: z.string().nullable(),
-    standing: z.enum(["good", "past_due", "restricted", "suspended"]),
+    standing: z.enum(STANDINGS),
     windows: UsageSchema.shape.windows,
   })
   .openapi("Ping");

@@ -1,12 +1,9 @@
 import { and, eq, gt, isNull, or } from "drizzle-orm";
 import type { Db } from "../db";
-import { apiKeys, type Plan, plans, users } from "../db/schema";
-import type { Limits } from "../ratelimit/windows";
-import { currentSubscription, isEntitled, planById } from "../subscriptions/current";
-import { DEFAULT_MAX_API_KEYS, type PlanFeatures } from "./features";
-
-/** How a subscriber stands with billing; the rate limiter enforces it. */
-export type Standing = "good" | "past_due" | "restricted" | "suspended";
+import { DEFAULT_MAX_API_KEYS, type PlanFeatures } from "../db/plan-features";
+import { apiKeys, type Plan, plans, type Standing, users } from "../db/schema";
+import type { Limits } from "../lib/windows";
+import { currentSubscription, isEntitled, planById } from "./current";
 
 /** Everything a user's RateLimiter object needs to decide a request without asking D1. */
 export interface SubjectPolicy {

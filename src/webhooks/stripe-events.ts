@@ -16,20 +16,24 @@ import {
 import { outboxInsert } from "../email/outbox";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
-import { planById } from "../subscriptions/current";
+import type { ProviderSubscriptionState } from "../payments/provider";
+import { findPaymentByProviderId, recordRefundStatement } from "../payments/records";
+import {
+  idOf,
+  type StripeSubscriptionLike,
+  stripeClient,
+  subscriptionState,
+} from "../payments/stripe";
+import { planById } from "../policy/current";
 import {
   applyStateStatement,
-  findPaymentByProviderId,
   findSubscription,
   insertSubscriptionStatement,
   planForProviderPrice,
   recordPaymentStatements,
-  recordRefundStatement,
 } from "../subscriptions/sync";
-import type { EventContext, EventEffect, EventHandler, ProviderWebhooks } from "../webhooks/types";
-import { noEffect } from "../webhooks/types";
-import type { ProviderSubscriptionState } from "./provider";
-import { idOf, type StripeSubscriptionLike, stripeClient, subscriptionState } from "./stripe";
+import type { EventContext, EventEffect, EventHandler, ProviderWebhooks } from "./types";
+import { noEffect } from "./types";
 
 /** How old a signed delivery may be (seconds): Stripe's own default. */
 const SIGNATURE_TOLERANCE = 300;
