@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
 import { signAccessToken } from "../src/auth/tokens";
 import { loadConfig } from "../src/env";
-import { pushPolicy } from "../src/ratelimit/client";
+import { pushPolicyBeforeCommit } from "../src/ratelimit/client";
 import {
   type ApiResponse,
   api,
@@ -173,7 +173,7 @@ describe("admin access control", () => {
     const target = await signup();
     // More admin routes than the free plan's 20 requests a minute: lift this user's limits.
     const unlimited = { minute: null, hour: null, day: null, month: null };
-    await pushPolicy(env, user.id, { limits: unlimited }, Date.now());
+    await pushPolicyBeforeCommit(env, user.id, { limits: unlimited }, Date.now());
     const adminRoutes = [
       ...new Set(
         app.routes

@@ -118,3 +118,8 @@ export async function count(sql: string, ...params: unknown[]): Promise<number> 
 
 /** The test bindings with the app's typed queues (wrangler types cannot type their messages). */
 export const appEnv: Env = env;
+
+/** The RateLimiter object of a subject (`user:<id>`, `ip:<addr>`), for tests that drive it. */
+export function limiterStub(subject: string) {
+  return env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(subject));
+}

@@ -7,10 +7,11 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
 import { DAY, HOUR, MINUTE } from "../src/lib/time";
-import { limiter, pushPolicy, userSubject } from "../src/ratelimit/client";
+import { pushPolicyBeforeCommit, userSubject } from "../src/ratelimit/client";
 import {
   api,
   count,
+  limiterStub,
   login,
   mailedToken,
   PASSWORD,
@@ -56,7 +57,7 @@ describe("exactness", () => {
   it("holds under concurrency with a cost above one", async () => {
     vi.setSystemTime(T0 + 7 * MINUTE);
     const user = await signup("costly");
-    await pushPolicy(
+    await pushPolicyBeforeCommit(
       env,
       user.id,
       { limits: { minute: 35, hour: null, day: null, month: null } },
@@ -76,7 +77,12 @@ describe("windows", () => {
   it("rolls over minute, hour, day and month, each blocking in turn", async () => {
     vi.setSystemTime(T0);
     const user = await signup("windows");
-    await pushPolicy(env, user.id, { limits: { minute: 3, hour: 5, day: 7, month: 9 } }, T0);
+    await pushPolicyBeforeCommit(
+      env,
+      user.id,
+      { limits: { minute: 3, hour: 5, day: 7, month: 9 } },
+      T0,
+    );
 
     expect(await statuses(user.accessToken, 4)).toEqual([200, 200, 200, 429]);
     vi.setSystemTime(T0 + MINUTE);
@@ -104,7 +110,12 @@ describe("windows", () => {
   it("answers 429 with Retry-After and the violated windows, and denied requests are free", async () => {
     vi.setSystemTime(T0 + 10 * MINUTE + 15_000);
     const user = await signup("retry");
-    await pushPolicy(env, user.id, { limits: { minute: 2, hour: 2, day: null, month: null } }, T0);
+    await pushPolicyBeforeCommit(
+      env,
+      user.id,
+      { limits: { minute: 2, hour: 2, day: null, month: null } },
+      T0,
+    );
     await statuses(user.accessToken, 2);
     const denied = await ping(user.accessToken);
     expect(denied.status).toBe(429);
@@ -116,7 +127,7 @@ describe("windows", () => {
       { window: "hour", limit: 2, used: 2, reset_at: new Date(T0 + HOUR).toISOString() },
     ]);
     for (let i = 0; i < 5; i++) await ping(user.accessToken);
-    const snapshot = await limiter(env, userSubject(user.id)).snapshot(
+    const snapshot = await limiterStub(userSubject(user.id)).snapshot(
       userSubject(user.id),
       T0 + 11 * MINUTE,
     );
@@ -141,14 +152,14 @@ describe("windows", () => {
   it("applies pushed limits on the next request without resetting counts", async () => {
     vi.setSystemTime(T0 + 30 * MINUTE);
     const user = await signup("pushed");
-    await pushPolicy(
+    await pushPolicyBeforeCommit(
       env,
       user.id,
       { limits: { minute: 3, hour: null, day: null, month: null } },
       T0,
     );
     expect(await statuses(user.accessToken, 4)).toEqual([200, 200, 200, 429]);
-    await pushPolicy(
+    await pushPolicyBeforeCommit(
       env,
       user.id,
       { limits: { minute: 5, hour: null, day: null, month: null } },
@@ -161,7 +172,7 @@ describe("windows", () => {
     const anchor = Date.parse("2031-01-15T12:00:00Z");
     vi.setSystemTime(anchor + DAY);
     const user = await signup("anchor");
-    await pushPolicy(
+    await pushPolicyBeforeCommit(
       env,
       user.id,
       { limits: { minute: null, hour: null, day: null, month: 2 }, billingAnchor: anchor },
@@ -184,7 +195,7 @@ describe("windows", () => {
 describe("billing standing", () => {
   it("past_due passes with a warning header", async () => {
     const user = await signup("pastdue");
-    await pushPolicy(env, user.id, { standing: "past_due" }, Date.now());
+    await pushPolicyBeforeCommit(env, user.id, { standing: "past_due" }, Date.now());
     const res = await ping(user.accessToken);
     expect(res.status).toBe(200);
     expect(res.headers.get("x-billing-standing")).toBe("past_due");
@@ -196,16 +207,21 @@ describe("billing standing", () => {
     const user = await signup("restricted");
     const big = { minute: 1000, hour: null, day: null, month: null };
     const small = { minute: 2, hour: null, day: null, month: null };
-    await pushPolicy(env, user.id, { limits: big, freeLimits: small, standing: "restricted" }, T0);
+    await pushPolicyBeforeCommit(
+      env,
+      user.id,
+      { limits: big, freeLimits: small, standing: "restricted" },
+      T0,
+    );
     expect(await statuses(user.accessToken, 3)).toEqual([200, 200, 429]);
-    await pushPolicy(env, user.id, { standing: "good" }, T0);
+    await pushPolicyBeforeCommit(env, user.id, { standing: "good" }, T0);
     expect(await statuses(user.accessToken, 1)).toEqual([200]);
   });
 
   it("suspended answers 402 except on auth, billing and /v1/me routes, and charges nothing", async () => {
     vi.setSystemTime(T0 + 50 * MINUTE);
     const user = await signup("suspended");
-    await pushPolicy(env, user.id, { standing: "suspended" }, T0);
+    await pushPolicyBeforeCommit(env, user.id, { standing: "suspended" }, T0);
     const res = await ping(user.accessToken);
     expect(res.status).toBe(402);
     expect(res.body.code).toBe("payment_required");
@@ -555,14 +571,14 @@ describe("usage", () => {
   it("flushes closed hours to D1 idempotently", async () => {
     vi.setSystemTime(T0 + 5 * DAY + 2 * HOUR);
     const user = await signup("flush");
-    await pushPolicy(
+    await pushPolicyBeforeCommit(
       env,
       user.id,
       { limits: { minute: 2, hour: null, day: null, month: null } },
       T0,
     );
     await statuses(user.accessToken, 3);
-    const stub = limiter(env, userSubject(user.id));
+    const stub = limiterStub(userSubject(user.id));
     const later = T0 + 5 * DAY + 3 * HOUR + 10_000;
     expect(await stub.flush(later)).toEqual({ hours: 1, keys: 0 });
     expect(await stub.flush(later)).toEqual({ hours: 0, keys: 0 });
@@ -616,7 +632,7 @@ describe("usage", () => {
 
 describe("the object's clock", () => {
   it("counts a late request in the current window instead of rewinding it", async () => {
-    const stub = limiter(env, "ip:clock-test");
+    const stub = limiterStub("ip:clock-test");
     const limits = { minute: 2, hour: null, day: null, month: null };
     const request = (now: number) => ({ subject: "ip:clock-test", now, cost: 1, limits });
     const nextMinute = T0 + 7 * DAY + MINUTE;
@@ -639,7 +655,7 @@ describe("the object's clock", () => {
     // Revoked in D1 only, as if the push to the object had failed.
     await env.DB.prepare("update api_keys set revoked_at = ? where id = ?").bind(T0, id).run();
     expect((await ping(key)).status).toBe(200);
-    await limiter(env, userSubject(user.id)).flush(T0 + 8 * DAY + HOUR);
+    await limiterStub(userSubject(user.id)).flush(T0 + 8 * DAY + HOUR);
     expect((await ping(key)).status).toBe(401);
   });
 });

@@ -3,7 +3,7 @@ import { auditInsert } from "../audit/audit";
 import { newRouter, principalOf } from "../lib/context";
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
 import { WINDOW_NAMES } from "../lib/windows";
-import { limiter, pushPolicy, sessionsEnded, userSubject } from "../ratelimit/client";
+import { pushPolicyBeforeCommit, resetUsage, sessionsEnded } from "../ratelimit/client";
 import { UsageSchema, usageOf } from "../ratelimit/usage";
 import {
   AdminUserSchema,
@@ -76,7 +76,13 @@ adminUserRoutes.openapi(
       c.var.now,
       sessionsEnded(c),
       // A disabled account's API keys are refused from the next request on; re-enabling restores them.
-      (active) => pushPolicy(c.env, c.req.valid("param").id, { accountActive: active }, c.var.now),
+      (active) =>
+        pushPolicyBeforeCommit(
+          c.env,
+          c.req.valid("param").id,
+          { accountActive: active },
+          c.var.now,
+        ),
     );
     return c.json(adminUser(user), 200);
   },
@@ -145,7 +151,7 @@ adminUserRoutes.openapi(
       },
       c.var.now,
     );
-    await limiter(c.env, userSubject(user.id)).reset(windows);
+    await resetUsage(c.env, user.id, windows);
     return c.json(await usageOf(c.env, user.id, c.var.now), 200);
   },
 );

@@ -7,7 +7,7 @@ import { ApiError, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { iso } from "../lib/time";
 import { maxApiKeys, planForUser } from "../policy/policy";
-import { limiter, userSubject } from "../ratelimit/client";
+import { addApiKeyBeforeCommit, apiKeyUsage, removeApiKeyBeforeCommit } from "../ratelimit/client";
 import { apiKeyPrefix, mintApiKey } from "./api-key-format";
 
 function liveKeysOf(userId: string, now: number) {
@@ -61,6 +61,8 @@ export async function createApiKey(
     lastUsedAt: null,
     revokedAt: null,
   };
+  // The owner's object learns the key first: a key that is shown can always be verified.
+  await addApiKeyBeforeCommit(env, userId, { id: row.id, hash: row.keyHash, expiresAt });
   const inserted = await db
     .insert(apiKeys)
     .select(
@@ -81,20 +83,11 @@ export async function createApiKey(
     )
     .returning({ id: apiKeys.id });
   if (inserted.length === 0) {
+    // Over the cap: the hash the object holds was never given to anyone; drop it.
+    await removeApiKeyBeforeCommit(env, userId, row.keyHash);
     throw new ApiError("forbidden", `Your plan allows ${cap} API keys; delete one or upgrade`, {
       extensions: { limit: cap },
     });
-  }
-  try {
-    await limiter(env, userSubject(userId)).addApiKey(userSubject(userId), {
-      id: row.id,
-      hash: row.keyHash,
-      expiresAt,
-    });
-  } catch (error) {
-    // The key must not exist in D1 if its owner's object cannot verify it.
-    await db.delete(apiKeys).where(eq(apiKeys.id, row.id));
-    throw error;
   }
   return { ...apiKeyView(row, null), key };
 }
@@ -107,7 +100,7 @@ export async function listApiKeys(db: Db, env: Env, userId: string) {
       .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt)))
       .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id)),
     // Last use is recorded by the object on each request and reaches D1 hourly; ask it.
-    limiter(env, userSubject(userId)).keyUsage(),
+    apiKeyUsage(env, userId),
   ]);
   const lastUsed = new Map(usage.map((u) => [u.id, u.last_used_at]));
   return rows.map((row) => apiKeyView(row, lastUsed.get(row.id) ?? row.lastUsedAt));
@@ -121,6 +114,6 @@ export async function revokeApiKey(db: Db, env: Env, userId: string, keyId: stri
     .where(and(eq(apiKeys.id, keyId), eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt)))
     .get();
   if (!row) throw notFound("API key");
-  await limiter(env, userSubject(userId)).removeApiKey(row.hash);
+  await removeApiKeyBeforeCommit(env, userId, row.hash);
   await db.update(apiKeys).set({ revokedAt: now }).where(eq(apiKeys.id, keyId));
 }

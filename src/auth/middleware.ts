@@ -4,7 +4,7 @@ import { users } from "../db/schema";
 import type { AppEnv, Principal } from "../lib/context";
 import { sha256Hex } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
-import { limiter, userSubject } from "../ratelimit/client";
+import { consume, userSubject } from "../ratelimit/client";
 import type { Credential } from "../ratelimit/messages";
 import { enforce, openWhenSuspended } from "../ratelimit/middleware";
 import { apiKeyOwner, looksLikeApiKey } from "./api-key-format";
@@ -59,7 +59,7 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   }
 
   const subject = userSubject(principal.userId);
-  const result = await limiter(c.env, subject).consume({
+  const result = await consume(c.env, {
     subject,
     now: c.var.now,
     cost: c.var.cost ?? 1,

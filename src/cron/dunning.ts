@@ -16,7 +16,7 @@ import { enqueueEmails, guardedEmail } from "../email/outbox";
 import type { Job } from "../lib/jobs";
 import { DAY } from "../lib/time";
 import { planById } from "../policy/current";
-import { syncLimiters } from "../ratelimit/client";
+import { syncPoliciesAfterCommit } from "../ratelimit/client";
 
 /** Subscriptions one run changes at most; the rest wait for the next run (hourly). */
 export const DUNNING_PER_RUN = 200;
@@ -123,7 +123,7 @@ export const dunningJob: Job = async ({ db, env, config, now }) => {
       if (!pastDue) counts.recovered++;
       else if (standing === "suspended" || standing === "restricted") counts[standing]++;
       else counts.past_due++;
-      await syncLimiters(env, db, "dunning", [sub.userId], now);
+      await syncPoliciesAfterCommit({ env, config, now, origin: "job dunning" }, db, [sub.userId]);
     } catch (error) {
       counts.failed++;
       console.error(

@@ -30,7 +30,7 @@ import { addMonths } from "../lib/windows";
 import type { PaidProvider, ProviderSubscriptionState } from "../payments/provider";
 import { providerFor } from "../payments/providers";
 import { planById } from "../policy/current";
-import { syncLimiters } from "../ratelimit/client";
+import { syncPoliciesAfterCommit } from "../ratelimit/client";
 import { applyStateStatement, planForProviderPrice } from "../subscriptions/sync";
 
 /** Subscriptions one run changes at most (each may take two or three provider calls). */
@@ -367,7 +367,9 @@ async function renewDue(run: Run, cursor: string | null): Promise<string | null>
     if (!work) continue;
     try {
       if (await renewOne(run, sub, work)) {
-        await syncLimiters(env, db, "renewals", [sub.userId], now);
+        await syncPoliciesAfterCommit({ env, config, now, origin: "job renewals" }, db, [
+          sub.userId,
+        ]);
       } else {
         counts.skipped++;
       }

@@ -11,7 +11,7 @@ import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/op
 import { afterResponse } from "../lib/request";
 import { iso } from "../lib/time";
 import { ENTITLED_STATUSES } from "../policy/current";
-import { syncLimiters } from "../ratelimit/client";
+import { requestPusher, syncPoliciesAfterCommit } from "../ratelimit/client";
 import { PlanSchema, planView } from "./routes";
 
 const tags = ["admin"];
@@ -496,7 +496,7 @@ adminPlanRoutes.openapi(
     // heals any it missed).
     if (entitlementsChanged) {
       const work = subscribersOfPlan(c.var.db, plan.id).then((userIds) =>
-        syncLimiters(c.env, c.var.db, "plan-update", userIds, c.var.now),
+        syncPoliciesAfterCommit(requestPusher(c), c.var.db, userIds),
       );
       afterResponse(c, "plan limiter sync", work);
     }

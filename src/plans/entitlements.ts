@@ -8,7 +8,7 @@ import { type AppEnv, newRouter, principalOf } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { bearerSecurity, errorResponses, jsonContent } from "../lib/openapi";
 import { planForUser } from "../policy/policy";
-import { limiter, userSubject } from "../ratelimit/client";
+import { meter } from "../ratelimit/client";
 import { rateLimitedError } from "../ratelimit/middleware";
 
 const PlanRefSchema = z
@@ -86,9 +86,8 @@ export function requireFeature(feature: string) {
  */
 export function meteredQuota(feature: string, cost = 1) {
   return createMiddleware<AppEnv>(async (c, next) => {
-    const subject = userSubject(principalOf(c).userId);
     const now = c.var.now;
-    const result = await limiter(c.env, subject).meter(subject, feature, cost, now);
+    const result = await meter(c.env, principalOf(c).userId, feature, cost, now);
     if (!result.allowed) {
       if (result.limit === 0) throw await featureNotInPlan(c.var.db, feature);
       throw rateLimitedError(

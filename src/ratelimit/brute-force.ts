@@ -1,7 +1,7 @@
 import type { Env } from "../env";
 import { sha256Hex } from "../lib/crypto";
 import { HOUR, MINUTE } from "../lib/time";
-import { limiter } from "./client";
+import { hit } from "./client";
 import { bucketExceeded } from "./middleware";
 
 export interface AttemptRule {
@@ -33,7 +33,7 @@ export async function takeAttempt(
   rule: AttemptRule,
   now: number,
 ): Promise<void> {
-  const result = await limiter(env, subject).hit(rule.name, rule.limit, rule.windowMs, 1, now);
+  const result = await hit(env, subject, rule, 1, now);
   if (!result.allowed) throw bucketExceeded(result, now);
 }
 
@@ -44,5 +44,5 @@ export async function refundAttempt(
   rule: AttemptRule,
   now: number,
 ): Promise<void> {
-  await limiter(env, subject).hit(rule.name, rule.limit, rule.windowMs, -1, now);
+  await hit(env, subject, rule, -1, now);
 }

@@ -1,73 +1,169 @@
+// The one module that talks to the RateLimiter objects. Every function's name says what a
+// failure means for its caller:
+// - asking (consume, meter, hit, snapshot…): the request path; a failure is the request's
+//   failure, and nothing has been written.
+// - …BeforeCommit: the caller has written nothing to D1 yet; a failure throws, and the caller
+//   writes nothing (fail closed: a revoked key or a disabled account must never outlive a 500).
+// - …AfterCommit: D1 already holds the change; a failure is logged, never thrown (the answer
+//   stands), and the object's hourly reconcile, which re-reads D1, heals it.
 import type { Context } from "hono";
 import type { Db } from "../db";
-import type { Env } from "../env";
+import type { Config, Env } from "../env";
 import type { AppEnv } from "../lib/context";
-import { loadUserPolicy, type SubjectPolicy } from "../policy/policy";
-import type { RateLimiter } from "./durable-object";
+import type { WindowName } from "../lib/windows";
+import type { LiveKey, SubjectPolicy } from "../policy/policy";
+import { loadUserPolicy } from "../policy/policy";
+import type { BucketResult, ConsumeRequest, ConsumeResult } from "./messages";
 
 export const userSubject = (userId: string) => `user:${userId}`;
 export const ipSubject = (ip: string) => `ip:${ip}`;
 
-export function limiter(env: Env, subject: string): DurableObjectStub<RateLimiter> {
+function stub(env: Env, subject: string) {
   return env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(subject));
 }
 
-/**
- * Access tokens of ended sessions stop working on the next request: the user's object refuses
- * their session ids until the tokens would have expired anyway.
- */
-export async function forgetSessions(
+// ---- asking -------------------------------------------------------------------------------
+
+/** Authenticates (session or key still live) and counts one request: one RPC. */
+export function consume(env: Env, request: ConsumeRequest): Promise<ConsumeResult> {
+  return stub(env, request.subject).consume(request);
+}
+
+/** Counts uses of a plan's metered quota, exactly. */
+export function meter(env: Env, userId: string, feature: string, cost: number, now: number) {
+  const subject = userSubject(userId);
+  return stub(env, subject).meter(subject, feature, cost, now);
+}
+
+/** A named fixed-window bucket (brute-force protection); a negative cost gives back. */
+export function hit(
   env: Env,
-  userId: string,
-  sessionIds: string[],
+  subject: string,
+  bucket: { name: string; limit: number | null; windowMs: number },
+  cost: number,
   now: number,
-  accessTokenTtlSeconds: number,
-): Promise<void> {
-  if (sessionIds.length === 0) return;
-  await limiter(env, userSubject(userId)).revokeSessions(
-    sessionIds,
-    now + accessTokenTtlSeconds * 1000,
-  );
+): Promise<BucketResult> {
+  return stub(env, subject).hit(bucket.name, bucket.limit, bucket.windowMs, cost, now);
 }
 
-export async function forgetApiKeys(env: Env, userId: string, keyHashes: string[]): Promise<void> {
-  const stub = limiter(env, userSubject(userId));
-  for (const hash of keyHashes) await stub.removeApiKey(hash);
+export function usageSnapshot(env: Env, userId: string, now: number, days: number) {
+  const subject = userSubject(userId);
+  return stub(env, subject).snapshot(subject, now, days);
 }
 
-/** Pushes a changed plan, standing or billing anchor; it applies from the next request on. */
-export async function pushPolicy(
+/** Last use of each key, as the object recorded it (D1 learns it hourly). */
+export function apiKeyUsage(env: Env, userId: string) {
+  return stub(env, userSubject(userId)).keyUsage();
+}
+
+/** An admin's reset of the user's counters (all windows when none is named). */
+export async function resetUsage(env: Env, userId: string, windows?: WindowName[]) {
+  await stub(env, userSubject(userId)).reset(windows);
+}
+
+// ---- before a commit: throws; the caller writes nothing ------------------------------------
+
+/** A policy change that must hold before D1 records it (an account disabled or deleted). */
+export async function pushPolicyBeforeCommit(
   env: Env,
   userId: string,
   patch: Partial<SubjectPolicy>,
   now: number,
 ): Promise<void> {
-  await limiter(env, userSubject(userId)).configure(userSubject(userId), patch, now);
+  await stub(env, userSubject(userId)).configure(userSubject(userId), patch, now);
 }
 
 /**
- * Re-reads the user's whole policy from D1 (plan, standing, billing anchor, account state) and
- * pushes it: called after every change of plan, subscription status or standing, so the change
- * is in force on the next request.
+ * A new key is known to its owner's object before D1 stores it, so a key that was shown can
+ * always be verified. If the D1 write then fails, the object holds a hash nobody was given
+ * (harmless) until removeApiKeyBeforeCommit or the reconcile drops it.
  */
-export async function syncLimiter(env: Env, db: Db, userId: string, now: number): Promise<void> {
-  await pushPolicy(env, userId, await loadUserPolicy(db, userId), now);
+export async function addApiKeyBeforeCommit(env: Env, userId: string, key: LiveKey) {
+  await stub(env, userSubject(userId)).addApiKey(userSubject(userId), key);
 }
 
-/** Pushes each user's policy to their limiter after a commit; a failure is logged, not thrown. */
-export async function syncLimiters(
-  env: Env,
+/** A revoked key fails on the very next request: the object forgets it before D1 records it. */
+export async function removeApiKeyBeforeCommit(env: Env, userId: string, keyHash: string) {
+  await stub(env, userSubject(userId)).removeApiKey(keyHash);
+}
+
+// ---- after a commit: never throws; logged, healed by the hourly reconcile -------------------
+
+/** Who pushes after a commit, for the log line when it fails: `request <id>` or `job <name>`. */
+export interface Pusher {
+  env: Env;
+  config: Config;
+  now: number;
+  origin: string;
+}
+
+export function requestPusher(c: Context<AppEnv>): Pusher {
+  return { env: c.env, config: c.var.config, now: c.var.now, origin: `request ${c.var.requestId}` };
+}
+
+function logFailure(pusher: Pusher, what: string, userId: string, error: unknown): void {
+  console.error(
+    JSON.stringify({
+      msg: `limiter push failed: ${what}`,
+      origin: pusher.origin,
+      user: userId,
+      error: String(error),
+    }),
+  );
+}
+
+/**
+ * Re-reads each user's whole policy from D1 (plan, standing, billing anchor, account state) and
+ * pushes it: after every change of plan, subscription status or standing, so the change is in
+ * force on the next request.
+ */
+export async function syncPoliciesAfterCommit(
+  pusher: Pusher,
   db: Db,
-  job: string,
   userIds: Iterable<string>,
-  now: number,
 ): Promise<void> {
   for (const userId of new Set(userIds)) {
-    await syncLimiter(env, db, userId, now).catch((error: unknown) =>
-      console.error(
-        JSON.stringify({ msg: "limiter sync failed", job, userId, error: String(error) }),
-      ),
-    );
+    try {
+      const policy = await loadUserPolicy(db, userId);
+      await stub(pusher.env, userSubject(userId)).configure(
+        userSubject(userId),
+        policy,
+        pusher.now,
+      );
+    } catch (error) {
+      logFailure(pusher, "policy", userId, error);
+    }
+  }
+}
+
+/**
+ * Ended sessions' access tokens stop working at once: the object refuses their ids until the
+ * tokens would have expired anyway. A failed push leaves them working until they expire
+ * (ACCESS_TOKEN_TTL_SECONDS at most).
+ */
+export async function endSessionsAfterCommit(
+  pusher: Pusher,
+  userId: string,
+  sessionIds: string[],
+): Promise<void> {
+  if (sessionIds.length === 0) return;
+  const until = pusher.now + pusher.config.ACCESS_TOKEN_TTL_SECONDS * 1000;
+  await stub(pusher.env, userSubject(userId))
+    .revokeSessions(sessionIds, until)
+    .catch((error: unknown) => logFailure(pusher, "sessions", userId, error));
+}
+
+/** Keys revoked in D1 (account recovery): the object forgets them; else the reconcile does. */
+export async function revokeApiKeysAfterCommit(
+  pusher: Pusher,
+  userId: string,
+  keyHashes: string[],
+): Promise<void> {
+  const owner = stub(pusher.env, userSubject(userId));
+  for (const hash of keyHashes) {
+    await owner.removeApiKey(hash).catch((error: unknown) => {
+      logFailure(pusher, "api_keys", userId, error);
+    });
   }
 }
 
@@ -76,37 +172,12 @@ export type SessionsEnded = (userId: string, sessionIds: string[]) => Promise<vo
 /** Told which API keys were revoked, after the D1 change that revoked them. */
 export type ApiKeysRevoked = (userId: string, keyHashes: string[]) => Promise<void>;
 
-/**
- * Ended sessions' access tokens stop working at once: the user's RateLimiter is told. The D1
- * change is already committed, so a failed push is logged, not answered with a 500: those
- * tokens then die when they expire (15 minutes at most).
- */
+/** The request's SessionsEnded, for services that end sessions. */
 export function sessionsEnded(c: Context<AppEnv>): SessionsEnded {
-  return (userId, sessionIds) =>
-    forgetSessions(
-      c.env,
-      userId,
-      sessionIds,
-      c.var.now,
-      c.var.config.ACCESS_TOKEN_TTL_SECONDS,
-    ).catch((error: unknown) => logPushFailure(c, "sessions", userId, error));
+  return (userId, sessionIds) => endSessionsAfterCommit(requestPusher(c), userId, sessionIds);
 }
 
-/** Revoked API keys fail on the next request; a failed push is healed by the hourly reconcile. */
+/** The request's ApiKeysRevoked, for services that revoke keys. */
 export function apiKeysRevoked(c: Context<AppEnv>): ApiKeysRevoked {
-  return (userId, hashes) =>
-    forgetApiKeys(c.env, userId, hashes).catch((error: unknown) =>
-      logPushFailure(c, "api_keys", userId, error),
-    );
-}
-
-function logPushFailure(c: Context<AppEnv>, what: string, userId: string, error: unknown): void {
-  console.error(
-    JSON.stringify({
-      msg: `limiter push failed: ${what}`,
-      request_id: c.var.requestId,
-      user: userId,
-      error: String(error),
-    }),
-  );
+  return (userId, hashes) => revokeApiKeysAfterCommit(requestPusher(c), userId, hashes);
 }

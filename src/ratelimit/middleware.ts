@@ -4,7 +4,7 @@ import type { AppEnv } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { iso } from "../lib/time";
 import { retryAfterSeconds, type WindowState } from "../lib/windows";
-import { ipSubject, limiter } from "./client";
+import { consume, ipSubject } from "./client";
 import { rateLimitHeaders } from "./headers";
 import type { BucketResult, CountedResult } from "./messages";
 
@@ -96,7 +96,7 @@ export function clientIp(c: Context<AppEnv>): string {
 /** Anonymous routes: limited per client IP with the configured anonymous limits. */
 export const limitByIp = createMiddleware<AppEnv>(async (c, next) => {
   const config = c.var.config;
-  const result = await limiter(c.env, ipSubject(clientIp(c))).consume({
+  const result = await consume(c.env, {
     subject: ipSubject(clientIp(c)),
     now: c.var.now,
     cost: c.var.cost ?? 1,

@@ -3,7 +3,7 @@ import { STANDINGS } from "../db/schema";
 import type { Env } from "../env";
 import { DAY, iso } from "../lib/time";
 import type { WINDOW_NAMES, WindowState } from "../lib/windows";
-import { limiter, userSubject } from "./client";
+import { usageSnapshot } from "./client";
 import type { UsageSnapshot } from "./messages";
 
 const WindowSchema = z.object({
@@ -53,7 +53,7 @@ function fillHistory(history: UsageSnapshot["history"], now: number, days: numbe
 }
 
 export async function usageOf(env: Env, userId: string, now: number, days = 30) {
-  const snapshot = await limiter(env, userSubject(userId)).snapshot(userSubject(userId), now, days);
+  const snapshot = await usageSnapshot(env, userId, now, days);
   return {
     plan: snapshot.plan,
     standing: snapshot.standing,

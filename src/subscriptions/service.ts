@@ -21,7 +21,7 @@ import type { PaidProvider } from "../payments/provider";
 import { providerFor } from "../payments/providers";
 import { createBillingPortalSession } from "../payments/stripe";
 import { currentSubscription, isEntitled, planById } from "../policy/current";
-import { syncLimiters } from "../ratelimit/client";
+import { syncPoliciesAfterCommit } from "../ratelimit/client";
 import { previewChange } from "./proration";
 
 export function subscriptionView(subscription: Subscription, plan: Plan | null) {
@@ -294,7 +294,7 @@ export async function change(
     })
     .where(eq(subscriptions.id, subscription.id));
   // Committed at the provider and in D1: a failed push is logged and healed by the reconcile.
-  await syncLimiters(env, db, "plan-change", [userId], now);
+  await syncPoliciesAfterCommit({ env, config, now, origin: "plan change" }, db, [userId]);
   return { effective: "now" as const, preview: proration, approval_url: null };
 }
 
@@ -326,7 +326,9 @@ export async function cancel(
     .update(subscriptions)
     .set({ ...changes, updatedAt: now })
     .where(eq(subscriptions.id, subscription.id));
-  if (!input.at_period_end) await syncLimiters(env, db, "cancel", [userId], now);
+  if (!input.at_period_end) {
+    await syncPoliciesAfterCommit({ env, config, now, origin: "cancel" }, db, [userId]);
+  }
   return (
     (await db.query.subscriptions.findFirst({ where: eq(subscriptions.id, subscription.id) })) ??
     subscription

@@ -6,7 +6,7 @@ import { UserSettingsSchema } from "../db/user-settings";
 import { newRouter, principalOf } from "../lib/context";
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
 import { entitlementRoutes, meteredQuota } from "../plans/entitlements";
-import { pushPolicy, sessionsEnded } from "../ratelimit/client";
+import { pushPolicyBeforeCommit, sessionsEnded } from "../ratelimit/client";
 import { routeCost } from "../ratelimit/middleware";
 import { ChangePasswordBody, DeleteMeBody, ExportSchema, MeSchema, PatchMeBody } from "./schemas";
 import * as users from "./service";
@@ -163,7 +163,8 @@ meRoutes.openapi(
       c.var.now,
       sessionsEnded(c),
       // Its API keys stop working first: if that cannot be done, nothing is deleted.
-      () => pushPolicy(c.env, principalOf(c).userId, { accountActive: false }, c.var.now),
+      () =>
+        pushPolicyBeforeCommit(c.env, principalOf(c).userId, { accountActive: false }, c.var.now),
     );
     return c.body(null, 204);
   },

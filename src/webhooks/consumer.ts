@@ -5,7 +5,7 @@ import { enqueueEmails } from "../email/outbox";
 import type { Config, Env } from "../env";
 import { MINUTE } from "../lib/time";
 import { providerFor } from "../payments/providers";
-import { syncLimiters } from "../ratelimit/client";
+import { syncPoliciesAfterCommit } from "../ratelimit/client";
 import { WEBHOOKS } from "./registry";
 
 export interface WebhookMessage {
@@ -62,7 +62,11 @@ export async function applyWebhookEvent(
     await runBatch(db, [...effect.statements, done("processed")]);
     await enqueueEmails(env, effect.emails);
     // Committed already: a failed push is healed by the object's hourly reconcile.
-    await syncLimiters(env, db, "webhook", effect.syncUsers, now);
+    await syncPoliciesAfterCommit(
+      { env, config, now, origin: `webhook event ${eventId}` },
+      db,
+      effect.syncUsers,
+    );
     return "processed";
   } catch (error) {
     await db
