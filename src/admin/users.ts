@@ -1,11 +1,11 @@
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { auditInsert } from "../audit/audit";
 import { publicUser } from "../auth/serialize";
 import { revokeUserSessionsStatement } from "../auth/sessions";
 import type { Db } from "../db";
 import { auditLog, type User, users } from "../db/schema";
 import { ApiError, notFound } from "../lib/errors";
-import { afterCursor, decodeCursor, page } from "../lib/pagination";
+import { keysetPage } from "../lib/pagination";
 import { iso } from "../lib/time";
 import type { SessionsEnded } from "../ratelimit/client";
 
@@ -27,21 +27,24 @@ export async function listUsers(
   db: Db,
   query: { limit: number; cursor?: string | undefined; email?: string | undefined },
 ) {
-  const cursor = decodeCursor(query.cursor);
-  const rows = await db
-    .select()
-    .from(users)
-    .where(
-      and(
-        afterCursor(cursor, users.createdAt, users.id),
-        query.email
-          ? sql`${users.email} like ${`%${escapeLike(query.email.toLowerCase())}%`} escape '\\'`
-          : undefined,
-      ),
-    )
-    .orderBy(desc(users.createdAt), desc(users.id))
-    .limit(query.limit + 1);
-  const { items, nextCursor } = page(rows, query.limit);
+  const { items, next_cursor: nextCursor } = await keysetPage(
+    query,
+    ({ after, orderBy, limit }) =>
+      db
+        .select()
+        .from(users)
+        .where(
+          and(
+            after,
+            query.email
+              ? sql`${users.email} like ${`%${escapeLike(query.email.toLowerCase())}%`} escape '\\'`
+              : undefined,
+          ),
+        )
+        .orderBy(...orderBy)
+        .limit(limit),
+    { time: users.createdAt, id: users.id, timeOf: (row) => row.createdAt },
+  );
   return { data: items.map(adminUser), next_cursor: nextCursor };
 }
 
@@ -113,21 +116,24 @@ export async function listAudit(
     action?: string | undefined;
   },
 ) {
-  const cursor = decodeCursor(query.cursor);
-  const rows = await db
-    .select()
-    .from(auditLog)
-    .where(
-      and(
-        afterCursor(cursor, auditLog.createdAt, auditLog.id),
-        query.actor_id ? eq(auditLog.actorId, query.actor_id) : undefined,
-        query.target_id ? eq(auditLog.targetId, query.target_id) : undefined,
-        query.action ? eq(auditLog.action, query.action) : undefined,
-      ),
-    )
-    .orderBy(desc(auditLog.createdAt), desc(auditLog.id))
-    .limit(query.limit + 1);
-  const { items, nextCursor } = page(rows, query.limit);
+  const { items, next_cursor: nextCursor } = await keysetPage(
+    query,
+    ({ after, orderBy, limit }) =>
+      db
+        .select()
+        .from(auditLog)
+        .where(
+          and(
+            after,
+            query.actor_id ? eq(auditLog.actorId, query.actor_id) : undefined,
+            query.target_id ? eq(auditLog.targetId, query.target_id) : undefined,
+            query.action ? eq(auditLog.action, query.action) : undefined,
+          ),
+        )
+        .orderBy(...orderBy)
+        .limit(limit),
+    { time: auditLog.createdAt, id: auditLog.id, timeOf: (row) => row.createdAt },
+  );
   return {
     data: items.map((a) => ({
       id: a.id,

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { auditInsert } from "../audit/audit";
 import { type Db, isUniqueViolation } from "../db";
 import {
@@ -11,7 +11,7 @@ import {
 } from "../db/schema";
 import { ApiError, type FieldError, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
-import { afterCursor, decodeCursor, page } from "../lib/pagination";
+import { keysetPage } from "../lib/pagination";
 import { iso } from "../lib/time";
 import { couponDiscount } from "./discount";
 
@@ -504,18 +504,18 @@ export async function listCoupons(
   db: Db,
   query: { limit: number; cursor?: string | undefined; active?: boolean | undefined },
 ) {
-  const cursor = decodeCursor(query.cursor);
-  const rows = await db
-    .select()
-    .from(coupons)
-    .where(
-      and(
-        afterCursor(cursor, coupons.createdAt, coupons.id),
-        query.active === undefined ? undefined : eq(coupons.active, query.active),
-      ),
-    )
-    .orderBy(desc(coupons.createdAt), desc(coupons.id))
-    .limit(query.limit + 1);
-  const { items, nextCursor } = page(rows, query.limit);
+  const { items, next_cursor: nextCursor } = await keysetPage(
+    query,
+    ({ after, orderBy, limit }) =>
+      db
+        .select()
+        .from(coupons)
+        .where(
+          and(after, query.active === undefined ? undefined : eq(coupons.active, query.active)),
+        )
+        .orderBy(...orderBy)
+        .limit(limit),
+    { time: coupons.createdAt, id: coupons.id, timeOf: (row) => row.createdAt },
+  );
   return { data: items.map(couponView), next_cursor: nextCursor };
 }

@@ -1,13 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { desc, eq } from "drizzle-orm";
-import { auditInsert } from "../audit/audit";
-import { jobRuns } from "../db/schema";
+import { JOB_RUN_STATUSES, JOB_TRIGGERS } from "../db/schema";
 import { newRouter, principalOf } from "../lib/context";
-import { notFound } from "../lib/errors";
 import { bearerSecurity, errorResponses, jsonContent } from "../lib/openapi";
-import { iso } from "../lib/time";
-import { isJobName, JOBS, SCHEDULE } from "./registry";
-import { type JobRun, runJob } from "./runner";
+import { jobRunView, jobsOverview, runJobForAdmin } from "./admin-service";
 
 const security = bearerSecurity;
 
@@ -15,11 +10,11 @@ const RunSchema = z
   .object({
     id: z.string(),
     job: z.string(),
-    trigger: z.enum(["cron", "admin"]),
+    trigger: z.enum(JOB_TRIGGERS),
     run_at: z.iso.datetime(),
     started_at: z.iso.datetime(),
     duration_ms: z.number().int().nullable(),
-    status: z.enum(["running", "ok", "error"]),
+    status: z.enum(JOB_RUN_STATUSES),
     counts: z.record(z.string(), z.number()),
     error: z.string().nullable(),
     d1: z
@@ -32,19 +27,6 @@ const RunSchema = z
       .nullable(),
   })
   .openapi("JobRun");
-
-const runView = (run: JobRun) => ({
-  id: run.id,
-  job: run.job,
-  trigger: run.trigger,
-  run_at: iso(run.runAt),
-  started_at: iso(run.startedAt),
-  duration_ms: run.durationMs,
-  status: run.status,
-  counts: run.counts,
-  error: run.error,
-  d1: run.d1Usage,
-});
 
 export const adminJobRoutes = newRouter();
 
@@ -71,24 +53,7 @@ adminJobRoutes.openapi(
       ...errorResponses(401, 403, 429),
     },
   }),
-  async (c) => {
-    const data = await Promise.all(
-      Object.keys(JOBS).map(async (name) => {
-        const last = await c.var.db
-          .select()
-          .from(jobRuns)
-          .where(eq(jobRuns.job, name))
-          .orderBy(desc(jobRuns.startedAt), desc(jobRuns.id))
-          .limit(1)
-          .get();
-        const crons = Object.entries(SCHEDULE)
-          .filter(([, names]) => (names as string[]).includes(name))
-          .map(([cron]) => cron);
-        return { name, crons, last_run: last ? runView(last) : null };
-      }),
-    );
-    return c.json({ data }, 200);
-  },
+  async (c) => c.json({ data: await jobsOverview(c.var.db) }, 200),
 );
 
 adminJobRoutes.openapi(
@@ -113,20 +78,7 @@ adminJobRoutes.openapi(
   }),
   async (c) => {
     const { name } = c.req.valid("param");
-    if (!isJobName(name)) throw notFound("Job");
-    const run = await runJob(c.env, name, "admin", c.var.now);
-    // Recorded after the run, naming it, so the log never claims a run that does not exist.
-    await auditInsert(
-      c.var.db,
-      {
-        actorId: principalOf(c).userId,
-        action: "job.run",
-        targetType: "job",
-        targetId: name,
-        data: { run_id: run.id, status: run.status },
-      },
-      c.var.now,
-    );
-    return c.json(runView(run), 200);
+    const run = await runJobForAdmin(c.env, c.var.db, principalOf(c).userId, name, c.var.now);
+    return c.json(jobRunView(run), 200);
   },
 );

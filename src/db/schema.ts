@@ -397,18 +397,21 @@ export const webhookEvents = sqliteTable(
 
 // ---- Cron: job runs, usage rollups, revenue analytics ------------------------------------
 
+export const JOB_TRIGGERS = ["cron", "admin"] as const;
+export const JOB_RUN_STATUSES = ["running", "ok", "error"] as const;
+
 export const jobRuns = sqliteTable(
   "job_runs",
   {
     id: text("id").primaryKey(),
     job: text("job").notNull(),
-    trigger: text("trigger", { enum: ["cron", "admin"] }).notNull(),
+    trigger: text("trigger", { enum: JOB_TRIGGERS }).notNull(),
     // The `now` the job ran with (scheduled time, or the admin's request time).
     runAt: integer("run_at").notNull(),
     startedAt: integer("started_at").notNull(),
     finishedAt: integer("finished_at"),
     durationMs: integer("duration_ms"),
-    status: text("status", { enum: ["running", "ok", "error"] }).notNull(),
+    status: text("status", { enum: JOB_RUN_STATUSES }).notNull(),
     counts: text("counts", { mode: "json" }).$type<Record<string, number>>().notNull().default({}),
     error: text("error"),
     // Where the next run resumes, for jobs that work through more than one run's batch.

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { and, type Column, eq, lt, or, type SQL } from "drizzle-orm";
+import { and, type Column, desc, eq, lt, or, type SQL } from "drizzle-orm";
 import { base64UrlEncode } from "./crypto";
 import { ApiError } from "./errors";
 
@@ -39,22 +39,43 @@ export function decodeCursor(text: string | undefined): Cursor | null {
   }
 }
 
-/** The condition "after this cursor" for a (createdAt desc, id desc) ordering. */
-export function afterCursor(cursor: Cursor | null, createdAt: Column, id: Column): SQL | undefined {
-  if (!cursor) return undefined;
-  return or(
-    lt(createdAt, cursor.createdAt),
-    and(eq(createdAt, cursor.createdAt), lt(id, cursor.id)),
-  );
+/** What keysetPage hands the query it runs: the cursor's condition, the order and the limit. */
+export interface PageWindow {
+  /** "After the cursor" for a (time desc, id desc) order; undefined on the first page. */
+  after: SQL | undefined;
+  orderBy: [SQL, SQL];
+  /** One more than the page holds: the extra row says whether there is a next page. */
+  limit: number;
 }
 
-/** Fetch limit + 1 rows; this trims the extra one and says where the next page starts. */
-export function page<T extends { createdAt: number; id: string }>(rows: T[], limit: number) {
-  const items = rows.slice(0, limit);
+/**
+ * One page of a list, newest first, ordered on (time, id). `select` runs the caller's query
+ * with the window's condition, order and limit (and its own filters); this answers the page and
+ * the next cursor.
+ */
+export async function keysetPage<T extends { id: string }>(
+  query: { limit: number; cursor?: string | undefined },
+  select: (window: PageWindow) => Promise<T[]>,
+  keys: { time: Column; id: Column; timeOf: (row: T) => number },
+): Promise<{ items: T[]; next_cursor: string | null }> {
+  const cursor = decodeCursor(query.cursor);
+  const rows = await select({
+    after: cursor
+      ? or(
+          lt(keys.time, cursor.createdAt),
+          and(eq(keys.time, cursor.createdAt), lt(keys.id, cursor.id)),
+        )
+      : undefined,
+    orderBy: [desc(keys.time), desc(keys.id)],
+    limit: query.limit + 1,
+  });
+  const items = rows.slice(0, query.limit);
   const last = items.at(-1);
   return {
     items,
-    nextCursor:
-      rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
+    next_cursor:
+      rows.length > query.limit && last
+        ? encodeCursor({ createdAt: keys.timeOf(last), id: last.id })
+        : null,
   };
 }

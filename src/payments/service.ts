@@ -1,10 +1,10 @@
-import { and, desc, eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { auditInsert } from "../audit/audit";
 import type { Db } from "../db";
 import { type Payment, payments } from "../db/schema";
 import type { Config } from "../env";
 import { ApiError, notFound } from "../lib/errors";
-import { afterCursor, decodeCursor, page } from "../lib/pagination";
+import { keysetPage } from "../lib/pagination";
 import { iso } from "../lib/time";
 import { providerFor } from "./providers";
 import { recordRefundStatement } from "./records";
@@ -31,20 +31,23 @@ export async function listPayments(
   filter: { userId?: string | undefined; status?: Payment["status"] | undefined },
   query: { limit: number; cursor?: string | undefined },
 ) {
-  const cursor = decodeCursor(query.cursor);
-  const rows = await db
-    .select()
-    .from(payments)
-    .where(
-      and(
-        afterCursor(cursor, payments.createdAt, payments.id),
-        filter.userId ? eq(payments.userId, filter.userId) : undefined,
-        filter.status ? eq(payments.status, filter.status) : undefined,
-      ),
-    )
-    .orderBy(desc(payments.createdAt), desc(payments.id))
-    .limit(query.limit + 1);
-  const { items, nextCursor } = page(rows, query.limit);
+  const { items, next_cursor: nextCursor } = await keysetPage(
+    query,
+    ({ after, orderBy, limit }) =>
+      db
+        .select()
+        .from(payments)
+        .where(
+          and(
+            after,
+            filter.userId ? eq(payments.userId, filter.userId) : undefined,
+            filter.status ? eq(payments.status, filter.status) : undefined,
+          ),
+        )
+        .orderBy(...orderBy)
+        .limit(limit),
+    { time: payments.createdAt, id: payments.id, timeOf: (row) => row.createdAt },
+  );
   return { items, nextCursor };
 }
 

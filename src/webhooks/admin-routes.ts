@@ -1,13 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, desc, eq } from "drizzle-orm";
-import { auditInsert } from "../audit/audit";
-import { WEBHOOK_EVENT_STATUSES, webhookEvents } from "../db/schema";
+import { WEBHOOK_EVENT_STATUSES } from "../db/schema";
 import { newRouter, principalOf } from "../lib/context";
-import { notFound } from "../lib/errors";
 import { bearerSecurity, errorResponses, jsonContent } from "../lib/openapi";
-import { afterCursor, decodeCursor, PageQuery, page } from "../lib/pagination";
+import { PageQuery } from "../lib/pagination";
 import { afterResponse } from "../lib/request";
-import { iso } from "../lib/time";
+import { listWebhookEvents, markForReplay, webhookEventView } from "./admin-service";
 
 const security = bearerSecurity;
 
@@ -25,20 +22,6 @@ const EventSchema = z
     processed_at: z.iso.datetime().nullable(),
   })
   .openapi("WebhookEvent");
-
-type EventRow = typeof webhookEvents.$inferSelect;
-const view = (e: EventRow) => ({
-  id: e.id,
-  provider: e.provider,
-  provider_event_id: e.providerEventId,
-  type: e.type,
-  status: e.status,
-  attempts: e.attempts,
-  last_error: e.lastError,
-  occurred_at: iso(e.occurredAt),
-  received_at: iso(e.receivedAt),
-  processed_at: iso(e.processedAt),
-});
 
 export const adminWebhookRoutes = newRouter();
 
@@ -64,27 +47,7 @@ adminWebhookRoutes.openapi(
       ...errorResponses(400, 401, 403, 429),
     },
   }),
-  async (c) => {
-    const query = c.req.valid("query");
-    const cursor = decodeCursor(query.cursor);
-    const rows = await c.var.db
-      .select()
-      .from(webhookEvents)
-      .where(
-        and(
-          afterCursor(cursor, webhookEvents.receivedAt, webhookEvents.id),
-          query.status ? eq(webhookEvents.status, query.status) : undefined,
-          query.provider ? eq(webhookEvents.provider, query.provider) : undefined,
-        ),
-      )
-      .orderBy(desc(webhookEvents.receivedAt), desc(webhookEvents.id))
-      .limit(query.limit + 1);
-    const { items, nextCursor } = page(
-      rows.map((r) => ({ ...r, createdAt: r.receivedAt })),
-      query.limit,
-    );
-    return c.json({ data: items.map(view), next_cursor: nextCursor }, 200);
-  },
+  async (c) => c.json(await listWebhookEvents(c.var.db, c.req.valid("query")), 200),
 );
 
 adminWebhookRoutes.openapi(
@@ -109,35 +72,8 @@ adminWebhookRoutes.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid("param");
-    const db = c.var.db;
-    const existing = await db
-      .select({ id: webhookEvents.id })
-      .from(webhookEvents)
-      .where(eq(webhookEvents.id, id))
-      .get();
-    if (!existing) throw notFound("Webhook event");
-    const [updated] = await db.batch([
-      db
-        .update(webhookEvents)
-        .set({ status: "pending", lockedUntil: null, processedAt: null })
-        .where(eq(webhookEvents.id, id))
-        .returning(),
-      auditInsert(
-        db,
-        {
-          actorId: principalOf(c).userId,
-          action: "webhook_event.replay",
-          targetType: "webhook_event",
-          targetId: id,
-          data: {},
-        },
-        c.var.now,
-      ),
-    ]);
-    const event = updated[0];
-    if (!event) throw notFound("Webhook event");
-    // The replay is saved; a lost send is picked up by the cron sweep of pending events.
+    const event = await markForReplay(c.var.db, principalOf(c).userId, id, c.var.now);
     afterResponse(c, "webhook replay enqueue", c.env.WEBHOOK_EVENTS.send({ event_id: id }));
-    return c.json(view(event), 202);
+    return c.json(webhookEventView(event), 202);
   },
 );

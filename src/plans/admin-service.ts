@@ -1,0 +1,307 @@
+import type { z } from "@hono/zod-openapi";
+import { and, asc, eq, inArray, ne, or } from "drizzle-orm";
+import { auditInsert } from "../audit/audit";
+import { type Db, isUniqueViolation } from "../db";
+import type { PlanFeatures } from "../db/plan-features";
+import { type Plan, plans, subscriptions } from "../db/schema";
+import { ApiError, type FieldError, notFound } from "../lib/errors";
+import { newId } from "../lib/ids";
+import { iso } from "../lib/time";
+import { ENTITLED_STATUSES } from "../policy/current";
+import type { CreatePlanInput, PatchPlanInput, ProviderIdsInput } from "./admin-schemas";
+import { planView } from "./routes";
+
+const FREE_PLAN_CODE = "free";
+
+export function adminPlanView(plan: Plan) {
+  return {
+    ...planView(plan),
+    status: plan.status,
+    sort_order: plan.sortOrder,
+    provider_ids: {
+      stripe_price_month: plan.stripePriceMonth,
+      stripe_price_year: plan.stripePriceYear,
+      paypal_plan_month: plan.paypalPlanMonth,
+      paypal_plan_year: plan.paypalPlanYear,
+    },
+    created_at: iso(plan.createdAt),
+    updated_at: iso(plan.updatedAt),
+  };
+}
+
+export async function listAllPlans(db: Db): Promise<Plan[]> {
+  return db
+    .select()
+    .from(plans)
+    .orderBy(asc(plans.sortOrder), asc(plans.priceMonth), asc(plans.id));
+}
+
+export async function getPlan(db: Db, id: string): Promise<Plan> {
+  const plan = await db.query.plans.findFirst({ where: eq(plans.id, id) });
+  if (!plan) throw notFound("Plan");
+  return plan;
+}
+
+/** The users whose limits and features come from this plan now (their subscription entitles them). */
+export async function subscribersOfPlan(db: Db, planId: string): Promise<string[]> {
+  const rows = await db
+    .selectDistinct({ userId: subscriptions.userId })
+    .from(subscriptions)
+    .where(
+      and(eq(subscriptions.planId, planId), inArray(subscriptions.status, [...ENTITLED_STATUSES])),
+    );
+  return rows.map((r) => r.userId);
+}
+
+/** Whether any subscription, live or ended, refers to the plan (it then can only be archived). */
+export async function planHasSubscriptions(db: Db, planId: string): Promise<boolean> {
+  const row = await db
+    .select({ id: subscriptions.id })
+    .from(subscriptions)
+    .where(or(eq(subscriptions.planId, planId), eq(subscriptions.scheduledPlanId, planId)))
+    .limit(1)
+    .get();
+  return row !== undefined;
+}
+
+const PROVIDER_COLUMNS = {
+  stripe_price_month: "stripePriceMonth",
+  stripe_price_year: "stripePriceYear",
+  paypal_plan_month: "paypalPlanMonth",
+  paypal_plan_year: "paypalPlanYear",
+} as const;
+
+type ProviderIdsPatch = z.infer<typeof ProviderIdsInput>;
+
+/** Provider price/plan ids map events back to plans: one id may name one plan only. */
+async function providerIdConflicts(
+  db: Db,
+  ids: ProviderIdsPatch | undefined,
+  exceptPlanId: string | null,
+): Promise<FieldError[]> {
+  if (!ids) return [];
+  const errors: FieldError[] = [];
+  const given = Object.entries(ids).filter((e): e is [string, string] => typeof e[1] === "string");
+  const seen = new Map<string, string>();
+  for (const [field, value] of given) {
+    const other = seen.get(value);
+    if (other) errors.push({ path: `provider_ids.${field}`, message: `same id as ${other}` });
+    seen.set(value, field);
+  }
+  if (given.length === 0) return errors;
+  const values = given.map(([, v]) => v);
+  const clashes = await db
+    .select()
+    .from(plans)
+    .where(
+      and(
+        exceptPlanId ? ne(plans.id, exceptPlanId) : undefined,
+        or(
+          inArray(plans.stripePriceMonth, values),
+          inArray(plans.stripePriceYear, values),
+          inArray(plans.paypalPlanMonth, values),
+          inArray(plans.paypalPlanYear, values),
+        ),
+      ),
+    );
+  for (const [field, value] of given) {
+    const owner = clashes.find((p) =>
+      Object.values(PROVIDER_COLUMNS).some((col) => p[col] === value),
+    );
+    if (owner)
+      errors.push({ path: `provider_ids.${field}`, message: `already used by ${owner.code}` });
+  }
+  return errors;
+}
+
+function providerColumns(ids: ProviderIdsPatch | undefined): Partial<Plan> {
+  const out: Partial<Plan> = {};
+  if (!ids) return out;
+  for (const [field, column] of Object.entries(PROVIDER_COLUMNS)) {
+    const value = ids[field as keyof ProviderIdsPatch];
+    if (value !== undefined) out[column] = value;
+  }
+  return out;
+}
+
+export async function createPlan(
+  db: Db,
+  actorId: string,
+  input: CreatePlanInput,
+  now: number,
+): Promise<Plan> {
+  const conflicts = await providerIdConflicts(db, input.provider_ids, null);
+  if (conflicts.length > 0) {
+    throw new ApiError("conflict", "A provider id is already used by another plan", {
+      errors: conflicts,
+    });
+  }
+  const id = newId("pln");
+  const row = {
+    id,
+    code: input.code,
+    name: input.name,
+    description: input.description ?? null,
+    priceMonth: input.prices?.month ?? 0,
+    priceYear: input.prices?.year ?? 0,
+    currency: input.currency ?? "usd",
+    trialDays: input.trial_days ?? 0,
+    limitMinute: input.limits.minute,
+    limitHour: input.limits.hour,
+    limitDay: input.limits.day,
+    limitMonth: input.limits.month,
+    features: (input.features ?? {}) as PlanFeatures,
+    status: input.status ?? ("active" as const),
+    sortOrder: input.sort_order ?? 0,
+    ...providerColumns(input.provider_ids),
+    createdAt: now,
+    updatedAt: now,
+  };
+  try {
+    const [inserted] = await db.batch([
+      db.insert(plans).values(row).returning(),
+      auditInsert(
+        db,
+        {
+          actorId,
+          action: "plan.create",
+          targetType: "plan",
+          targetId: id,
+          data: { code: input.code },
+        },
+        now,
+      ),
+    ]);
+    const plan = inserted[0];
+    if (!plan) throw new Error("plan insert returned no row");
+    return plan;
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw new ApiError("conflict", `A plan with the code ${input.code} already exists`, {
+        errors: [{ path: "code", message: "already taken" }],
+      });
+    }
+    throw error;
+  }
+}
+
+export async function updatePlan(
+  db: Db,
+  actorId: string,
+  id: string,
+  patch: PatchPlanInput,
+  now: number,
+): Promise<{ plan: Plan; entitlementsChanged: boolean }> {
+  const before = await getPlan(db, id);
+  if (before.code === FREE_PLAN_CODE && patch.status === "archived") {
+    throw new ApiError(
+      "conflict",
+      "The free plan cannot be archived: it is what everyone falls back to",
+    );
+  }
+  const conflicts = await providerIdConflicts(db, patch.provider_ids, id);
+  if (conflicts.length > 0) {
+    throw new ApiError("conflict", "A provider id is already used by another plan", {
+      errors: conflicts,
+    });
+  }
+  const changes: Partial<Plan> = {
+    ...(patch.name === undefined ? {} : { name: patch.name }),
+    ...(patch.description === undefined ? {} : { description: patch.description }),
+    ...(patch.prices?.month === undefined ? {} : { priceMonth: patch.prices.month }),
+    ...(patch.prices?.year === undefined ? {} : { priceYear: patch.prices.year }),
+    ...(patch.currency === undefined ? {} : { currency: patch.currency }),
+    ...(patch.trial_days === undefined ? {} : { trialDays: patch.trial_days }),
+    ...(patch.limits?.minute === undefined ? {} : { limitMinute: patch.limits.minute }),
+    ...(patch.limits?.hour === undefined ? {} : { limitHour: patch.limits.hour }),
+    ...(patch.limits?.day === undefined ? {} : { limitDay: patch.limits.day }),
+    ...(patch.limits?.month === undefined ? {} : { limitMonth: patch.limits.month }),
+    ...(patch.features === undefined ? {} : { features: patch.features as PlanFeatures }),
+    ...(patch.status === undefined ? {} : { status: patch.status }),
+    ...(patch.sort_order === undefined ? {} : { sortOrder: patch.sort_order }),
+    ...providerColumns(patch.provider_ids),
+  };
+  const after = { ...before, ...changes };
+  const [updated] = await db.batch([
+    db
+      .update(plans)
+      .set({ ...changes, updatedAt: now })
+      .where(eq(plans.id, id))
+      .returning(),
+    auditInsert(
+      db,
+      {
+        actorId,
+        action: "plan.update",
+        targetType: "plan",
+        targetId: id,
+        data: { before: changedFields(before, changes), after: changedFields(after, changes) },
+      },
+      now,
+    ),
+  ]);
+  const plan = updated[0];
+  if (!plan) throw notFound("Plan");
+  const entitlementsChanged =
+    JSON.stringify(adminPlanView(before).limits) !== JSON.stringify(adminPlanView(plan).limits) ||
+    JSON.stringify(before.features) !== JSON.stringify(plan.features);
+  return { plan, entitlementsChanged };
+}
+
+function changedFields(plan: Plan, changes: Partial<Plan>): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(changes).map((k) => [k, plan[k as keyof Plan]]));
+}
+
+/**
+ * Deletes a plan nobody ever subscribed to; one with subscriptions is archived instead (their
+ * history keeps pointing at it). The free plan is neither. Returns the archived plan, or null.
+ */
+export async function deletePlan(
+  db: Db,
+  actorId: string,
+  id: string,
+  now: number,
+): Promise<Plan | null> {
+  const plan = await getPlan(db, id);
+  if (plan.code === FREE_PLAN_CODE) {
+    throw new ApiError("conflict", "The free plan cannot be deleted or archived");
+  }
+  if (await planHasSubscriptions(db, id)) {
+    const [updated] = await db.batch([
+      db
+        .update(plans)
+        .set({ status: "archived", updatedAt: now })
+        .where(eq(plans.id, id))
+        .returning(),
+      auditInsert(
+        db,
+        {
+          actorId,
+          action: "plan.archive",
+          targetType: "plan",
+          targetId: id,
+          data: { code: plan.code, status_before: plan.status },
+        },
+        now,
+      ),
+    ]);
+    return updated[0] ?? { ...plan, status: "archived", updatedAt: now };
+  }
+  await db.batch([
+    db.delete(plans).where(eq(plans.id, id)),
+    auditInsert(
+      db,
+      {
+        actorId,
+        action: "plan.delete",
+        targetType: "plan",
+        targetId: id,
+        data: { code: plan.code },
+      },
+      now,
+    ),
+  ]);
+  return null;
+}
+
+// ---- routes ---------------------------------------------------------------------------------
