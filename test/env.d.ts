@@ -5,6 +5,8 @@ declare global {
   namespace Cloudflare {
     interface Env extends AppBindings {
       TEST_MIGRATIONS: D1Migration[];
+      /** wrangler.toml's [assets] (public/), which the deployment serves before the Worker. */
+      ASSETS: Fetcher;
     }
   }
 }

@@ -29,6 +29,7 @@ adminRoutes.openapi(
   createRoute({
     method: "get",
     path: "/users",
+    operationId: "admin.users.list",
     tags,
     security,
     summary: "List users, newest first, optionally searching by email",
@@ -45,6 +46,7 @@ adminRoutes.openapi(
   createRoute({
     method: "get",
     path: "/users/{id}",
+    operationId: "admin.users.get",
     tags,
     security,
     summary: "One user",
@@ -61,6 +63,7 @@ adminRoutes.openapi(
   createRoute({
     method: "patch",
     path: "/users/{id}",
+    operationId: "admin.users.update",
     tags,
     security,
     summary: "Change a user's role or status (disabling ends their sessions)",
@@ -89,6 +92,7 @@ adminRoutes.openapi(
   createRoute({
     method: "get",
     path: "/audit",
+    operationId: "admin.audit.list",
     tags,
     security,
     summary: "The audit log of admin actions, newest first",
@@ -105,6 +109,7 @@ adminRoutes.openapi(
   createRoute({
     method: "get",
     path: "/users/{id}/usage",
+    operationId: "admin.users.usage.get",
     tags,
     security,
     summary: "A user's current usage, standing and 30 days of history",
@@ -124,6 +129,7 @@ adminRoutes.openapi(
   createRoute({
     method: "post",
     path: "/users/{id}/usage/reset",
+    operationId: "admin.users.usage.reset",
     tags,
     security,
     summary: "Set a user's windows (all, or the ones named) back to zero",

@@ -114,6 +114,7 @@ adminCouponRoutes.openapi(
   createRoute({
     method: "get",
     path: "/",
+    operationId: "admin.coupons.list",
     tags,
     security,
     summary: "List coupons, newest first",
@@ -130,6 +131,7 @@ adminCouponRoutes.openapi(
   createRoute({
     method: "post",
     path: "/",
+    operationId: "admin.coupons.create",
     tags,
     security,
     summary: "Create a coupon",
@@ -156,6 +158,7 @@ adminCouponRoutes.openapi(
   createRoute({
     method: "get",
     path: "/{id}",
+    operationId: "admin.coupons.get",
     tags,
     security,
     summary: "One coupon",
@@ -172,6 +175,7 @@ adminCouponRoutes.openapi(
   createRoute({
     method: "patch",
     path: "/{id}",
+    operationId: "admin.coupons.update",
     tags,
     security,
     summary: "Change a coupon (its discount only while it has never been redeemed)",
@@ -197,6 +201,7 @@ adminCouponRoutes.openapi(
   createRoute({
     method: "delete",
     path: "/{id}",
+    operationId: "admin.coupons.delete",
     tags,
     security,
     summary: "Delete a coupon; one that has been redeemed is deactivated instead (200)",

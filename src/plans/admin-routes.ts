@@ -425,6 +425,7 @@ adminPlanRoutes.openapi(
   createRoute({
     method: "get",
     path: "/",
+    operationId: "admin.plans.list",
     tags,
     security,
     summary: "Every plan, archived ones too, in display order",
@@ -440,6 +441,7 @@ adminPlanRoutes.openapi(
   createRoute({
     method: "post",
     path: "/",
+    operationId: "admin.plans.create",
     tags,
     security,
     summary: "Create a plan",
@@ -459,6 +461,7 @@ adminPlanRoutes.openapi(
   createRoute({
     method: "get",
     path: "/{id}",
+    operationId: "admin.plans.get",
     tags,
     security,
     summary: "One plan",
@@ -475,6 +478,7 @@ adminPlanRoutes.openapi(
   createRoute({
     method: "patch",
     path: "/{id}",
+    operationId: "admin.plans.update",
     tags,
     security,
     summary: "Change a plan; new limits and features reach its subscribers on their next request",
@@ -510,6 +514,7 @@ adminPlanRoutes.openapi(
   createRoute({
     method: "delete",
     path: "/{id}",
+    operationId: "admin.plans.delete",
     tags,
     security,
     summary:

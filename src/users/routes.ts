@@ -27,6 +27,7 @@ meRoutes.openapi(
   createRoute({
     method: "get",
     path: "/",
+    operationId: "me.get",
     tags,
     security,
     summary: "The current user, with their plan",
@@ -42,6 +43,7 @@ meRoutes.openapi(
   createRoute({
     method: "patch",
     path: "/",
+    operationId: "me.update",
     tags,
     security,
     summary: "Update name, locale or time zone (null clears)",
@@ -66,6 +68,7 @@ meRoutes.openapi(
   createRoute({
     method: "get",
     path: "/settings",
+    operationId: "me.settings.get",
     tags,
     security,
     summary: "Preferences, every key with its value or default",
@@ -84,6 +87,7 @@ meRoutes.openapi(
   createRoute({
     method: "put",
     path: "/settings",
+    operationId: "me.settings.update",
     tags,
     security,
     summary: "Replace the preferences (omitted keys return to their defaults)",
@@ -108,6 +112,7 @@ meRoutes.openapi(
   createRoute({
     method: "post",
     path: "/password",
+    operationId: "me.password.change",
     tags,
     security,
     summary: "Change the password (ends the user's other sessions)",
@@ -134,6 +139,7 @@ meRoutes.openapi(
   createRoute({
     method: "get",
     path: "/export",
+    operationId: "me.export.get",
     tags,
     security,
     summary: "Everything stored about the current user, as JSON",
@@ -150,6 +156,7 @@ meRoutes.openapi(
   createRoute({
     method: "delete",
     path: "/",
+    operationId: "me.delete",
     tags,
     security,
     summary: "Delete the account (password required)",

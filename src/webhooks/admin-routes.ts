@@ -48,6 +48,7 @@ adminWebhookRoutes.openapi(
   createRoute({
     method: "get",
     path: "/",
+    operationId: "admin.webhookEvents.list",
     tags: ["admin"],
     security,
     summary: "Stored provider events, newest first, optionally by status",
@@ -93,6 +94,7 @@ adminWebhookRoutes.openapi(
   createRoute({
     method: "post",
     path: "/{id}/replay",
+    operationId: "admin.webhookEvents.replay",
     tags: ["admin"],
     security,
     summary: "Queue a stored event to be applied again (handlers are idempotent)",
