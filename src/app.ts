@@ -29,7 +29,7 @@ import { webhookRoutes } from "./webhooks/receiver";
 const WEBHOOK_MAX_BYTES = 1024 * 1024;
 
 /** Every tag an operation uses, in the order the docs show them (a test keeps it complete). */
-export const TAGS = [
+const TAGS = [
   { name: "health", description: "Whether the service is up and its configuration valid" },
   {
     name: "auth",
