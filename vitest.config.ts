@@ -1,7 +1,11 @@
+import { execFileSync } from "node:child_process";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig(async () => {
+  // wrangler.toml's [assets] directory must exist, and /docs' files be in it (wrangler runs
+  // this itself as the build command; the test pool does not).
+  execFileSync(process.execPath, ["scripts/docs-assets.mjs"], { stdio: "inherit" });
   const migrations = await readD1Migrations("./migrations");
   return {
     plugins: [

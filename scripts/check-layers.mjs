@@ -34,6 +34,7 @@ export const LAYERS = [
   "admin",
   // Entry points.
   "queues",
+  "docs",
   "app",
   "index",
 ];

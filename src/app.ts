@@ -1,4 +1,4 @@
-import { swaggerUI } from "@hono/swagger-ui";
+import { createRoute, z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
@@ -6,11 +6,13 @@ import { secureHeaders } from "hono/secure-headers";
 import { adminRouter } from "./admin/router";
 import { authRoutes } from "./auth/routes";
 import { couponRoutes } from "./coupons/routes";
+import { docsPage } from "./docs";
 import { newRouter } from "./lib/context";
 import { ApiError } from "./lib/errors";
 import { requestContext, requestLog } from "./lib/middleware";
 import { notFoundHandler } from "./lib/not-found";
 import { onError } from "./lib/on-error";
+import { errorResponses, jsonContent } from "./lib/openapi";
 import { requireDeclaredBody } from "./lib/required-body";
 import { paymentRoutes } from "./payments/routes";
 import { planRoutes } from "./plans/routes";
@@ -20,6 +22,47 @@ import { pingRoutes } from "./users/usage-routes";
 import { webhookRoutes } from "./webhooks/receiver";
 
 const WEBHOOK_MAX_BYTES = 1024 * 1024;
+
+/** Every tag an operation uses, in the order the docs show them (a test keeps it complete). */
+const TAGS = [
+  { name: "health", description: "Whether the service is up and its configuration valid" },
+  {
+    name: "auth",
+    description: "Sign-up, login, token refresh, logout, password reset, email verification",
+  },
+  {
+    name: "me",
+    description:
+      "The signed-in user: profile, settings, password, export, entitlements, usage, ping",
+  },
+  { name: "api keys", description: "The signed-in user's API keys (shown once, revocable)" },
+  { name: "plans", description: "The plans on sale, their prices, limits and features" },
+  { name: "billing", description: "Prices before checkout: coupon validation" },
+  {
+    name: "subscription",
+    description:
+      "The signed-in user's subscription: checkout, plan changes, cancel, resume, portal",
+  },
+  { name: "payments", description: "The signed-in user's payments" },
+  { name: "webhooks", description: "Events from Stripe and PayPal, verified by their signatures" },
+  {
+    name: "admin",
+    description:
+      "Admins only: users, audit, plans, coupons, payments, webhook events, jobs, analytics",
+  },
+];
+
+const healthRoute = createRoute({
+  method: "get",
+  path: "/health",
+  operationId: "health.get",
+  tags: ["health"],
+  summary: "Liveness: answers when the Worker runs with a valid configuration",
+  responses: {
+    200: jsonContent(z.object({ status: z.literal("ok") }).openapi("Health"), "Up"),
+    ...errorResponses(500),
+  },
+});
 
 export function buildApp() {
   const app = newRouter();
@@ -58,7 +101,7 @@ export function buildApp() {
     requireDeclaredBody(() => app.openAPIRegistry.definitions),
   );
 
-  app.get("/health", (c) => c.json({ status: "ok" }));
+  app.openapi(healthRoute, (c) => c.json({ status: "ok" as const }, 200));
 
   app.route("/v1/auth", authRoutes);
   app.route("/v1/me", meRoutes);
@@ -74,9 +117,10 @@ export function buildApp() {
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
     scheme: "bearer",
-    description: "An access token from /v1/auth/login, /signup or /refresh",
+    description:
+      "An access token from /v1/auth/login, /signup or /refresh, or an API key (tgk_…; also accepted as X-API-Key)",
   });
-  app.doc31("/openapi.json", {
+  app.doc31("/openapi.json", (c) => ({
     openapi: "3.1.0",
     info: {
       title: "tollgate API",
@@ -84,8 +128,12 @@ export function buildApp() {
       description:
         "Auth, users, plans, subscriptions and payments. Errors are RFC 9457 problem+json.",
     },
-  });
-  app.get("/docs", swaggerUI({ url: "/openapi.json" }));
+    // The deployment that serves the document, so an SDK generated from it calls that one.
+    servers: [{ url: new URL(c.req.url).origin }],
+    tags: TAGS,
+  }));
+  // Not operations of the API, so not in the document: the document itself and its viewer.
+  app.get("/docs", docsPage);
 
   app.notFound(notFoundHandler(() => app.routes));
   app.onError(onError);

@@ -26,6 +26,7 @@ adminUserRoutes.openapi(
   createRoute({
     method: "get",
     path: "/users",
+    operationId: "admin.users.list",
     tags,
     security,
     summary: "List users, newest first, optionally searching by email",
@@ -42,6 +43,7 @@ adminUserRoutes.openapi(
   createRoute({
     method: "get",
     path: "/users/{id}",
+    operationId: "admin.users.get",
     tags,
     security,
     summary: "One user",
@@ -58,6 +60,7 @@ adminUserRoutes.openapi(
   createRoute({
     method: "patch",
     path: "/users/{id}",
+    operationId: "admin.users.update",
     tags,
     security,
     summary: "Change a user's role or status (disabling ends their sessions)",
@@ -92,6 +95,7 @@ adminUserRoutes.openapi(
   createRoute({
     method: "get",
     path: "/audit",
+    operationId: "admin.audit.list",
     tags,
     security,
     summary: "The audit log of admin actions, newest first",
@@ -108,6 +112,7 @@ adminUserRoutes.openapi(
   createRoute({
     method: "get",
     path: "/users/{id}/usage",
+    operationId: "admin.users.usage.get",
     tags,
     security,
     summary: "A user's current usage, standing and 30 days of history",
@@ -127,6 +132,7 @@ adminUserRoutes.openapi(
   createRoute({
     method: "post",
     path: "/users/{id}/usage/reset",
+    operationId: "admin.users.usage.reset",
     tags,
     security,
     summary: "Set a user's windows (all, or the ones named) back to zero",

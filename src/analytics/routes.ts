@@ -154,6 +154,7 @@ adminAnalyticsRoutes.openapi(
   createRoute({
     method: "get",
     path: "/summary",
+    operationId: "admin.analytics.summary.get",
     tags,
     security,
     summary:
@@ -188,6 +189,7 @@ adminAnalyticsRoutes.openapi(
   createRoute({
     method: "get",
     path: "/mrr",
+    operationId: "admin.analytics.mrr.get",
     tags,
     security,
     summary: "The MRR series per currency, with the movements of each day or month",
@@ -230,6 +232,7 @@ adminDashboardRoutes.openapi(
   createRoute({
     method: "get",
     path: "/",
+    operationId: "admin.dashboard.get",
     tags,
     security,
     summary: "Users, subscribers, the latest MRR per currency and the last 7 days' failures",

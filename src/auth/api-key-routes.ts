@@ -44,6 +44,7 @@ apiKeyRoutes.openapi(
   createRoute({
     method: "post",
     path: "/",
+    operationId: "me.apiKeys.create",
     tags,
     security,
     summary: "Create an API key (the key is shown once)",
@@ -70,6 +71,7 @@ apiKeyRoutes.openapi(
   createRoute({
     method: "get",
     path: "/",
+    operationId: "me.apiKeys.list",
     tags,
     security,
     summary: "The current user's API keys",
@@ -85,6 +87,7 @@ apiKeyRoutes.openapi(
   createRoute({
     method: "delete",
     path: "/{id}",
+    operationId: "me.apiKeys.delete",
     tags,
     security,
     summary: "Revoke an API key (effective on the next request)",

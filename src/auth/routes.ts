@@ -44,6 +44,7 @@ authRoutes.openapi(
   createRoute({
     method: "post",
     path: "/signup",
+    operationId: "auth.signup",
     tags,
     summary: "Create an account and a session",
     request: { body: jsonBody(SignupBody) },
@@ -71,6 +72,7 @@ authRoutes.openapi(
   createRoute({
     method: "post",
     path: "/login",
+    operationId: "auth.login",
     tags,
     summary: "Log in with email and password",
     request: { body: jsonBody(LoginBody) },
@@ -108,6 +110,7 @@ authRoutes.openapi(
   createRoute({
     method: "post",
     path: "/refresh",
+    operationId: "auth.refresh",
     tags,
     summary: "Trade a refresh token for new tokens (the refresh token rotates)",
     request: { body: jsonBody(RefreshBody) },
@@ -133,6 +136,7 @@ authRoutes.openapi(
   createRoute({
     method: "post",
     path: "/logout",
+    operationId: "auth.logout",
     tags,
     summary: "End the session a refresh token belongs to",
     request: { body: jsonBody(RefreshBody) },
@@ -154,6 +158,7 @@ authRoutes.openapi(
   createRoute({
     method: "post",
     path: "/logout-all",
+    operationId: "auth.logoutAll",
     tags,
     summary: "End every session of the current user",
     security: bearerSecurity,
@@ -170,6 +175,7 @@ authRoutes.openapi(
   createRoute({
     method: "post",
     path: "/password/forgot",
+    operationId: "auth.password.forgot",
     tags,
     summary: "Mail a password reset link (202 whether or not the email is registered)",
     request: { body: jsonBody(ForgotBody) },
@@ -192,6 +198,7 @@ authRoutes.openapi(
   createRoute({
     method: "post",
     path: "/password/reset",
+    operationId: "auth.password.reset",
     tags,
     summary: "Set a new password with a mailed token (ends every session)",
     request: { body: jsonBody(ResetBody) },
@@ -215,6 +222,7 @@ authRoutes.openapi(
   createRoute({
     method: "post",
     path: "/email/verify",
+    operationId: "auth.email.verify",
     tags,
     summary: "Confirm the email address with a mailed token",
     request: { body: jsonBody(VerifyEmailBody) },
@@ -231,6 +239,7 @@ authRoutes.openapi(
   createRoute({
     method: "post",
     path: "/email/resend",
+    operationId: "auth.email.resend",
     tags,
     summary: "Mail a new verification link (no-op once verified)",
     security: bearerSecurity,

@@ -112,6 +112,7 @@ adminCouponRoutes.openapi(
   createRoute({
     method: "get",
     path: "/",
+    operationId: "admin.coupons.list",
     tags,
     security,
     summary: "List coupons, newest first",
@@ -128,6 +129,7 @@ adminCouponRoutes.openapi(
   createRoute({
     method: "post",
     path: "/",
+    operationId: "admin.coupons.create",
     tags,
     security,
     summary: "Create a coupon",
@@ -154,6 +156,7 @@ adminCouponRoutes.openapi(
   createRoute({
     method: "get",
     path: "/{id}",
+    operationId: "admin.coupons.get",
     tags,
     security,
     summary: "One coupon",
@@ -170,6 +173,7 @@ adminCouponRoutes.openapi(
   createRoute({
     method: "patch",
     path: "/{id}",
+    operationId: "admin.coupons.update",
     tags,
     security,
     summary: "Change a coupon (its discount only while it has never been redeemed)",
@@ -195,6 +199,7 @@ adminCouponRoutes.openapi(
   createRoute({
     method: "delete",
     path: "/{id}",
+    operationId: "admin.coupons.delete",
     tags,
     security,
     summary: "Delete a coupon; one that has been redeemed is deactivated instead (200)",

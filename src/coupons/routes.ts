@@ -41,6 +41,7 @@ couponRoutes.openapi(
   createRoute({
     method: "post",
     path: "/validate",
+    operationId: "coupons.validate",
     tags: ["billing"],
     security: bearerSecurity,
     summary: "Check a coupon for a plan and interval; answers with the discounted first invoice",

@@ -34,6 +34,7 @@ adminJobRoutes.openapi(
   createRoute({
     method: "get",
     path: "/",
+    operationId: "admin.jobs.list",
     tags: ["admin"],
     security,
     summary: "Every job with its schedule and last run (duration and counts)",
@@ -60,6 +61,7 @@ adminJobRoutes.openapi(
   createRoute({
     method: "post",
     path: "/{name}/run",
+    operationId: "admin.jobs.run",
     tags: ["admin"],
     security,
     summary: "Run a job now (audit-logged); answers the run with its counts",

@@ -40,6 +40,7 @@ paymentRoutes.openapi(
   createRoute({
     method: "get",
     path: "/",
+    operationId: "payments.list",
     tags: ["payments"],
     security,
     summary: "Your payments, newest first",
@@ -63,6 +64,7 @@ paymentRoutes.openapi(
   createRoute({
     method: "get",
     path: "/{id}",
+    operationId: "payments.get",
     tags: ["payments"],
     security,
     summary: "One of your payments",
@@ -85,6 +87,7 @@ adminPaymentRoutes.openapi(
   createRoute({
     method: "get",
     path: "/",
+    operationId: "admin.payments.list",
     tags: ["admin"],
     security,
     summary: "All payments, newest first",
@@ -115,6 +118,7 @@ adminPaymentRoutes.openapi(
   createRoute({
     method: "post",
     path: "/{id}/refund",
+    operationId: "admin.payments.refund",
     tags: ["admin"],
     security,
     summary: "Refund a payment through its provider, fully or in part (audit-logged)",

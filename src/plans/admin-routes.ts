@@ -29,6 +29,7 @@ adminPlanRoutes.openapi(
   createRoute({
     method: "get",
     path: "/",
+    operationId: "admin.plans.list",
     tags,
     security,
     summary: "Every plan, archived ones too, in display order",
@@ -44,6 +45,7 @@ adminPlanRoutes.openapi(
   createRoute({
     method: "post",
     path: "/",
+    operationId: "admin.plans.create",
     tags,
     security,
     summary: "Create a plan",
@@ -63,6 +65,7 @@ adminPlanRoutes.openapi(
   createRoute({
     method: "get",
     path: "/{id}",
+    operationId: "admin.plans.get",
     tags,
     security,
     summary: "One plan",
@@ -79,6 +82,7 @@ adminPlanRoutes.openapi(
   createRoute({
     method: "patch",
     path: "/{id}",
+    operationId: "admin.plans.update",
     tags,
     security,
     summary: "Change a plan; new limits and features reach its subscribers on their next request",
@@ -114,6 +118,7 @@ adminPlanRoutes.openapi(
   createRoute({
     method: "delete",
     path: "/{id}",
+    operationId: "admin.plans.delete",
     tags,
     security,
     summary:

@@ -33,6 +33,7 @@ entitlementRoutes.openapi(
   createRoute({
     method: "get",
     path: "/",
+    operationId: "me.entitlements.get",
     tags: ["me"],
     security: bearerSecurity,
     summary: "The features of the plan you are on",

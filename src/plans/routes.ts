@@ -74,6 +74,7 @@ planRoutes.openapi(
   createRoute({
     method: "get",
     path: "/",
+    operationId: "plans.list",
     tags: ["plans"],
     summary: "The plans on offer, with prices, limits and features",
     responses: {

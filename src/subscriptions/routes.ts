@@ -33,6 +33,7 @@ subscriptionRoutes.openapi(
   createRoute({
     method: "get",
     path: "/",
+    operationId: "subscription.get",
     tags,
     security,
     summary: "The current subscription (null on the free plan)",
@@ -55,6 +56,7 @@ subscriptionRoutes.openapi(
   createRoute({
     method: "post",
     path: "/checkout",
+    operationId: "subscription.checkout",
     tags,
     security,
     summary: "Start buying a plan through Stripe or PayPal; answers the URL to send the buyer to",
@@ -118,6 +120,7 @@ subscriptionRoutes.openapi(
   createRoute({
     method: "get",
     path: "/change/preview",
+    operationId: "subscription.change.preview",
     tags,
     security,
     summary:
@@ -143,6 +146,7 @@ subscriptionRoutes.openapi(
   createRoute({
     method: "post",
     path: "/change",
+    operationId: "subscription.change",
     tags,
     security,
     summary: "Change plan: upgrades now with proration, downgrades at the period end",
@@ -181,6 +185,7 @@ subscriptionRoutes.openapi(
   createRoute({
     method: "post",
     path: "/cancel",
+    operationId: "subscription.cancel",
     tags,
     security,
     summary: "Cancel, at the period end by default",
@@ -224,6 +229,7 @@ subscriptionRoutes.openapi(
   createRoute({
     method: "post",
     path: "/resume",
+    operationId: "subscription.resume",
     tags,
     security,
     summary: "Undo a pending cancellation",
@@ -257,6 +263,7 @@ billingRoutes.openapi(
   createRoute({
     method: "post",
     path: "/portal",
+    operationId: "billing.portal.create",
     tags,
     security,
     summary: "A Stripe customer portal session for managing payment methods and invoices",

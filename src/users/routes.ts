@@ -26,6 +26,7 @@ meRoutes.openapi(
   createRoute({
     method: "get",
     path: "/",
+    operationId: "me.get",
     tags,
     security,
     summary: "The current user, with their plan",
@@ -41,6 +42,7 @@ meRoutes.openapi(
   createRoute({
     method: "patch",
     path: "/",
+    operationId: "me.update",
     tags,
     security,
     summary: "Update name, locale or time zone (null clears)",
@@ -65,6 +67,7 @@ meRoutes.openapi(
   createRoute({
     method: "get",
     path: "/settings",
+    operationId: "me.settings.get",
     tags,
     security,
     summary: "Preferences, every key with its value or default",
@@ -83,6 +86,7 @@ meRoutes.openapi(
   createRoute({
     method: "put",
     path: "/settings",
+    operationId: "me.settings.update",
     tags,
     security,
     summary: "Replace the preferences (omitted keys return to their defaults)",
@@ -107,6 +111,7 @@ meRoutes.openapi(
   createRoute({
     method: "post",
     path: "/password",
+    operationId: "me.password.change",
     tags,
     security,
     summary: "Change the password (ends the user's other sessions)",
@@ -133,6 +138,7 @@ meRoutes.openapi(
   createRoute({
     method: "get",
     path: "/export",
+    operationId: "me.export.get",
     tags,
     security,
     summary: "Everything stored about the current user, as JSON",
@@ -149,6 +155,7 @@ meRoutes.openapi(
   createRoute({
     method: "delete",
     path: "/",
+    operationId: "me.delete",
     tags,
     security,
     summary: "Delete the account (password required)",

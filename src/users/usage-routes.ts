@@ -14,6 +14,7 @@ usageRoutes.openapi(
   createRoute({
     method: "get",
     path: "/",
+    operationId: "me.usage.get",
     tags: ["me"],
     security,
     summary: "Current usage of every window, billing standing, and 30 days of history",
@@ -42,6 +43,7 @@ pingRoutes.openapi(
   createRoute({
     method: "get",
     path: "/",
+    operationId: "ping.get",
     tags: ["me"],
     security,
     summary: "Check a credential; answers with the limits this request counted against",

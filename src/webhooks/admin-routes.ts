@@ -29,6 +29,7 @@ adminWebhookRoutes.openapi(
   createRoute({
     method: "get",
     path: "/",
+    operationId: "admin.webhookEvents.list",
     tags: ["admin"],
     security,
     summary: "Stored provider events, newest first, optionally by status",
@@ -54,6 +55,7 @@ adminWebhookRoutes.openapi(
   createRoute({
     method: "post",
     path: "/{id}/replay",
+    operationId: "admin.webhookEvents.replay",
     tags: ["admin"],
     security,
     summary: "Queue a stored event to be applied again (handlers are idempotent)",

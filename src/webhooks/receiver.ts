@@ -17,6 +17,7 @@ webhookRoutes.openapi(
   createRoute({
     method: "post",
     path: "/{provider}",
+    operationId: "webhooks.receive",
     tags: ["webhooks"],
     summary: "Receive a Stripe or PayPal webhook (signature-verified, stored, queued)",
     request: {
