@@ -1,0 +1,59 @@
+// The RateLimiter object's own SQLite schema, as an ordered list of steps. An object created
+// before versioning already has step 1's tables, which is why step 1 only uses IF NOT EXISTS:
+// it runs on such an object, finds everything in place, and records version 1.
+
+/** One schema step: SQL (several statements allowed) or code, for a change SQL alone can't do. */
+export type MigrationStep = string | ((sql: SqlStorage) => void);
+
+/**
+ * Append only: a step, once deployed, has run in live objects and is never edited. A new
+ * column is a new step at the end (`ALTER TABLE … ADD COLUMN …`).
+ */
+export const MIGRATIONS: readonly MigrationStep[] = [
+  // 1: the schema objects had before versioning, unchanged.
+  `
+  CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS counters (window TEXT PRIMARY KEY, start INTEGER NOT NULL, count INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS hourly (
+    hour INTEGER PRIMARY KEY, allowed INTEGER NOT NULL DEFAULT 0, denied INTEGER NOT NULL DEFAULT 0,
+    flushed_allowed INTEGER NOT NULL DEFAULT -1, flushed_denied INTEGER NOT NULL DEFAULT -1);
+  CREATE TABLE IF NOT EXISTS api_keys (
+    hash TEXT PRIMARY KEY, id TEXT NOT NULL, expires_at INTEGER,
+    last_used_at INTEGER, flushed_last_used_at INTEGER);
+  CREATE TABLE IF NOT EXISTS revoked_sessions (sid TEXT PRIMARY KEY, until INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS buckets (name TEXT PRIMARY KEY, start INTEGER NOT NULL, count INTEGER NOT NULL);
+  `,
+];
+
+/**
+ * One row per applied step. Durable Object SQLite refuses `PRAGMA user_version`
+ * (SQLITE_AUTH), so the version lives in a table of its own, outside every step.
+ */
+const LEDGER = "CREATE TABLE IF NOT EXISTS _migrations (version INTEGER PRIMARY KEY)";
+
+/** The highest step applied to this storage; 0 when none is recorded. */
+export function schemaVersion(sql: SqlStorage): number {
+  sql.exec(LEDGER);
+  return sql.exec<{ v: number | null }>("SELECT max(version) AS v FROM _migrations").one().v ?? 0;
+}
+
+/**
+ * Brings the storage up to the last step and returns how many steps ran (0: already there).
+ * Each step and the row recording it commit together, so a step that throws leaves the
+ * version where it was and runs again the next time the object starts.
+ */
+export function migrate(
+  storage: DurableObjectStorage,
+  steps: readonly MigrationStep[] = MIGRATIONS,
+): number {
+  const from = schemaVersion(storage.sql);
+  const pending = steps.slice(from);
+  pending.forEach((step, index) => {
+    storage.transactionSync(() => {
+      if (typeof step === "string") storage.sql.exec(step);
+      else step(storage.sql);
+      storage.sql.exec("INSERT INTO _migrations (version) VALUES (?)", from + index + 1);
+    });
+  });
+  return pending.length;
+}
