@@ -4,9 +4,9 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { DAY, HOUR, MINUTE } from "../src/lib/time";
-import { limiter, userSubject } from "../src/ratelimit/client";
+import { userSubject } from "../src/ratelimit/client";
 import { MIGRATIONS, migrate, schemaVersion } from "../src/ratelimit/migrations";
-import { api, signup } from "./helpers";
+import { api, limiterStub, signup } from "./helpers";
 
 afterEach(() => {
   vi.useRealTimers();
@@ -16,7 +16,7 @@ const T0 = Date.parse("2032-03-01T00:00:00Z");
 const LIMITS = { minute: 10, hour: null, day: null, month: null };
 
 /** A fresh object of its own: tests never share storage by accident. */
-const fresh = (label: string) => limiter(env, `ip:${label}-${crypto.randomUUID()}`);
+const fresh = (label: string) => limiterStub(`ip:${label}-${crypto.randomUUID()}`);
 
 /** The schema every object had before versioning, as it was written then. */
 const UNVERSIONED_SCHEMA = `
@@ -162,7 +162,7 @@ describe("the flush alarm", () => {
       })
     ).body;
     expect((await api("GET", "/v1/ping", { token: key })).status).toBe(200);
-    const stub = limiter(env, userSubject(user.id));
+    const stub = limiterStub(userSubject(user.id));
     const hour = T0 + 2 * HOUR;
     const due = await runInDurableObject(stub, (_object, state) => state.storage.getAlarm());
     expect(due).toBe(hour + HOUR + 5_000);
