@@ -12,10 +12,11 @@ import { ApiError } from "./lib/errors";
 import { requestContext, requestLog } from "./lib/middleware";
 import { notFoundHandler } from "./lib/not-found";
 import { onError } from "./lib/on-error";
-import { errorResponses, jsonContent } from "./lib/openapi";
+import { errorResponses, jsonContent, ProblemSchema, withCommonProblems } from "./lib/openapi";
 import { requireDeclaredBody } from "./lib/required-body";
 import { paymentRoutes } from "./payments/routes";
 import { planRoutes } from "./plans/routes";
+import { openWhenSuspended } from "./ratelimit/middleware";
 import { billingRoutes, subscriptionRoutes } from "./subscriptions/routes";
 import { meRoutes } from "./users/routes";
 import { pingRoutes } from "./users/usage-routes";
@@ -114,24 +115,33 @@ export function buildApp() {
   app.route("/v1/billing", billingRoutes);
   app.route("/v1/payments", paymentRoutes);
 
+  // Referenced by the problems withCommonProblems adds to the document.
+  app.openAPIRegistry.register("Problem", ProblemSchema);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
     scheme: "bearer",
     description:
       "An access token from /v1/auth/login, /signup or /refresh, or an API key (tgk_…; also accepted as X-API-Key)",
   });
-  app.doc31("/openapi.json", (c) => ({
-    openapi: "3.1.0",
-    info: {
-      title: "tollgate API",
-      version: "1.0.0",
-      description:
-        "Auth, users, plans, subscriptions and payments. Errors are RFC 9457 problem+json.",
-    },
+  // Built on the first request, not at startup, and kept: routes do not change while running.
+  let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
+  app.get("/openapi.json", (c) => {
+    document ??= withCommonProblems(
+      app.getOpenAPI31Document({
+        openapi: "3.1.0",
+        info: {
+          title: "tollgate API",
+          version: "1.0.0",
+          description:
+            "Auth, users, plans, subscriptions and payments. Errors are RFC 9457 problem+json.",
+        },
+        tags: TAGS,
+      }),
+      { openWhenSuspended, adminOnly: (path) => path.startsWith("/v1/admin") },
+    );
     // The deployment that serves the document, so an SDK generated from it calls that one.
-    servers: [{ url: new URL(c.req.url).origin }],
-    tags: TAGS,
-  }));
+    return c.json({ ...document, servers: [{ url: new URL(c.req.url).origin }] });
+  });
   // Not operations of the API, so not in the document: the document itself and its viewer.
   app.get("/docs", docsPage);
 

@@ -7,11 +7,13 @@ import { api } from "./helpers";
 // routes table; and /docs, which must load nothing from another host.
 
 const METHODS = ["get", "put", "post", "patch", "delete", "head", "options", "trace"] as const;
+type Method = (typeof METHODS)[number];
 
 interface Operation {
   operationId?: string;
   tags?: string[];
   summary?: string;
+  responses?: Record<string, unknown>;
 }
 interface Doc {
   servers?: { url: string }[];
@@ -103,6 +105,38 @@ describe("tags and servers", () => {
     expect(Object.keys(doc.paths["/health"] ?? {})).toStrictEqual(["get"]);
     expect(doc.paths["/openapi.json"]).toBeUndefined();
     expect(doc.paths["/docs"]).toBeUndefined();
+  });
+});
+
+describe("common problems", () => {
+  // Added to every operation by what guards it (withCommonProblems), not listed by each route.
+  const statuses = (method: Method, path: string) =>
+    Object.keys(doc.paths[path]?.[method]?.responses ?? {});
+
+  it("documents 401 and 429 on every authenticated operation, 400 wherever there is input", () => {
+    for (const { method, path, op } of ops) {
+      const codes = Object.keys(op.responses ?? {});
+      if ((op as { security?: unknown[] }).security?.length) {
+        expect(codes, `${method} ${path}`).toEqual(expect.arrayContaining(["401", "429"]));
+      }
+      const input = op as { parameters?: unknown[]; requestBody?: unknown };
+      if (input.parameters?.length || input.requestBody) {
+        expect(codes, `${method} ${path}`).toContain("400");
+      }
+    }
+  });
+
+  it("documents 402 where a suspended subscriber is refused, and not where they may go", () => {
+    expect(statuses("post", "/v1/coupons/validate")).toContain("402");
+    expect(statuses("get", "/v1/ping")).toContain("402");
+    expect(statuses("get", "/v1/me")).not.toContain("402");
+    expect(statuses("post", "/v1/subscription/checkout")).not.toContain("402");
+  });
+
+  it("documents 403 on every admin operation", () => {
+    const admin = ops.filter(({ path }) => path.startsWith("/v1/admin"));
+    expect(admin.length).toBeGreaterThan(20);
+    for (const { method, path } of admin) expect(statuses(method as Method, path)).toContain("403");
   });
 });
 

@@ -33,7 +33,6 @@ adminUserRoutes.openapi(
     request: { query: UserListQuery },
     responses: {
       200: jsonContent(UserListSchema, "A page of users"),
-      ...errorResponses(429, 400, 401, 403),
     },
   }),
   async (c) => c.json(await listUsers(c.var.db, c.req.valid("query")), 200),
@@ -50,7 +49,7 @@ adminUserRoutes.openapi(
     request: { params: UserIdParam },
     responses: {
       200: jsonContent(AdminUserSchema, "The user"),
-      ...errorResponses(429, 400, 401, 403, 404),
+      ...errorResponses(404),
     },
   }),
   async (c) => c.json(adminUser(await getUser(c.var.db, c.req.valid("param").id)), 200),
@@ -67,7 +66,7 @@ adminUserRoutes.openapi(
     request: { params: UserIdParam, body: jsonBody(PatchUserBody) },
     responses: {
       200: jsonContent(AdminUserSchema, "The updated user"),
-      ...errorResponses(429, 400, 401, 403, 404, 413, 415),
+      ...errorResponses(404),
     },
   }),
   async (c) => {
@@ -102,7 +101,6 @@ adminUserRoutes.openapi(
     request: { query: AuditQuery },
     responses: {
       200: jsonContent(AuditListSchema, "A page of audit entries"),
-      ...errorResponses(429, 400, 401, 403),
     },
   }),
   async (c) => c.json(await listAudit(c.var.db, c.req.valid("query")), 200),
@@ -119,7 +117,7 @@ adminUserRoutes.openapi(
     request: { params: UserIdParam },
     responses: {
       200: jsonContent(UsageSchema, "Usage"),
-      ...errorResponses(429, 400, 401, 403, 404),
+      ...errorResponses(404),
     },
   }),
   async (c) => {
@@ -139,7 +137,7 @@ adminUserRoutes.openapi(
     request: { params: UserIdParam, body: { ...jsonBody(ResetUsageBody), required: false } },
     responses: {
       200: jsonContent(UsageSchema, "Usage after the reset"),
-      ...errorResponses(429, 400, 401, 403, 404, 413, 415),
+      ...errorResponses(404),
     },
   }),
   async (c) => {

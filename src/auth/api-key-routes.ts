@@ -51,7 +51,7 @@ apiKeyRoutes.openapi(
     request: { body: jsonBody(CreateApiKeyBody) },
     responses: {
       201: jsonContent(CreatedApiKeySchema, "The new key"),
-      ...errorResponses(400, 401, 403, 413, 415, 429),
+      ...errorResponses(403),
     },
   }),
   async (c) => {
@@ -77,7 +77,7 @@ apiKeyRoutes.openapi(
     summary: "The current user's API keys",
     responses: {
       200: jsonContent(z.object({ data: z.array(ApiKeySchema) }), "The keys"),
-      ...errorResponses(401, 403, 429),
+      ...errorResponses(403),
     },
   }),
   async (c) => c.json({ data: await listApiKeys(c.var.db, c.env, principalOf(c).userId) }, 200),
@@ -92,7 +92,7 @@ apiKeyRoutes.openapi(
     security,
     summary: "Revoke an API key (effective on the next request)",
     request: { params: KeyIdParam },
-    responses: { 204: { description: "Revoked" }, ...errorResponses(400, 401, 403, 404, 429) },
+    responses: { 204: { description: "Revoked" }, ...errorResponses(403, 404) },
   }),
   async (c) => {
     await revokeApiKey(c.var.db, c.env, principalOf(c).userId, c.req.valid("param").id, c.var.now);

@@ -50,7 +50,7 @@ authRoutes.openapi(
     request: { body: jsonBody(SignupBody) },
     responses: {
       201: jsonContent(AuthResponseSchema, "The new user and their tokens"),
-      ...errorResponses(400, 409, 413, 415, 429),
+      ...errorResponses(409, 429),
     },
   }),
   async (c) => {
@@ -78,7 +78,7 @@ authRoutes.openapi(
     request: { body: jsonBody(LoginBody) },
     responses: {
       200: jsonContent(AuthResponseSchema, "The user and a new session's tokens"),
-      ...errorResponses(400, 401, 403, 413, 415, 429),
+      ...errorResponses(401, 403, 429),
     },
   }),
   async (c) => {
@@ -116,7 +116,7 @@ authRoutes.openapi(
     request: { body: jsonBody(RefreshBody) },
     responses: {
       200: jsonContent(AuthResponseSchema, "New tokens"),
-      ...errorResponses(400, 401, 413, 415, 429),
+      ...errorResponses(401, 429),
     },
   }),
   async (c) => {
@@ -140,7 +140,7 @@ authRoutes.openapi(
     tags,
     summary: "End the session a refresh token belongs to",
     request: { body: jsonBody(RefreshBody) },
-    responses: { ...noContent, ...errorResponses(400, 413, 415, 429) },
+    responses: { ...noContent, ...errorResponses(429) },
   }),
   async (c) => {
     await revokeByRefreshToken(
@@ -162,7 +162,7 @@ authRoutes.openapi(
     tags,
     summary: "End every session of the current user",
     security: bearerSecurity,
-    responses: { ...noContent, ...errorResponses(401, 403, 429) },
+    responses: { ...noContent, ...errorResponses(403) },
   }),
   async (c) => {
     const { userId } = principalOf(c);
@@ -179,7 +179,7 @@ authRoutes.openapi(
     tags,
     summary: "Mail a password reset link (202 whether or not the email is registered)",
     request: { body: jsonBody(ForgotBody) },
-    responses: { ...accepted, ...errorResponses(400, 413, 415, 429) },
+    responses: { ...accepted, ...errorResponses(429) },
   }),
   async (c) => {
     const { email } = c.req.valid("json");
@@ -202,7 +202,7 @@ authRoutes.openapi(
     tags,
     summary: "Set a new password with a mailed token (ends every session)",
     request: { body: jsonBody(ResetBody) },
-    responses: { ...noContent, ...errorResponses(400, 413, 415, 429) },
+    responses: { ...noContent, ...errorResponses(429) },
   }),
   async (c) => {
     const { token, password } = c.req.valid("json");
@@ -226,7 +226,7 @@ authRoutes.openapi(
     tags,
     summary: "Confirm the email address with a mailed token",
     request: { body: jsonBody(VerifyEmailBody) },
-    responses: { ...noContent, ...errorResponses(400, 413, 415, 429) },
+    responses: { ...noContent, ...errorResponses(429) },
   }),
   async (c) => {
     await auth.verifyEmail(c.var.db, c.var.config, c.req.valid("json").token, c.var.now);
@@ -243,7 +243,7 @@ authRoutes.openapi(
     tags,
     summary: "Mail a new verification link (no-op once verified)",
     security: bearerSecurity,
-    responses: { ...accepted, ...errorResponses(401, 403, 429) },
+    responses: { ...accepted, ...errorResponses(403) },
   }),
   async (c) => {
     const { userId } = principalOf(c);

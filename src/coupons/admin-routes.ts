@@ -119,7 +119,6 @@ adminCouponRoutes.openapi(
     request: { query: CouponListQuery },
     responses: {
       200: jsonContent(CouponListSchema, "A page of coupons"),
-      ...errorResponses(400, 401, 403, 429),
     },
   }),
   async (c) => c.json(await listCoupons(c.var.db, c.req.valid("query")), 200),
@@ -138,7 +137,7 @@ adminCouponRoutes.openapi(
     request: { body: jsonBody(CreateCouponBody) },
     responses: {
       201: jsonContent(CouponSchema, "The coupon"),
-      ...errorResponses(400, 401, 403, 409, 413, 415, 429),
+      ...errorResponses(409),
     },
   }),
   async (c) => {
@@ -163,7 +162,7 @@ adminCouponRoutes.openapi(
     request: { params: CouponIdParam },
     responses: {
       200: jsonContent(CouponSchema, "The coupon"),
-      ...errorResponses(400, 401, 403, 404, 429),
+      ...errorResponses(404),
     },
   }),
   async (c) => c.json(couponView(await getCoupon(c.var.db, c.req.valid("param").id)), 200),
@@ -180,7 +179,7 @@ adminCouponRoutes.openapi(
     request: { params: CouponIdParam, body: jsonBody(PatchCouponBody) },
     responses: {
       200: jsonContent(CouponSchema, "The updated coupon"),
-      ...errorResponses(400, 401, 403, 404, 409, 413, 415, 429),
+      ...errorResponses(404, 409),
     },
   }),
   async (c) => {
@@ -207,7 +206,7 @@ adminCouponRoutes.openapi(
     responses: {
       200: jsonContent(CouponSchema, "The coupon was redeemed before: it is now inactive"),
       204: { description: "Deleted" },
-      ...errorResponses(400, 401, 403, 404, 429),
+      ...errorResponses(404),
     },
   }),
   async (c) => {

@@ -50,7 +50,7 @@ couponRoutes.openapi(
     request: { body: jsonBody(ValidateCouponBody) },
     responses: {
       200: jsonContent(CouponBreakdownSchema, "The coupon applies"),
-      ...errorResponses(400, 401, 403, 404, 409, 413, 415, 429),
+      ...errorResponses(403, 404, 409),
     },
   }),
   async (c) => {

@@ -51,7 +51,6 @@ adminJobRoutes.openapi(
         }),
         "The jobs",
       ),
-      ...errorResponses(401, 403, 429),
     },
   }),
   async (c) => c.json({ data: await jobsOverview(c.var.db) }, 200),
@@ -75,7 +74,7 @@ adminJobRoutes.openapi(
     },
     responses: {
       200: jsonContent(RunSchema, "The finished run"),
-      ...errorResponses(401, 403, 404, 429),
+      ...errorResponses(404),
     },
   }),
   async (c) => {

@@ -55,3 +55,50 @@ export function jsonContent<T extends z.ZodType>(schema: T, description: string)
 }
 
 export const bearerSecurity = [{ bearerAuth: [] }];
+
+/** What the app knows about a path that the route itself does not say. */
+export interface CommonProblemRules {
+  /** Paths a suspended subscriber may still use (no 402 there). */
+  openWhenSuspended: (path: string) => boolean;
+  /** Paths only admins reach (403 for everyone else). */
+  adminOnly: (path: string) => boolean;
+}
+
+interface Operation {
+  security?: unknown[];
+  parameters?: unknown[];
+  requestBody?: unknown;
+  responses?: Record<string, unknown>;
+}
+
+/**
+ * Adds the problems every route of a kind can answer, so no route keeps them by hand: invalid
+ * input (400) where there is input, 413/415 where there is a body, and behind authentication
+ * 401, 429, 402 (suspended for non-payment, unless the path stays open) and 403 on admin paths.
+ * A route lists only what is its own (404, 409, a feature's 403, an anonymous route's 429).
+ */
+export function withCommonProblems<T extends { paths?: Record<string, unknown> }>(
+  document: T,
+  rules: CommonProblemRules,
+): T {
+  for (const [path, item] of Object.entries(document.paths ?? {})) {
+    for (const operation of Object.values(item as Record<string, Operation>)) {
+      if (typeof operation !== "object" || !operation?.responses) continue;
+      const statuses: ErrorStatus[] = [];
+      if (operation.parameters?.length || operation.requestBody) statuses.push(400);
+      if (operation.requestBody) statuses.push(413, 415);
+      if (operation.security?.length) {
+        statuses.push(401, 429);
+        if (!rules.openWhenSuspended(path)) statuses.push(402);
+        if (rules.adminOnly(path)) statuses.push(403);
+      }
+      for (const status of statuses) {
+        operation.responses[status] ??= {
+          description: DESCRIPTIONS[status] ?? "Error",
+          content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: "#/components/schemas/Problem" } } },
+        };
+      }
+    }
+  }
+  return document;
+}

@@ -47,7 +47,7 @@ paymentRoutes.openapi(
     request: { query: z.object(PageQuery) },
     responses: {
       200: jsonContent(PaymentList, "A page of payments"),
-      ...errorResponses(400, 401, 403, 429),
+      ...errorResponses(403),
     },
   }),
   async (c) => {
@@ -71,7 +71,7 @@ paymentRoutes.openapi(
     request: { params: PaymentIdParam },
     responses: {
       200: jsonContent(PaymentSchema, "The payment"),
-      ...errorResponses(400, 401, 403, 404, 429),
+      ...errorResponses(403, 404),
     },
   }),
   async (c) =>
@@ -100,7 +100,6 @@ adminPaymentRoutes.openapi(
     },
     responses: {
       200: jsonContent(PaymentList, "A page of payments"),
-      ...errorResponses(400, 401, 403, 429),
     },
   }),
   async (c) => {
@@ -143,7 +142,7 @@ adminPaymentRoutes.openapi(
     },
     responses: {
       200: jsonContent(PaymentSchema, "The payment after the refund"),
-      ...errorResponses(400, 401, 403, 404, 409, 413, 415, 429, 502, 503),
+      ...errorResponses(404, 409, 502, 503),
     },
   }),
   async (c) => {

@@ -35,7 +35,6 @@ adminPlanRoutes.openapi(
     summary: "Every plan, archived ones too, in display order",
     responses: {
       200: jsonContent(AdminPlanListSchema, "The plans"),
-      ...errorResponses(401, 403, 429),
     },
   }),
   async (c) => c.json({ data: (await listAllPlans(c.var.db)).map(adminPlanView) }, 200),
@@ -52,7 +51,7 @@ adminPlanRoutes.openapi(
     request: { body: jsonBody(CreatePlanBody) },
     responses: {
       201: jsonContent(AdminPlanSchema, "The plan"),
-      ...errorResponses(400, 401, 403, 409, 413, 415, 429),
+      ...errorResponses(409),
     },
   }),
   async (c) => {
@@ -72,7 +71,7 @@ adminPlanRoutes.openapi(
     request: { params: PlanIdParam },
     responses: {
       200: jsonContent(AdminPlanSchema, "The plan"),
-      ...errorResponses(400, 401, 403, 404, 429),
+      ...errorResponses(404),
     },
   }),
   async (c) => c.json(adminPlanView(await getPlan(c.var.db, c.req.valid("param").id)), 200),
@@ -89,7 +88,7 @@ adminPlanRoutes.openapi(
     request: { params: PlanIdParam, body: jsonBody(PatchPlanBody) },
     responses: {
       200: jsonContent(AdminPlanSchema, "The updated plan"),
-      ...errorResponses(400, 401, 403, 404, 409, 413, 415, 429),
+      ...errorResponses(404, 409),
     },
   }),
   async (c) => {
@@ -127,7 +126,7 @@ adminPlanRoutes.openapi(
     responses: {
       200: jsonContent(AdminPlanSchema, "The plan has subscriptions: it is now archived"),
       204: { description: "Deleted" },
-      ...errorResponses(400, 401, 403, 404, 409, 429),
+      ...errorResponses(404, 409),
     },
   }),
   async (c) => {

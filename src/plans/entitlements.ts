@@ -39,7 +39,7 @@ entitlementRoutes.openapi(
     summary: "The features of the plan you are on",
     responses: {
       200: jsonContent(EntitlementsSchema, "Your plan and its features"),
-      ...errorResponses(401, 403, 429),
+      ...errorResponses(403),
     },
   }),
   async (c) => {

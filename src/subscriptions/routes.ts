@@ -42,7 +42,7 @@ subscriptionRoutes.openapi(
         z.object({ subscription: SubscriptionSchema.nullable() }),
         "The subscription",
       ),
-      ...errorResponses(401, 403, 429),
+      ...errorResponses(403),
     },
   }),
   async (c) =>
@@ -83,7 +83,7 @@ subscriptionRoutes.openapi(
         }),
         "Where to send the buyer",
       ),
-      ...errorResponses(400, 401, 403, 404, 409, 413, 415, 429, 502, 503),
+      ...errorResponses(403, 404, 409, 502, 503),
     },
   }),
   async (c) => {
@@ -128,7 +128,7 @@ subscriptionRoutes.openapi(
     request: { query: ChangeTarget },
     responses: {
       200: jsonContent(ProrationSchema, "The proration"),
-      ...errorResponses(400, 401, 403, 404, 409, 429),
+      ...errorResponses(403, 404, 409),
     },
   }),
   async (c) => {
@@ -161,7 +161,7 @@ subscriptionRoutes.openapi(
         }),
         "The change",
       ),
-      ...errorResponses(400, 401, 403, 404, 409, 413, 415, 429, 502, 503),
+      ...errorResponses(403, 404, 409, 502, 503),
     },
   }),
   async (c) => {
@@ -201,7 +201,7 @@ subscriptionRoutes.openapi(
     },
     responses: {
       200: jsonContent(z.object({ subscription: SubscriptionSchema }), "The subscription"),
-      ...errorResponses(400, 401, 403, 404, 413, 415, 429, 502, 503),
+      ...errorResponses(403, 404, 502, 503),
     },
   }),
   async (c) => {
@@ -235,7 +235,7 @@ subscriptionRoutes.openapi(
     summary: "Undo a pending cancellation",
     responses: {
       200: jsonContent(z.object({ subscription: SubscriptionSchema }), "The subscription"),
-      ...errorResponses(401, 403, 404, 409, 429, 502, 503),
+      ...errorResponses(403, 404, 409, 502, 503),
     },
   }),
   async (c) => {
@@ -270,7 +270,7 @@ billingRoutes.openapi(
     request: { body: jsonBody(z.strictObject({ return_url: Url }).openapi("PortalRequest")) },
     responses: {
       200: jsonContent(z.object({ url: z.string() }), "The portal URL"),
-      ...errorResponses(400, 401, 403, 409, 413, 415, 429, 502, 503),
+      ...errorResponses(403, 409, 502, 503),
     },
   }),
   async (c) =>

@@ -30,7 +30,7 @@ meRoutes.openapi(
     tags,
     security,
     summary: "The current user, with their plan",
-    responses: { 200: jsonContent(MeSchema, "The current user"), ...errorResponses(401, 403, 429) },
+    responses: { 200: jsonContent(MeSchema, "The current user"), ...errorResponses(403) },
   }),
   async (c) => {
     const user = await users.loadSelf(c.var.db, principalOf(c).userId);
@@ -49,7 +49,7 @@ meRoutes.openapi(
     request: { body: jsonBody(PatchMeBody) },
     responses: {
       200: jsonContent(MeSchema, "The updated user"),
-      ...errorResponses(400, 401, 403, 413, 415, 429),
+      ...errorResponses(403),
     },
   }),
   async (c) => {
@@ -73,7 +73,7 @@ meRoutes.openapi(
     summary: "Preferences, every key with its value or default",
     responses: {
       200: jsonContent(UserSettingsSchema, "The settings"),
-      ...errorResponses(401, 403, 429),
+      ...errorResponses(403),
     },
   }),
   async (c) => {
@@ -93,7 +93,7 @@ meRoutes.openapi(
     request: { body: jsonBody(UserSettingsSchema) },
     responses: {
       200: jsonContent(UserSettingsSchema, "The stored settings"),
-      ...errorResponses(400, 401, 403, 413, 415, 429),
+      ...errorResponses(403),
     },
   }),
   async (c) => {
@@ -116,7 +116,7 @@ meRoutes.openapi(
     security,
     summary: "Change the password (ends the user's other sessions)",
     request: { body: jsonBody(ChangePasswordBody) },
-    responses: { 204: { description: "Changed" }, ...errorResponses(400, 401, 403, 413, 415, 429) },
+    responses: { 204: { description: "Changed" }, ...errorResponses(403) },
   }),
   async (c) => {
     const { userId, sessionId } = principalOf(c);
@@ -142,7 +142,7 @@ meRoutes.openapi(
     tags,
     security,
     summary: "Everything stored about the current user, as JSON",
-    responses: { 200: jsonContent(ExportSchema, "The export"), ...errorResponses(401, 403, 429) },
+    responses: { 200: jsonContent(ExportSchema, "The export"), ...errorResponses(403) },
   }),
   async (c) => {
     const data = await users.exportUser(c.var.db, principalOf(c).userId, c.var.now);
@@ -160,7 +160,7 @@ meRoutes.openapi(
     security,
     summary: "Delete the account (password required)",
     request: { body: jsonBody(DeleteMeBody) },
-    responses: { 204: { description: "Deleted" }, ...errorResponses(400, 401, 403, 413, 415, 429) },
+    responses: { 204: { description: "Deleted" }, ...errorResponses(403) },
   }),
   async (c) => {
     await users.deleteAccount(

@@ -18,7 +18,7 @@ usageRoutes.openapi(
     tags: ["me"],
     security,
     summary: "Current usage of every window, billing standing, and 30 days of history",
-    responses: { 200: jsonContent(UsageSchema, "Usage"), ...errorResponses(401, 403, 429) },
+    responses: { 200: jsonContent(UsageSchema, "Usage"), ...errorResponses(403) },
   }),
   async (c) => c.json(await usageOf(c.env, principalOf(c).userId, c.var.now), 200),
 );
@@ -49,7 +49,7 @@ pingRoutes.openapi(
     summary: "Check a credential; answers with the limits this request counted against",
     responses: {
       200: jsonContent(PingSchema, "Who you are and where you stand"),
-      ...errorResponses(401, 402, 403, 429),
+      ...errorResponses(403),
     },
   }),
   (c) => {

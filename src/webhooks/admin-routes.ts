@@ -45,7 +45,6 @@ adminWebhookRoutes.openapi(
         z.object({ data: z.array(EventSchema), next_cursor: z.string().nullable() }),
         "A page",
       ),
-      ...errorResponses(400, 401, 403, 429),
     },
   }),
   async (c) => c.json(await listWebhookEvents(c.var.db, c.req.valid("query")), 200),
@@ -69,7 +68,7 @@ adminWebhookRoutes.openapi(
     },
     responses: {
       202: jsonContent(EventSchema, "Queued"),
-      ...errorResponses(400, 401, 403, 404, 429),
+      ...errorResponses(404),
     },
   }),
   async (c) => {

@@ -27,7 +27,7 @@ webhookRoutes.openapi(
     },
     responses: {
       200: jsonContent(z.object({ received: z.literal(true), duplicate: z.boolean() }), "Stored"),
-      ...errorResponses(400, 413),
+      ...errorResponses(413),
     },
   }),
   async (c) => {
