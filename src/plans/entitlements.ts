@@ -70,15 +70,6 @@ export async function featureNotInPlan(db: Db, feature: string): Promise<ApiErro
   );
 }
 
-/** Refuses (403) a user whose plan does not grant `feature`. Register after requireAuth. */
-export function requireFeature(feature: string) {
-  return createMiddleware<AppEnv>(async (c, next) => {
-    const plan = await planForUser(c.var.db, principalOf(c).userId);
-    if (!grants(plan.features[feature])) throw await featureNotInPlan(c.var.db, feature);
-    await next();
-  });
-}
-
 /**
  * Counts `cost` uses of the plan's metered quota `feature` (`exports: {limit, window}`) in the
  * user's RateLimiter, exactly: a use is taken only when it fits. A full quota is a 429 naming
