@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "./context";
 import { ApiError } from "./errors";
+import { pathMatcher } from "./paths";
 
 interface RouteShape {
   method: string;
@@ -11,15 +12,7 @@ interface RouteShape {
 function compile(routes: RouteShape[]) {
   return routes
     .filter((r) => r.method !== "ALL" && !r.path.includes("*"))
-    .map((r) => {
-      const pattern = r.path
-        .split("/")
-        .map((part) =>
-          part.startsWith(":") ? "[^/]+" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
-        )
-        .join("/");
-      return { method: r.method, regex: new RegExp(`^${pattern}$`) };
-    });
+    .map((r) => ({ method: r.method, regex: pathMatcher(r.path) }));
 }
 
 /** Unknown path → 404; known path, other method → 405 with an Allow header. */

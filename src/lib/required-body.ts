@@ -2,6 +2,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "./context";
 import { ApiError } from "./errors";
+import { pathMatcher } from "./paths";
 
 // The JSON validator reads an absent body as `{}`, so a body-less PUT /v1/me/settings would
 // reset every setting. Routes that declare a required body refuse a request that sends none.
@@ -14,13 +15,9 @@ function compile(definitions: Definitions) {
     if (definition.type !== "route") continue;
     const body = definition.route.request?.body;
     if (!body?.required) continue;
-    const pattern = definition.route.path
-      .split("/")
-      .map((part) => (part.startsWith("{") ? "[^/]+" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
-      .join("/");
     required.push({
       method: definition.route.method.toUpperCase(),
-      regex: new RegExp(`^${pattern}$`),
+      regex: pathMatcher(definition.route.path),
     });
   }
   return required;
