@@ -1,9 +1,11 @@
 import { z } from "@hono/zod-openapi";
 import { UserSchema } from "../auth/schemas";
+import { WINDOW_NAMES } from "../db/plan-features";
+import { ROLES, USER_STATUSES } from "../db/schema";
 import { PageQuery } from "../lib/pagination";
 
 export const AdminUserSchema = UserSchema.extend({
-  status: z.enum(["active", "disabled", "deleted"]),
+  status: z.enum(USER_STATUSES),
   locale: z.string().nullable(),
   timezone: z.string().nullable(),
   updated_at: z.iso.datetime(),
@@ -33,8 +35,8 @@ export const UserIdParam = z.object({
 
 export const PatchUserBody = z
   .strictObject({
-    role: z.enum(["user", "admin"]).optional(),
-    status: z.enum(["active", "disabled"]).optional(),
+    role: z.enum(ROLES).optional(),
+    status: z.enum(USER_STATUSES).exclude(["deleted"]).optional(),
   })
   .refine((b) => b.role !== undefined || b.status !== undefined, "send role or status")
   .openapi("AdminUpdateUserRequest");
@@ -64,9 +66,6 @@ export const AuditListSchema = z
 
 export const ResetUsageBody = z
   .strictObject({
-    windows: z
-      .array(z.enum(["minute", "hour", "day", "month"]))
-      .min(1)
-      .optional(),
+    windows: z.array(z.enum(WINDOW_NAMES)).min(1).optional(),
   })
   .openapi("ResetUsageRequest");

@@ -1,8 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import { auditInsert } from "../audit/audit";
+import { WINDOW_NAMES } from "../db/plan-features";
 import { newRouter, principalOf } from "../lib/context";
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
-import { WINDOW_NAMES } from "../lib/windows";
 import { pushPolicyBeforeCommit, resetUsage, sessionsEnded } from "../ratelimit/client";
 import { UsageSchema, usageOf } from "../ratelimit/usage";
 import {

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { ROLES } from "../db/schema";
 
 // Emails compare case-insensitively: they are lower-cased here, once, at the edge.
 export const EmailSchema = z.email().max(254).toLowerCase().openapi({ example: "ada@example.com" });
@@ -18,7 +19,7 @@ export const UserSchema = z
     id: z.string().openapi({ example: "usr_3k9v2m8d7c6x5z4q1w0e9r8t7y" }),
     email: z.string(),
     name: z.string().nullable(),
-    role: z.enum(["user", "admin"]),
+    role: z.enum(ROLES),
     email_verified: z.boolean(),
     created_at: z.iso.datetime(),
   })

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { COUPON_DURATIONS } from "../db/schema";
 import { newRouter, principalOf } from "../lib/context";
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
 import { PageQuery } from "../lib/pagination";
@@ -22,7 +23,7 @@ export const CouponSchema = z
     percent_off: z.number().int().nullable(),
     amount_off: z.number().int().nullable().openapi({ description: "Minor units of `currency`" }),
     currency: z.string().nullable(),
-    duration: z.enum(["once", "repeating", "forever"]),
+    duration: z.enum(COUPON_DURATIONS),
     duration_months: z.number().int().nullable(),
     expires_at: z.iso.datetime().nullable(),
     max_redemptions: z.number().int().nullable(),
@@ -68,7 +69,7 @@ const Currency = z
   .regex(/^[A-Za-z]{3}$/, "an ISO 4217 code")
   .toLowerCase()
   .openapi({ example: "usd" });
-const Duration = z.enum(["once", "repeating", "forever"]);
+const Duration = z.enum(COUPON_DURATIONS);
 const DurationMonths = z.number().int().min(1).max(36);
 const ExpiresAt = z.iso.datetime({ offset: true });
 const MaxRedemptions = z.number().int().min(1).max(100_000_000);

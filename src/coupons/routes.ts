@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireAuth } from "../auth/middleware";
-import { INTERVALS } from "../db/schema";
+import { COUPON_DURATIONS, INTERVALS } from "../db/schema";
 import { newRouter, principalOf } from "../lib/context";
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
 import { validateCoupon } from "./service";
@@ -25,7 +25,7 @@ export const CouponBreakdownSchema = z
     price: z.number().int().openapi({ description: "The plan's price, minor units" }),
     discount: z.number().int().openapi({ description: "Taken off the first invoice" }),
     total: z.number().int().openapi({ description: "The first invoice after the discount" }),
-    duration: z.enum(["once", "repeating", "forever"]),
+    duration: z.enum(COUPON_DURATIONS),
     duration_months: z.number().int().nullable(),
   })
   .openapi("CouponBreakdown");

@@ -1,6 +1,10 @@
 import { z } from "zod";
 
-const WindowSchema = z.enum(["minute", "hour", "day", "month"]);
+/** The windows every limit and quota is counted in (UTC-aligned; the month follows billing). */
+export const WINDOW_NAMES = ["minute", "hour", "day", "month"] as const;
+export type WindowName = (typeof WINDOW_NAMES)[number];
+
+const WindowSchema = z.enum(WINDOW_NAMES);
 
 /** A metered quota: so many uses per window, counted exactly by the user's RateLimiter. */
 export const QuotaSchema = z.object({ limit: z.number().int().min(0), window: WindowSchema });

@@ -12,6 +12,9 @@ import type { UserSettings } from "./user-settings";
 
 // All times are integer epoch milliseconds (UTC). All ids are prefixed random strings.
 
+export const ROLES = ["user", "admin"] as const;
+export const USER_STATUSES = ["active", "disabled", "deleted"] as const;
+
 export const users = sqliteTable(
   "users",
   {
@@ -19,12 +22,8 @@ export const users = sqliteTable(
     // Stored lower-cased so uniqueness and look-ups are case-insensitive.
     email: text("email").notNull(),
     name: text("name"),
-    role: text("role", { enum: ["user", "admin"] })
-      .notNull()
-      .default("user"),
-    status: text("status", { enum: ["active", "disabled", "deleted"] })
-      .notNull()
-      .default("active"),
+    role: text("role", { enum: ROLES }).notNull().default("user"),
+    status: text("status", { enum: USER_STATUSES }).notNull().default("active"),
     passwordHash: text("password_hash").notNull(),
     emailVerifiedAt: integer("email_verified_at"),
     locale: text("locale"),
@@ -144,6 +143,8 @@ export const auditLog = sqliteTable(
 );
 
 // Limits per fixed UTC window; null means unlimited. Prices and features come with billing.
+export const PLAN_STATUSES = ["active", "archived"] as const;
+
 export const plans = sqliteTable(
   "plans",
   {
@@ -165,9 +166,7 @@ export const plans = sqliteTable(
     stripePriceYear: text("stripe_price_year"),
     paypalPlanMonth: text("paypal_plan_month"),
     paypalPlanYear: text("paypal_plan_year"),
-    status: text("status", { enum: ["active", "archived"] })
-      .notNull()
-      .default("active"),
+    status: text("status", { enum: PLAN_STATUSES }).notNull().default("active"),
     sortOrder: integer("sort_order").notNull().default(0),
     createdAt: integer("created_at").notNull().default(sql`(unixepoch() * 1000)`),
     updatedAt: integer("updated_at").notNull().default(sql`(unixepoch() * 1000)`),
@@ -219,6 +218,8 @@ export const usageHourly = sqliteTable(
 );
 
 export const PROVIDERS = ["stripe", "paypal", "manual"] as const;
+/** Providers that take money and send events (manual subscriptions have no provider). */
+export const PAID_PROVIDERS = ["stripe", "paypal"] as const;
 export type Provider = (typeof PROVIDERS)[number];
 export const INTERVALS = ["month", "year"] as const;
 export type Interval = (typeof INTERVALS)[number];
@@ -329,6 +330,8 @@ export const payments = sqliteTable(
   ],
 );
 
+export const COUPON_DURATIONS = ["once", "repeating", "forever"] as const;
+
 export const coupons = sqliteTable(
   "coupons",
   {
@@ -339,7 +342,7 @@ export const coupons = sqliteTable(
     percentOff: integer("percent_off"),
     amountOff: integer("amount_off"),
     currency: text("currency"),
-    duration: text("duration", { enum: ["once", "repeating", "forever"] }).notNull(),
+    duration: text("duration", { enum: COUPON_DURATIONS }).notNull(),
     durationMonths: integer("duration_months"),
     expiresAt: integer("expires_at"),
     maxRedemptions: integer("max_redemptions"),
@@ -375,7 +378,7 @@ export const webhookEvents = sqliteTable(
   "webhook_events",
   {
     id: text("id").primaryKey(),
-    provider: text("provider", { enum: ["stripe", "paypal"] }).notNull(),
+    provider: text("provider", { enum: PAID_PROVIDERS }).notNull(),
     providerEventId: text("provider_event_id").notNull(),
     type: text("type").notNull(),
     // The provider's own timestamp of the event (ms).

@@ -1,8 +1,6 @@
 // Fixed, UTC-aligned windows and the all-or-nothing admission rule. Pure: no clock, no storage.
+import { WINDOW_NAMES, type WindowName } from "../db/plan-features";
 import { DAY, HOUR, MINUTE } from "./time";
-
-export const WINDOW_NAMES = ["minute", "hour", "day", "month"] as const;
-export type WindowName = (typeof WINDOW_NAMES)[number];
 
 /** Requests allowed per window; null means unlimited. */
 export type Limits = Record<WindowName, number | null>;

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireAuth } from "../auth/middleware";
-import { PAYMENT_STATUSES } from "../db/schema";
+import { PAYMENT_STATUSES, PROVIDERS } from "../db/schema";
 import { newRouter, principalOf } from "../lib/context";
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
 import { PageQuery } from "../lib/pagination";
@@ -12,7 +12,7 @@ const PaymentSchema = z
   .object({
     id: z.string(),
     subscription_id: z.string().nullable(),
-    provider: z.enum(["stripe", "paypal", "manual"]),
+    provider: z.enum(PROVIDERS),
     amount: z.number().int().openapi({ description: "Minor units of `currency`" }),
     amount_refunded: z.number().int(),
     currency: z.string(),

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { PlanFeaturesSchema } from "../db/plan-features";
+import { PLAN_STATUSES } from "../db/schema";
 import { PlanSchema } from "./routes";
 
 // ---- schemas --------------------------------------------------------------------------------
@@ -14,7 +15,7 @@ const ProviderIdsSchema = z
   .openapi("PlanProviderIds");
 
 export const AdminPlanSchema = PlanSchema.extend({
-  status: z.enum(["active", "archived"]),
+  status: z.enum(PLAN_STATUSES),
   sort_order: z.number().int(),
   provider_ids: ProviderIdsSchema,
   created_at: z.iso.datetime(),
@@ -60,7 +61,7 @@ const common = {
     .openapi({ example: "usd" }),
   trial_days: z.number().int().min(0).max(365),
   features: PlanFeaturesSchema,
-  status: z.enum(["active", "archived"]),
+  status: z.enum(PLAN_STATUSES),
   sort_order: z.number().int().min(-1_000_000).max(1_000_000),
 };
 

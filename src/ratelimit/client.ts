@@ -8,9 +8,9 @@
 //   stands), and the object's hourly reconcile, which re-reads D1, heals it.
 import type { Context } from "hono";
 import type { Db } from "../db";
+import type { WindowName } from "../db/plan-features";
 import type { Config, Env } from "../env";
 import type { AppEnv } from "../lib/context";
-import type { WindowName } from "../lib/windows";
 import type { LiveKey, SubjectPolicy } from "../policy/policy";
 import { loadUserPolicy } from "../policy/policy";
 import type { BucketResult, ConsumeRequest, ConsumeResult } from "./messages";

@@ -1,14 +1,14 @@
 // The four rate windows (minute, hour, day, month) of one subject: the check-and-count of a
 // request, the limits its standing puts in force, and resets. Every method is synchronous, so
 // the caller can check and count with no await in between.
+
+import { WINDOW_NAMES, type WindowName } from "../db/plan-features";
 import type { Standing } from "../db/schema";
 import {
   type Counter,
   type Counters,
   evaluate,
   type Limits,
-  WINDOW_NAMES,
-  type WindowName,
   type WindowState,
 } from "../lib/windows";
 import type { SubjectPolicy } from "../policy/policy";

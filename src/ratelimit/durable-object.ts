@@ -1,8 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { openDb } from "../db";
+import { WINDOW_NAMES, type WindowName } from "../db/plan-features";
 import type { Env } from "../env";
 import { HOUR } from "../lib/time";
-import { WINDOW_NAMES, type WindowName } from "../lib/windows";
 import type { LiveKey, SubjectPolicy } from "../policy/policy";
 import { ApiKeys } from "./api-keys";
 import { Buckets } from "./buckets";

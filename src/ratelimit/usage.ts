@@ -1,8 +1,9 @@
 import { z } from "@hono/zod-openapi";
+import type { WINDOW_NAMES } from "../db/plan-features";
 import { STANDINGS } from "../db/schema";
 import type { Env } from "../env";
 import { DAY, iso } from "../lib/time";
-import type { WINDOW_NAMES, WindowState } from "../lib/windows";
+import type { WindowState } from "../lib/windows";
 import { usageSnapshot } from "./client";
 import type { UsageSnapshot } from "./messages";
 

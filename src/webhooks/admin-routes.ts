@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { WEBHOOK_EVENT_STATUSES } from "../db/schema";
+import { PAID_PROVIDERS, WEBHOOK_EVENT_STATUSES } from "../db/schema";
 import { newRouter, principalOf } from "../lib/context";
 import { bearerSecurity, errorResponses, jsonContent } from "../lib/openapi";
 import { PageQuery } from "../lib/pagination";
@@ -11,7 +11,7 @@ const security = bearerSecurity;
 const EventSchema = z
   .object({
     id: z.string(),
-    provider: z.enum(["stripe", "paypal"]),
+    provider: z.enum(PAID_PROVIDERS),
     provider_event_id: z.string(),
     type: z.string(),
     status: z.enum(WEBHOOK_EVENT_STATUSES),
@@ -37,7 +37,7 @@ adminWebhookRoutes.openapi(
       query: z.object({
         ...PageQuery,
         status: z.enum(WEBHOOK_EVENT_STATUSES).optional(),
-        provider: z.enum(["stripe", "paypal"]).optional(),
+        provider: z.enum(PAID_PROVIDERS).optional(),
       }),
     },
     responses: {

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { webhookEvents } from "../db/schema";
+import { PAID_PROVIDERS, webhookEvents } from "../db/schema";
 import { newRouter } from "../lib/context";
 import { newId } from "../lib/ids";
 import { errorResponses, jsonContent } from "../lib/openapi";
@@ -22,7 +22,7 @@ webhookRoutes.openapi(
     summary: "Receive a Stripe or PayPal webhook (signature-verified, stored, queued)",
     request: {
       params: z.object({
-        provider: z.enum(["stripe", "paypal"]).openapi({ param: { name: "provider", in: "path" } }),
+        provider: z.enum(PAID_PROVIDERS).openapi({ param: { name: "provider", in: "path" } }),
       }),
     },
     responses: {
