@@ -12,17 +12,11 @@ import {
   revenueChurn,
   summarize,
 } from "../src/analytics/metrics";
+import { classifyMovement } from "../src/analytics/movements";
+import { periodCharge, periodStartMonth, userMrr, wholeMonths } from "../src/analytics/mrr";
+import { PAGE, writeChanges } from "../src/analytics/record-movements";
 import { adminAnalyticsRoutes, adminDashboardRoutes } from "../src/analytics/routes";
-import {
-  classifyMovement,
-  PAGE,
-  periodCharge,
-  periodStartMonth,
-  snapshotDay,
-  userMrr,
-  wholeMonths,
-  writeChanges,
-} from "../src/analytics/snapshot";
+import { snapshotDay } from "../src/analytics/snapshot";
 import { buildApp } from "../src/app";
 import { runJob } from "../src/cron/runner";
 import { newId } from "../src/lib/ids";

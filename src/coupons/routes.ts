@@ -3,7 +3,7 @@ import { requireAuth } from "../auth/middleware";
 import { COUPON_DURATIONS, INTERVALS } from "../db/schema";
 import { newRouter, principalOf } from "../lib/context";
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
-import { validateCoupon } from "./service";
+import { validateCoupon } from "./validation";
 
 export const ValidateCouponBody = z
   .strictObject({

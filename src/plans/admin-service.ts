@@ -1,14 +1,14 @@
-import type { z } from "@hono/zod-openapi";
-import { and, asc, eq, inArray, ne, or } from "drizzle-orm";
+import { and, asc, eq, inArray, or } from "drizzle-orm";
 import { auditInsert } from "../audit/audit";
 import { type Db, isUniqueViolation } from "../db";
 import type { PlanFeatures } from "../db/plan-features";
 import { type Plan, plans, subscriptions } from "../db/schema";
-import { ApiError, type FieldError, notFound } from "../lib/errors";
+import { ApiError, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { iso } from "../lib/time";
 import { ENTITLED_STATUSES } from "../policy/current";
-import type { CreatePlanInput, PatchPlanInput, ProviderIdsInput } from "./admin-schemas";
+import type { CreatePlanInput, PatchPlanInput } from "./admin-schemas";
+import { assertProviderIdsFree, providerColumns } from "./provider-ids";
 import { planView } from "./routes";
 
 const FREE_PLAN_CODE = "free";
@@ -64,78 +64,13 @@ export async function planHasSubscriptions(db: Db, planId: string): Promise<bool
   return row !== undefined;
 }
 
-const PROVIDER_COLUMNS = {
-  stripe_price_month: "stripePriceMonth",
-  stripe_price_year: "stripePriceYear",
-  paypal_plan_month: "paypalPlanMonth",
-  paypal_plan_year: "paypalPlanYear",
-} as const;
-
-type ProviderIdsPatch = z.infer<typeof ProviderIdsInput>;
-
-/** Provider price/plan ids map events back to plans: one id may name one plan only. */
-async function providerIdConflicts(
-  db: Db,
-  ids: ProviderIdsPatch | undefined,
-  exceptPlanId: string | null,
-): Promise<FieldError[]> {
-  if (!ids) return [];
-  const errors: FieldError[] = [];
-  const given = Object.entries(ids).filter((e): e is [string, string] => typeof e[1] === "string");
-  const seen = new Map<string, string>();
-  for (const [field, value] of given) {
-    const other = seen.get(value);
-    if (other) errors.push({ path: `provider_ids.${field}`, message: `same id as ${other}` });
-    seen.set(value, field);
-  }
-  if (given.length === 0) return errors;
-  const values = given.map(([, v]) => v);
-  const clashes = await db
-    .select()
-    .from(plans)
-    .where(
-      and(
-        exceptPlanId ? ne(plans.id, exceptPlanId) : undefined,
-        or(
-          inArray(plans.stripePriceMonth, values),
-          inArray(plans.stripePriceYear, values),
-          inArray(plans.paypalPlanMonth, values),
-          inArray(plans.paypalPlanYear, values),
-        ),
-      ),
-    );
-  for (const [field, value] of given) {
-    const owner = clashes.find((p) =>
-      Object.values(PROVIDER_COLUMNS).some((col) => p[col] === value),
-    );
-    if (owner)
-      errors.push({ path: `provider_ids.${field}`, message: `already used by ${owner.code}` });
-  }
-  return errors;
-}
-
-function providerColumns(ids: ProviderIdsPatch | undefined): Partial<Plan> {
-  const out: Partial<Plan> = {};
-  if (!ids) return out;
-  for (const [field, column] of Object.entries(PROVIDER_COLUMNS)) {
-    const value = ids[field as keyof ProviderIdsPatch];
-    if (value !== undefined) out[column] = value;
-  }
-  return out;
-}
-
 export async function createPlan(
   db: Db,
   actorId: string,
   input: CreatePlanInput,
   now: number,
 ): Promise<Plan> {
-  const conflicts = await providerIdConflicts(db, input.provider_ids, null);
-  if (conflicts.length > 0) {
-    throw new ApiError("conflict", "A provider id is already used by another plan", {
-      errors: conflicts,
-    });
-  }
+  await assertProviderIdsFree(db, input.provider_ids, null);
   const id = newId("pln");
   const row = {
     id,
@@ -199,12 +134,7 @@ export async function updatePlan(
       "The free plan cannot be archived: it is what everyone falls back to",
     );
   }
-  const conflicts = await providerIdConflicts(db, patch.provider_ids, id);
-  if (conflicts.length > 0) {
-    throw new ApiError("conflict", "A provider id is already used by another plan", {
-      errors: conflicts,
-    });
-  }
+  await assertProviderIdsFree(db, patch.provider_ids, id);
   const changes: Partial<Plan> = {
     ...(patch.name === undefined ? {} : { name: patch.name }),
     ...(patch.description === undefined ? {} : { description: patch.description }),
@@ -303,5 +233,3 @@ export async function deletePlan(
   ]);
   return null;
 }
-
-// ---- routes ---------------------------------------------------------------------------------

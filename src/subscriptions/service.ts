@@ -1,5 +1,5 @@
 import { and, count, eq, ne } from "drizzle-orm";
-import { validateCoupon } from "../coupons/service";
+import { validateCoupon } from "../coupons/validation";
 import type { Db } from "../db";
 import {
   billingCustomers,
