@@ -1,7 +1,7 @@
 // Revenue metrics from daily snapshots. Pure — no clock, no I/O. Money stays in integer minor
 // units and is rounded half up once; rates are decimals rounded half up to 4 places.
 import type { revenueDaily } from "../db/schema";
-import { DAY } from "../lib/time";
+import { DAY, isoDate, isoMonth } from "../lib/time";
 
 export type RevenueDay = typeof revenueDaily.$inferSelect;
 
@@ -142,9 +142,6 @@ export function ltv(input: {
     [payingSubscribers, lostMrr, months.denominator],
   );
 }
-
-export const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-export const isoMonth = (ms: number) => new Date(ms).toISOString().slice(0, 7);
 
 export interface CurrencySummary {
   /** The snapshot day the levels are from: `to`, or the last day before it with a snapshot. */

@@ -14,9 +14,9 @@ import {
   webhookEvents,
 } from "../db/schema";
 import { ApiError } from "../lib/errors";
-import { DAY } from "../lib/time";
+import { DAY, isoDate } from "../lib/time";
 import { ENTITLED_STATUSES } from "../policy/current";
-import { isoDate, mrrSeries, type RevenueDay, summarize } from "./metrics";
+import { mrrSeries, type RevenueDay, summarize } from "./metrics";
 import { snapshotDay, utcDay } from "./snapshot";
 
 /** Longest ranges a request may read: days of snapshots per currency. */

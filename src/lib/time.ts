@@ -9,3 +9,9 @@ export function iso(ms: number | null): string | null;
 export function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
+
+/** The UTC date of an instant, `YYYY-MM-DD`: days in history, reports and emails. */
+export const isoDate = (ms: number): string => iso(ms).slice(0, 10);
+
+/** The UTC month of an instant, `YYYY-MM`. */
+export const isoMonth = (ms: number): string => iso(ms).slice(0, 7);

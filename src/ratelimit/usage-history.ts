@@ -3,7 +3,7 @@
 // flush as absolute values, so flushing twice changes nothing.
 import type { Db, Statement } from "../db";
 import { usageHourly } from "../db/schema";
-import { DAY, HOUR } from "../lib/time";
+import { DAY, HOUR, isoDate } from "../lib/time";
 import type { UsageSnapshot } from "./messages";
 
 /** How long closed hours stay in the object (usage history reads them from here). */
@@ -38,7 +38,7 @@ export class UsageHistory {
       )
       .toArray()
       .map((r) => ({
-        date: new Date(r.day).toISOString().slice(0, 10),
+        date: isoDate(r.day),
         allowed: r.allowed,
         denied: r.denied,
       }));

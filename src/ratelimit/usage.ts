@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import type { WINDOW_NAMES } from "../db/plan-features";
 import { STANDINGS } from "../db/schema";
 import type { Env } from "../env";
-import { DAY, iso } from "../lib/time";
+import { DAY, iso, isoDate } from "../lib/time";
 import type { WindowState } from "../lib/windows";
 import { usageSnapshot } from "./client";
 import type { UsageSnapshot } from "./messages";
@@ -48,7 +48,7 @@ function fillHistory(history: UsageSnapshot["history"], now: number, days: numbe
   const byDate = new Map(history.map((h) => [h.date, h]));
   const today = Math.floor(now / DAY) * DAY;
   return Array.from({ length: days }, (_, i) => {
-    const date = new Date(today - (days - 1 - i) * DAY).toISOString().slice(0, 10);
+    const date = isoDate(today - (days - 1 - i) * DAY);
     return byDate.get(date) ?? { date, allowed: 0, denied: 0 };
   });
 }

@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { requireAuth } from "../auth/middleware";
 import { newRouter, principalOf } from "../lib/context";
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
+import { iso } from "../lib/time";
 import { planById } from "../policy/current";
 import { SubscriptionSchema } from "./schemas";
 import * as billing from "./service";
@@ -111,7 +112,7 @@ function prorationView(
     carried_credit: preview.carried_credit,
     next_invoice: {
       amount: preview.next_invoice.amount,
-      at: new Date(preview.next_invoice.at).toISOString(),
+      at: iso(preview.next_invoice.at),
     },
   };
 }
