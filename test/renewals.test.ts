@@ -598,11 +598,12 @@ describe("manual subscriptions", () => {
     expect(await minuteLimit(user)).toBe(PRO_MINUTE);
 
     expect(await renewals(NOW + HOUR)).toStrictEqual({});
-    // At the new period end it renews again.
+    // At the new period end it renews again, back on the 31st it renews on (no drift).
     expect(await renewals(Date.UTC(2032, 5, 30))).toStrictEqual({ renewed: 1 });
     expect(await row(monthly)).toMatchObject({
       currentPeriodStart: Date.UTC(2032, 5, 30),
-      currentPeriodEnd: Date.UTC(2032, 6, 30),
+      currentPeriodEnd: Date.UTC(2032, 6, 31),
+      billingAnchorDay: 31,
     });
   });
 

@@ -28,7 +28,8 @@ import { DAY, HOUR } from "../lib/time";
 import type { PaidProvider, ProviderSubscriptionState } from "../payments/provider";
 import { providerFor } from "../payments/providers";
 import { syncLimiters } from "../ratelimit/client";
-import { addMonths } from "../ratelimit/windows";
+import { addMonthsOnDay } from "../ratelimit/windows";
+import { anchorDayOf } from "../subscriptions/anchor";
 import { planById } from "../subscriptions/current";
 import { applyStateStatement, planForProviderPrice } from "../subscriptions/sync";
 import type { Job, JobCounts } from "./jobs";
@@ -108,18 +109,23 @@ function needsWorkSql(now: number, resyncAfter: number): SQL | undefined {
   );
 }
 
-/** The period of `interval` that holds `now`, counted from `anchor` (whole intervals on). */
+/**
+ * The period of `interval` that holds `now`, counted from `anchor` (whole intervals on), its
+ * boundaries on `day` of their month (clamped to shorter months; by default the anchor's day).
+ */
 export function rollForward(
   anchor: number,
   interval: Interval,
   now: number,
+  day = new Date(anchor).getUTCDate(),
 ): { start: number; end: number } {
   const step = interval === "year" ? 12 : 1;
+  const at = (k: number) => (k === 0 ? anchor : addMonthsOnDay(anchor, step * k, day));
   // A first guess from the elapsed time, then exact steps (months differ in length).
   let k = Math.max(1, Math.floor((now - anchor) / (step * 31 * DAY)));
-  while (k > 1 && addMonths(anchor, step * (k - 1)) > now) k--;
-  while (addMonths(anchor, step * k) <= now) k++;
-  return { start: addMonths(anchor, step * (k - 1)), end: addMonths(anchor, step * k) };
+  while (k > 1 && at(k - 1) > now) k--;
+  while (at(k) <= now) k++;
+  return { start: at(k - 1), end: at(k) };
 }
 
 // ---- the job ---------------------------------------------------------------------------------
@@ -227,7 +233,9 @@ async function renewManual(
   const { db, now } = run;
   const target = work.downgrade ? await scheduledPlan(db, sub) : null;
   const interval = target ? (sub.scheduledInterval ?? sub.interval) : sub.interval;
-  const period = work.roll ? rollForward(work.boundary, interval, now) : null;
+  // A trial that ends starts the paid periods: they renew on the day it ended.
+  const day = sub.status === "trialing" ? new Date(work.boundary).getUTCDate() : anchorDayOf(sub);
+  const period = work.roll ? rollForward(work.boundary, interval, now, day ?? undefined) : null;
   const [updated] = await db.batch([
     db
       .update(s)
@@ -236,7 +244,12 @@ async function renewManual(
           ? { planId: target.id, interval, scheduledPlanId: null, scheduledInterval: null }
           : {}),
         ...(period
-          ? { status: "active", currentPeriodStart: period.start, currentPeriodEnd: period.end }
+          ? {
+              status: "active",
+              currentPeriodStart: period.start,
+              currentPeriodEnd: period.end,
+              billingAnchorDay: day,
+            }
           : {}),
         updatedAt: now,
       })

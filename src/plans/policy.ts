@@ -2,6 +2,7 @@ import { and, eq, gt, isNull, or } from "drizzle-orm";
 import type { Db } from "../db";
 import { apiKeys, type Plan, plans, users } from "../db/schema";
 import type { Limits } from "../ratelimit/windows";
+import { billingAnchorOf } from "../subscriptions/anchor";
 import { currentSubscription, isEntitled, planById } from "../subscriptions/current";
 import { DEFAULT_MAX_API_KEYS, type PlanFeatures } from "./features";
 
@@ -78,7 +79,7 @@ export async function loadUserPolicy(db: Db, userId: string): Promise<SubjectPol
     features: plan.features,
     standing: entitled ? subscription.standing : "good",
     // The month window follows the billing period while there is one.
-    billingAnchor: entitled ? (subscription.currentPeriodStart ?? null) : null,
+    billingAnchor: entitled ? billingAnchorOf(subscription) : null,
   };
 }
 
