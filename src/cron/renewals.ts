@@ -1,7 +1,9 @@
 // The renewals job: what happens to subscriptions when their period (or trial) ends.
 //
 // - cancel_at_period_end: the subscription ends (PayPal, which was never told, is canceled now).
-// - a scheduled downgrade: applied (at the provider first, without proration).
+// - a scheduled downgrade: applied. A provider's was arranged there when it was asked for (it
+//   bills the new price from this renewal on), so only our record moves; the renewal event
+//   may have moved it already.
 // - manual subscriptions (granted by an admin, no payment): the period rolls forward; a manual
 //   trial becomes active.
 // - provider-managed ones whose renewal event has not come RENEWAL_RESYNC_HOURS after the period
@@ -260,25 +262,15 @@ async function renewManual(
 }
 
 /**
- * A provider subscription's scheduled downgrade: changed at the provider (no proration), then
- * its state fetched and applied with the new plan, in one batch with clearing the schedule.
+ * A provider subscription's scheduled downgrade, at its period end: the provider has had it since
+ * it was asked for (src/subscriptions/scheduled-change.ts), so nothing is asked of it but its
+ * state, applied with the new plan in one batch with clearing the schedule.
  */
 async function downgradeAtProvider(run: Run, sub: Subscription & { provider: PaidProvider }) {
   const { db, config, now } = run;
   const target = await scheduledPlan(db, sub);
   const interval = sub.scheduledInterval ?? sub.interval;
   const provider = providerFor(sub.provider, config);
-  const { approvalUrl } = await provider.changePlan(sub, {
-    plan: target,
-    interval,
-    prorate: false,
-  });
-  if (approvalUrl) {
-    // PayPal wants the buyer to approve a revision; until then it bills the old plan.
-    console.warn(
-      JSON.stringify({ msg: "downgrade awaits buyer approval", subscription: sub.id, approvalUrl }),
-    );
-  }
   const statements: Statement[] = [];
   if (sub.providerSubscriptionId) {
     try {
