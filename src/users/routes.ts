@@ -8,6 +8,7 @@ import { entitlementRoutes, meteredQuota } from "../plans/entitlements";
 import { pushPolicy } from "../ratelimit/client";
 import { routeCost } from "../ratelimit/middleware";
 import { usageRoutes } from "../ratelimit/routes";
+import { endSubscriptionsForDeletion } from "../subscriptions/account-closure";
 import { ChangePasswordBody, DeleteMeBody, ExportSchema, MeSchema, PatchMeBody } from "./schemas";
 import { profileOf } from "./serialize";
 import * as users from "./service";
@@ -152,19 +153,29 @@ meRoutes.openapi(
     path: "/",
     tags,
     security,
-    summary: "Delete the account (password required)",
+    summary: "Delete the account (password required); its subscriptions are canceled at once",
+    description:
+      "Every live Stripe or PayPal subscription is canceled at the provider first, immediately (not at the period end). If a provider refuses or cannot be reached the answer is 502 and nothing is deleted.",
     request: { body: jsonBody(DeleteMeBody) },
-    responses: { 204: { description: "Deleted" }, ...errorResponses(400, 401, 403, 413, 415, 429) },
+    responses: {
+      204: { description: "Deleted" },
+      ...errorResponses(400, 401, 403, 413, 415, 429, 502, 503),
+    },
   }),
   async (c) => {
+    const { userId } = principalOf(c);
+    const { db, config, now } = c.var;
     await users.deleteAccount(
-      c.var.db,
-      principalOf(c).userId,
+      db,
+      userId,
       c.req.valid("json").password,
-      c.var.now,
+      now,
       sessionsEnded(c),
-      // Its API keys stop working first: if that cannot be done, nothing is deleted.
-      () => pushPolicy(c.env, principalOf(c).userId, { accountActive: false }, c.var.now),
+      // Billing stops first, then its credentials: if either cannot be done, nothing is deleted.
+      async () => {
+        await endSubscriptionsForDeletion({ db, env: c.env, config, now }, userId);
+        await pushPolicy(c.env, userId, { accountActive: false }, now);
+      },
     );
     return c.body(null, 204);
   },

@@ -164,13 +164,16 @@ export async function deleteAccount(
   password: string,
   now: number,
   ended: SessionsEnded,
-  /** Runs after the password check, before anything is deleted: fail closed. */
-  freeze: () => Promise<void>,
+  /**
+   * Runs after the password check, before anything is deleted (ends billing, freezes the
+   * credentials): fail closed, what it throws is the answer and nothing is deleted.
+   */
+  beforeDelete: () => Promise<void>,
 ): Promise<void> {
   const user = await loadSelf(db, userId);
   if (!(await verifyPassword(password, user.passwordHash)))
     throw new ApiError("incorrect_password");
-  await freeze();
+  await beforeDelete();
   const userSessionIds = db
     .select({ id: sessions.id })
     .from(sessions)
