@@ -9,6 +9,7 @@ import { pushPolicy } from "../ratelimit/client";
 import { routeCost } from "../ratelimit/middleware";
 import { usageRoutes } from "../ratelimit/routes";
 import { endSubscriptionsForDeletion } from "../subscriptions/account-closure";
+import { exportUser } from "./export";
 import { ChangePasswordBody, DeleteMeBody, ExportSchema, MeSchema, PatchMeBody } from "./schemas";
 import { profileOf } from "./serialize";
 import * as users from "./service";
@@ -138,10 +139,12 @@ meRoutes.openapi(
     tags,
     security,
     summary: "Everything stored about the current user, as JSON",
+    description:
+      "Sections: user, settings, subscriptions, payments, api_keys (metadata), usage (hourly and daily), coupon_redemptions, sessions (metadata), emails (without bodies), audit (administrators' actions on the account). No password, key or token hash is ever included.",
     responses: { 200: jsonContent(ExportSchema, "The export"), ...errorResponses(401, 403, 429) },
   }),
   async (c) => {
-    const data = await users.exportUser(c.var.db, principalOf(c).userId, c.var.now);
+    const data = await exportUser(c.var, principalOf(c).userId);
     c.header("content-disposition", 'attachment; filename="tollgate-export.json"');
     return c.json(data, 200);
   },

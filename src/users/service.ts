@@ -1,10 +1,9 @@
-import { and, desc, eq, inArray, isNull } from "drizzle-orm";
+import { and, eq, inArray, isNull } from "drizzle-orm";
 import { hashPassword, UNUSABLE_PASSWORD_HASH, verifyPassword } from "../auth/passwords";
 import { revokeUserSessionsStatement, type SessionsEnded } from "../auth/sessions";
 import type { Db } from "../db";
 import {
   apiKeys,
-  auditLog,
   authTokens,
   emailOutbox,
   refreshTokens,
@@ -13,11 +12,9 @@ import {
   users,
 } from "../db/schema";
 import { ApiError, notFound } from "../lib/errors";
-import { iso } from "../lib/time";
 import { freePlan, limitsOf } from "../plans/policy";
 import { currentSubscription, isEntitled, planById } from "../subscriptions/current";
 import { subscriptionView } from "../subscriptions/service";
-import { profileOf } from "./serialize";
 import { defaultSettings, type UserSettings } from "./settings";
 
 /** The caller's own user row. A deleted or disabled account cannot act on itself. */
@@ -101,57 +98,6 @@ export async function changePassword(
     userId,
     revoked.map((s) => s.id),
   );
-}
-
-/** Everything stored about the user (GDPR art. 15/20). Secrets are never exported. */
-export async function exportUser(db: Db, userId: string, now: number) {
-  const user = await loadSelf(db, userId);
-  const [userSessions, emails, audit] = await db.batch([
-    db.select().from(sessions).where(eq(sessions.userId, userId)).orderBy(desc(sessions.createdAt)),
-    db
-      .select()
-      .from(emailOutbox)
-      .where(eq(emailOutbox.userId, userId))
-      .orderBy(desc(emailOutbox.createdAt)),
-    db
-      .select()
-      .from(auditLog)
-      .where(and(eq(auditLog.targetType, "user"), eq(auditLog.targetId, userId)))
-      .orderBy(desc(auditLog.createdAt)),
-  ]);
-  return {
-    exported_at: iso(now),
-    user: {
-      ...profileOf(user),
-      status: user.status,
-      email_verified_at: iso(user.emailVerifiedAt),
-      updated_at: iso(user.updatedAt),
-    },
-    settings: user.settings,
-    sessions: userSessions.map((s) => ({
-      id: s.id,
-      created_at: iso(s.createdAt),
-      last_used_at: iso(s.lastUsedAt),
-      revoked_at: iso(s.revokedAt),
-      user_agent: s.userAgent,
-      ip: s.ip,
-    })),
-    emails: emails.map((e) => ({
-      id: e.id,
-      to: e.toAddress,
-      template: e.template,
-      subject: e.subject,
-      status: e.status,
-      created_at: iso(e.createdAt),
-      sent_at: iso(e.sentAt),
-    })),
-    audit: audit.map((a) => ({
-      id: a.id,
-      action: a.action,
-      data: a.data,
-      created_at: iso(a.createdAt),
-    })),
-  };
 }
 
 /**
