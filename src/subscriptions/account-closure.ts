@@ -1,5 +1,5 @@
 // Deleting an account stops its billing first: a deleted user must never be charged again.
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "../db";
 import { type Subscription, subscriptions } from "../db/schema";
 import type { Config, Env } from "../env";
@@ -34,7 +34,8 @@ export async function endSubscriptionsForDeletion(
     .from(subscriptions)
     .where(
       and(eq(subscriptions.userId, userId), inArray(subscriptions.status, [...LIVE_STATUSES])),
-    );
+    )
+    .orderBy(asc(subscriptions.createdAt), asc(subscriptions.id));
   let ended = 0;
   try {
     for (const subscription of live) {
