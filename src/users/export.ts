@@ -1,7 +1,7 @@
 // The GDPR export (art. 15 access, art. 20 portability): everything stored about the user, in
 // the sections ExportSchema documents. Secrets never leave: no password, API key or token hash,
 // and no email body (bodies carry sign-in and reset links).
-import { and, asc, desc, eq, sql } from "drizzle-orm";
+import { and, asc, desc, eq, max } from "drizzle-orm";
 import type { Db } from "../db";
 import {
   apiKeys,
@@ -75,14 +75,11 @@ function readAll(db: Db, userId: string) {
       .orderBy(desc(couponRedemptions.createdAt)),
     // A session lasts as long as its newest refresh token; the token hashes are never read.
     db
-      .select({
-        session: sessions,
-        expiresAt: sql<
-          number | null
-        >`(select max(${refreshTokens.expiresAt}) from ${refreshTokens} where ${refreshTokens.sessionId} = ${sessions.id})`,
-      })
+      .select({ session: sessions, expiresAt: max(refreshTokens.expiresAt) })
       .from(sessions)
+      .leftJoin(refreshTokens, eq(refreshTokens.sessionId, sessions.id))
       .where(eq(sessions.userId, userId))
+      .groupBy(sessions.id)
       .orderBy(desc(sessions.createdAt)),
     // Named columns only: the body (with its links) is never read.
     db
