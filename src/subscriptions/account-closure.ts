@@ -32,9 +32,7 @@ export async function endSubscriptionsForDeletion(
   const live = await db
     .select()
     .from(subscriptions)
-    .where(
-      and(eq(subscriptions.userId, userId), inArray(subscriptions.status, [...LIVE_STATUSES])),
-    )
+    .where(and(eq(subscriptions.userId, userId), inArray(subscriptions.status, [...LIVE_STATUSES])))
     .orderBy(asc(subscriptions.createdAt), asc(subscriptions.id));
   let ended = 0;
   try {

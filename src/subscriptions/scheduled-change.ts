@@ -29,8 +29,7 @@ export interface ScheduleContext {
 export async function scheduleDowngrade(
   { db, config, now }: ScheduleContext,
   subscription: Subscription,
-  plan: Plan,
-  interval: Interval,
+  { plan, interval }: { plan: Plan; interval: Interval },
 ): Promise<{ approvalUrl: string | null }> {
   let scheduleId = subscription.providerScheduleId;
   let approvalUrl: string | null = null;

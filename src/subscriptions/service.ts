@@ -22,11 +22,7 @@ import { createBillingPortalSession } from "../payments/stripe";
 import { syncLimiters } from "../ratelimit/client";
 import { currentSubscription, isEntitled, planById } from "./current";
 import { compareRational, monthlyEquivalent, previewChange } from "./proration";
-import {
-  cancelScheduledChange,
-  scheduleDowngrade,
-  supersedeScheduledChange,
-} from "./scheduled-change";
+import * as scheduled from "./scheduled-change";
 
 export function subscriptionView(subscription: Subscription, plan: Plan | null) {
   return {
@@ -263,25 +259,17 @@ export async function change(
   target: { plan_id: string; interval: Interval },
   now: number,
 ) {
-  const {
-    subscription,
-    nextPlan,
-    current,
-    preview: proration,
-  } = await preview(db, userId, target, now);
+  const found = await preview(db, userId, target, now);
+  const { subscription, nextPlan, preview: proration } = found;
   const context = { db, config, now };
-  if (current) {
-    const { approvalUrl } = await cancelScheduledChange(context, subscription);
+  if (found.current) {
+    const { approvalUrl } = await scheduled.cancelScheduledChange(context, subscription);
     return { effective: "now" as const, preview: proration, approval_url: approvalUrl };
   }
   if (proration.direction === "downgrade") {
     // The provider refuses a plan it has no price for (409 plan_not_available) before any call.
-    const { approvalUrl } = await scheduleDowngrade(
-      context,
-      subscription,
-      nextPlan,
-      target.interval,
-    );
+    const to = { plan: nextPlan, interval: target.interval };
+    const { approvalUrl } = await scheduled.scheduleDowngrade(context, subscription, to);
     return { effective: "period_end" as const, preview: proration, approval_url: approvalUrl };
   }
   if (subscription.provider === "manual") {
@@ -293,7 +281,7 @@ export async function change(
       `${nextPlan.name} cannot be bought ${target.interval}ly through ${subscription.provider}`,
     );
   }
-  await supersedeScheduledChange(context, subscription);
+  await scheduled.supersedeScheduledChange(context, subscription);
   const { approvalUrl } = await providerFor(subscription.provider, config).changePlan(
     subscription,
     { plan: nextPlan, interval: target.interval, prorate: true },
@@ -328,7 +316,7 @@ export async function cancel(
 ) {
   const subscription = await entitledSubscription(db, userId);
   // A scheduled downgrade goes with the subscription.
-  await supersedeScheduledChange({ db, config, now }, subscription);
+  await scheduled.supersedeScheduledChange({ db, config, now }, subscription);
   if (subscription.provider !== "manual") {
     await providerFor(subscription.provider, config).cancel(subscription, {
       atPeriodEnd: input.at_period_end,
