@@ -4,6 +4,7 @@
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { expect, vi } from "vitest";
+import { runJob } from "../src/cron/runner";
 import { openDb } from "../src/db";
 import { type Subscription, subscriptions } from "../src/db/schema";
 import { loadConfig } from "../src/env";
@@ -11,7 +12,7 @@ import { newId } from "../src/lib/ids";
 import { applyWebhookEvent } from "../src/webhooks/consumer";
 import { FakePayPal, type FakeSubscription, PAYPAL_BASE, type PayPalEvent } from "./fakes/paypal";
 import { FAKE_STRIPE_BASE, FakeStripe, signedDelivery } from "./fakes/stripe";
-import { api, type TestUser } from "./helpers";
+import { api, login, type TestUser } from "./helpers";
 
 export const db = openDb(env.DB);
 export const PRO_MINUTE = 200;
@@ -231,4 +232,38 @@ export async function receivePayPal(event: PayPalEvent): Promise<void> {
   });
   expect(res.status, res.text).toBe(200);
   expect(await drain()).toEqual(["processed"]);
+}
+
+export const changePlan = (user: TestUser, plan_id: string) =>
+  api<Record<string, unknown>>("POST", "/v1/subscription/change", {
+    token: user.accessToken,
+    body: { plan_id, interval: "month" },
+  });
+
+/** The same user with a token issued at the (moved) current time. */
+export async function relogin(user: TestUser): Promise<TestUser> {
+  const res = await login(user.email);
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return { ...user, accessToken: res.body.access_token };
+}
+
+/** Runs the renewals job at `at`; answers the counts that are not zero. */
+export async function renewals(at: number): Promise<Record<string, number>> {
+  const run = await runJob(env, "renewals", "admin", at);
+  expect(run.status, run.error ?? "").toBe("ok");
+  return Object.fromEntries(Object.entries(run.counts).filter(([, n]) => n !== 0));
+}
+
+/**
+ * beforeEach of the files that run the renewals job: it works on whole tables, shared by a
+ * file's tests, so they start clean. Enterprise is purchasable at Stripe too (for upgrades).
+ */
+export async function cleanSubscriptions(): Promise<void> {
+  await env.DB.batch([
+    env.DB.prepare("delete from payments"),
+    env.DB.prepare("delete from subscriptions"),
+    env.DB.prepare(
+      "update plans set stripe_price_month = 'price_ent_m', stripe_price_year = 'price_ent_y' where id = 'pln_enterprise'",
+    ),
+  ]);
 }
