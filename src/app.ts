@@ -82,20 +82,19 @@ export function buildApp() {
       maxAge: 600,
     }),
   );
-  app.use("*", (c, next) =>
-    bodyLimit({
-      // Provider events can be larger than any request a client sends.
-      maxSize: c.req.path.startsWith("/v1/webhooks/")
-        ? WEBHOOK_MAX_BYTES
-        : c.var.config.MAX_BODY_BYTES,
+  app.use("*", (c, next) => {
+    // Provider events can be larger than any request a client sends.
+    const maxSize = c.req.path.startsWith("/v1/webhooks/")
+      ? WEBHOOK_MAX_BYTES
+      : c.var.config.MAX_BODY_BYTES;
+    return bodyLimit({
+      maxSize,
+      // The 413 names the limit of the path that refused the body.
       onError: () => {
-        throw new ApiError(
-          "payload_too_large",
-          `The body may be at most ${c.var.config.MAX_BODY_BYTES} bytes`,
-        );
+        throw new ApiError("payload_too_large", `The body may be at most ${maxSize} bytes`);
       },
-    })(c, next),
-  );
+    })(c, next);
+  });
 
   app.use(
     "*",

@@ -208,10 +208,9 @@ describe("plan changes", () => {
     expect(ping.body.windows.hour.limit).toBe(2000);
   });
 
-  it("schedules a downgrade for the period end without calling the provider", async () => {
+  it("schedules a downgrade for the period end, arranged at Stripe at once; the current plan calls it off", async () => {
     vi.setSystemTime(T0 + 10 * DAY);
     const user = await subscribed("pro", "downgrade");
-    const before = fake.requests.length;
     const change = await api("POST", "/v1/subscription/change", {
       token: user.accessToken,
       body: { plan_id: "pln_basic", interval: "month" },
@@ -225,15 +224,32 @@ describe("plan changes", () => {
           plan_id: "pln_basic",
           interval: "month",
           at: new Date(PERIOD_END).toISOString(),
+          effective_at: new Date(PERIOD_END).toISOString(),
         },
       },
     });
-    expect(fake.requests.length).toBe(before);
+    // Stripe has it now (a schedule), so the renewal is billed at Basic's price.
+    expect(fake.calls("POST", "/v1/subscription_schedules")).toHaveLength(1);
+    expect(fake.calls("POST", `/v1/subscriptions/${user.stripeId}`)).toHaveLength(0);
+    const scheduleId = fake.subscriptions.get(user.stripeId)?.schedule as string;
+    expect(fake.schedules.byId.get(scheduleId)?.phases[1]?.items).toEqual([
+      { price: "price_basic_m", quantity: 1 },
+    ]);
+
     const same = await api("POST", "/v1/subscription/change", {
       token: user.accessToken,
       body: { plan_id: "pln_pro", interval: "month" },
     });
-    expect(same.status).toBe(409);
+    expect(same.status, same.text).toBe(200);
+    expect(same.body).toMatchObject({
+      subscription: { plan: { code: "pro" }, scheduled_change: null },
+    });
+    expect(fake.calls("POST", `/v1/subscription_schedules/${scheduleId}/release`)).toHaveLength(1);
+    const again = await api("POST", "/v1/subscription/change", {
+      token: user.accessToken,
+      body: { plan_id: "pln_pro", interval: "month" },
+    });
+    expect(again.status).toBe(409);
   });
 
   it("refuses changes without a paid subscription", async () => {

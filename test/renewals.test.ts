@@ -262,15 +262,16 @@ describe("cancel at the period end", () => {
 // ---- scheduled downgrades --------------------------------------------------------------------
 
 describe("scheduled downgrades", () => {
-  it("applies a Stripe downgrade at the period end, without proration, once", async () => {
+  it("applies a Stripe downgrade at the period end without asking Stripe to change anything, once", async () => {
     const stripe = installFakeStripe();
     const user = await signup("down");
     const end = NOW - 10 * MINUTE;
+    // Stripe's schedule put Basic's price on the subscription at the renewal.
     const remote = stripe.addSubscription({
       customer: `cus_${user.id}`,
-      price: "price_pro_m",
-      periodStart: sec(end - 30 * DAY),
-      periodEnd: sec(end),
+      price: "price_basic_m",
+      periodStart: sec(end),
+      periodEnd: sec(end + 30 * DAY),
     });
     const stripeId = remote.id as string;
     const id = await insertSubscription(user.id, {
@@ -285,18 +286,16 @@ describe("scheduled downgrades", () => {
     expect(await minuteLimit(user)).toBe(PRO_MINUTE);
 
     expect(await renewals()).toStrictEqual({ downgraded: 1 });
-    const updates = stripe.calls("POST", `/v1/subscriptions/${stripeId}`);
-    expect(updates).toHaveLength(1);
-    expect(updates[0]?.params).toMatchObject({
-      items: [{ price: "price_basic_m" }],
-      proration_behavior: "none",
-    });
+    // The change was arranged when it was asked for: the job only reads Stripe's state.
+    expect(stripe.calls("POST", `/v1/subscriptions/${stripeId}`)).toHaveLength(0);
+    expect(stripe.calls("GET", `/v1/subscriptions/${stripeId}`)).toHaveLength(1);
     expect(await row(id)).toMatchObject({
       planId: "pln_basic",
       interval: "month",
       scheduledPlanId: null,
       scheduledInterval: null,
       status: "active",
+      currentPeriodEnd: end + 30 * DAY,
     });
     // Stripe's state, fetched after the change, is stamped with the time it was fetched.
     expect((await row(id)).providerStateAt).toBeGreaterThanOrEqual(NOW);
@@ -316,13 +315,13 @@ describe("scheduled downgrades", () => {
     expect(stripe.requests).toHaveLength(requests);
   });
 
-  it("revises the PayPal subscription to the scheduled plan", async () => {
+  it("applies a PayPal downgrade (revised when it was asked for) at the period end", async () => {
     const paypal = new FakePayPal().install();
     const user = await signup("ppdown");
     const end = NOW - 5 * MINUTE;
     const remote = fakePayPalSubscription(paypal, {
-      plan_id: "P-PRO-YEAR",
-      billing_info: { failed_payments_count: 0, next_billing_time: iso(end) },
+      plan_id: "P-BASIC-MONTH",
+      billing_info: { failed_payments_count: 0, next_billing_time: iso(end + 30 * DAY) },
     });
     const id = await insertSubscription(user.id, {
       provider: "paypal",
@@ -334,9 +333,7 @@ describe("scheduled downgrades", () => {
       currentPeriodEnd: end,
     });
     expect(await renewals()).toStrictEqual({ downgraded: 1 });
-    const revise = paypal.callsTo("POST", `/v1/billing/subscriptions/${remote.id}/revise`);
-    expect(revise).toHaveLength(1);
-    expect(revise[0]?.body).toMatchObject({ plan_id: "P-BASIC-MONTH" });
+    expect(paypal.callsTo("POST", /\/revise$/)).toHaveLength(0);
     expect(await row(id)).toMatchObject({
       planId: "pln_basic",
       interval: "month",
@@ -344,7 +341,7 @@ describe("scheduled downgrades", () => {
     });
     expect(await minuteLimit(user)).toBe(BASIC_MINUTE);
     expect(await renewals(NOW + MINUTE)).toStrictEqual({});
-    expect(paypal.callsTo("POST", /\/revise$/)).toHaveLength(1);
+    expect(paypal.callsTo("POST", /\/revise$/)).toHaveLength(0);
   });
 
   it("leaves a downgrade scheduled until the period ends", async () => {
@@ -598,11 +595,12 @@ describe("manual subscriptions", () => {
     expect(await minuteLimit(user)).toBe(PRO_MINUTE);
 
     expect(await renewals(NOW + HOUR)).toStrictEqual({});
-    // At the new period end it renews again.
+    // At the new period end it renews again, back on the 31st it renews on (no drift).
     expect(await renewals(Date.UTC(2032, 5, 30))).toStrictEqual({ renewed: 1 });
     expect(await row(monthly)).toMatchObject({
       currentPeriodStart: Date.UTC(2032, 5, 30),
-      currentPeriodEnd: Date.UTC(2032, 6, 30),
+      currentPeriodEnd: Date.UTC(2032, 6, 31),
+      billingAnchorDay: 31,
     });
   });
 

@@ -333,6 +333,8 @@ function localSubscription(fields: Partial<Subscription>): Subscription {
     endedAt: null,
     scheduledPlanId: null,
     scheduledInterval: null,
+    providerScheduleId: null,
+    billingAnchorDay: null,
     couponId: null,
     pastDueSince: null,
     providerStateAt: 0,

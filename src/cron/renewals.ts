@@ -1,7 +1,9 @@
 // The renewals job: what happens to subscriptions when their period (or trial) ends.
 //
 // - cancel_at_period_end: the subscription ends (PayPal, which was never told, is canceled now).
-// - a scheduled downgrade: applied (at the provider first, without proration).
+// - a scheduled downgrade: applied. A provider's was arranged there when it was asked for (it
+//   bills the new price from this renewal on), so only our record moves; the renewal event
+//   may have moved it already.
 // - manual subscriptions (granted by an admin, no payment): the period rolls forward; a manual
 //   trial becomes active.
 // - provider-managed ones whose renewal event has not come RENEWAL_RESYNC_HOURS after the period
@@ -26,9 +28,10 @@ import { enqueueEmails, guardedEmail } from "../email/outbox";
 import type { Config, Env } from "../env";
 import type { Job, JobCounts } from "../lib/jobs";
 import { DAY, HOUR } from "../lib/time";
-import { addMonths } from "../lib/windows";
+import { addMonthsOnDay } from "../lib/windows";
 import type { PaidProvider, ProviderSubscriptionState } from "../payments/provider";
 import { providerFor } from "../payments/providers";
+import { anchorDayOf } from "../policy/anchor";
 import { planById } from "../policy/current";
 import { syncPoliciesAfterCommit } from "../ratelimit/client";
 import { applyStateStatement, planForProviderPrice } from "../subscriptions/sync";
@@ -108,18 +111,23 @@ function needsWorkSql(now: number, resyncAfter: number): SQL | undefined {
   );
 }
 
-/** The period of `interval` that holds `now`, counted from `anchor` (whole intervals on). */
+/**
+ * The period of `interval` that holds `now`, counted from `anchor` (whole intervals on), its
+ * boundaries on `day` of their month (clamped to shorter months; by default the anchor's day).
+ */
 export function rollForward(
   anchor: number,
   interval: Interval,
   now: number,
+  day = new Date(anchor).getUTCDate(),
 ): { start: number; end: number } {
   const step = interval === "year" ? 12 : 1;
+  const at = (k: number) => (k === 0 ? anchor : addMonthsOnDay(anchor, step * k, day));
   // A first guess from the elapsed time, then exact steps (months differ in length).
   let k = Math.max(1, Math.floor((now - anchor) / (step * 31 * DAY)));
-  while (k > 1 && addMonths(anchor, step * (k - 1)) > now) k--;
-  while (addMonths(anchor, step * k) <= now) k++;
-  return { start: addMonths(anchor, step * (k - 1)), end: addMonths(anchor, step * k) };
+  while (k > 1 && at(k - 1) > now) k--;
+  while (at(k) <= now) k++;
+  return { start: at(k - 1), end: at(k) };
 }
 
 // ---- the job ---------------------------------------------------------------------------------
@@ -227,7 +235,9 @@ async function renewManual(
   const { db, now } = run;
   const target = work.downgrade ? await scheduledPlan(db, sub) : null;
   const interval = target ? (sub.scheduledInterval ?? sub.interval) : sub.interval;
-  const period = work.roll ? rollForward(work.boundary, interval, now) : null;
+  // A trial that ends starts the paid periods: they renew on the day it ended.
+  const day = sub.status === "trialing" ? new Date(work.boundary).getUTCDate() : anchorDayOf(sub);
+  const period = work.roll ? rollForward(work.boundary, interval, now, day ?? undefined) : null;
   const [updated] = await db.batch([
     db
       .update(s)
@@ -236,7 +246,12 @@ async function renewManual(
           ? { planId: target.id, interval, scheduledPlanId: null, scheduledInterval: null }
           : {}),
         ...(period
-          ? { status: "active", currentPeriodStart: period.start, currentPeriodEnd: period.end }
+          ? {
+              status: "active",
+              currentPeriodStart: period.start,
+              currentPeriodEnd: period.end,
+              billingAnchorDay: day,
+            }
           : {}),
         updatedAt: now,
       })
@@ -247,25 +262,15 @@ async function renewManual(
 }
 
 /**
- * A provider subscription's scheduled downgrade: changed at the provider (no proration), then
- * its state fetched and applied with the new plan, in one batch with clearing the schedule.
+ * A provider subscription's scheduled downgrade, at its period end: the provider has had it since
+ * it was asked for (src/subscriptions/scheduled-change.ts), so nothing is asked of it but its
+ * state, applied with the new plan in one batch with clearing the schedule.
  */
 async function downgradeAtProvider(run: Run, sub: Subscription & { provider: PaidProvider }) {
   const { db, config, now } = run;
   const target = await scheduledPlan(db, sub);
   const interval = sub.scheduledInterval ?? sub.interval;
   const provider = providerFor(sub.provider, config);
-  const { approvalUrl } = await provider.changePlan(sub, {
-    plan: target,
-    interval,
-    prorate: false,
-  });
-  if (approvalUrl) {
-    // PayPal wants the buyer to approve a revision; until then it bills the old plan.
-    console.warn(
-      JSON.stringify({ msg: "downgrade awaits buyer approval", subscription: sub.id, approvalUrl }),
-    );
-  }
   const statements: Statement[] = [];
   if (sub.providerSubscriptionId) {
     try {

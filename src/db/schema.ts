@@ -283,6 +283,13 @@ export const subscriptions = sqliteTable(
     // A downgrade waits for the period end.
     scheduledPlanId: text("scheduled_plan_id").references(() => plans.id),
     scheduledInterval: text("scheduled_interval", { enum: INTERVALS }),
+    // The Stripe subscription schedule that carries the scheduled change to its price: released
+    // when the change is called off (or the subscription is changed or canceled otherwise).
+    providerScheduleId: text("provider_schedule_id"),
+    // The day of the month periods renew on (1-31). A period clamped to a shorter month
+    // (Jan 31 -> Feb 28) goes back to it the month after (-> Mar 31). Null: the day the current
+    // period started on.
+    billingAnchorDay: integer("billing_anchor_day"),
     couponId: text("coupon_id"),
     pastDueSince: integer("past_due_since"),
     // The provider's timestamp of the state last applied: an older event never overwrites it.

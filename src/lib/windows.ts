@@ -30,20 +30,43 @@ function daysInMonth(year: number, month: number): number {
 
 /** The anchor moved by `months`, its day clamped to the target month (Jan 31 → Feb 28). */
 export function addMonths(anchor: number, months: number): number {
-  const d = new Date(anchor);
+  return addMonthsOnDay(anchor, months, new Date(anchor).getUTCDate());
+}
+
+/**
+ * `from` moved by `months`, on `day` of the target month clamped to its length, at the same time
+ * of day. A period that was clamped returns to its day: Feb 28 + 1 month on day 31 → Mar 31.
+ */
+export function addMonthsOnDay(from: number, months: number, day: number): number {
+  const d = new Date(from);
   const monthIndex = d.getUTCMonth() + months;
   const year = d.getUTCFullYear() + Math.floor(monthIndex / 12);
   const month = ((monthIndex % 12) + 12) % 12;
-  const day = Math.min(d.getUTCDate(), daysInMonth(year, month));
+  const clamped = Math.min(day, daysInMonth(year, month));
   return Date.UTC(
     year,
     month,
-    day,
+    clamped,
     d.getUTCHours(),
     d.getUTCMinutes(),
     d.getUTCSeconds(),
     d.getUTCMilliseconds(),
   );
+}
+
+/**
+ * The latest instant on `day` of a month (at `periodStart`'s time of day) that is not after
+ * `periodStart`. Whole months counted from it land on every boundary of periods renewing on
+ * `day`, even when `periodStart` itself was clamped: Feb 28 on day 31 gives Jan 31, so the
+ * months run Feb 28 → Mar 31 → Apr 30.
+ */
+export function anchorOnDay(periodStart: number, day: number): number {
+  // Every run of three months holds a 31-day one: at most two steps back.
+  for (let back = 0; back < 3; back++) {
+    const candidate = addMonthsOnDay(periodStart, -back, day);
+    if (new Date(candidate).getUTCDate() === day && candidate <= periodStart) return candidate;
+  }
+  return periodStart;
 }
 
 /** The month window: the calendar month, or the billing period that holds `now`. */

@@ -474,6 +474,35 @@ function requireProviderId(subscription: Subscription): string {
 /** PayPal limits a cancellation reason to 128 characters. */
 const MAX_REASON = 128;
 
+// PayPal has no proration and no schedules: a revised plan's price applies from the next
+// billing cycle, once the buyer approves the revision when PayPal asks (the UPDATED event then
+// reports it). So one revision serves an upgrade, a downgrade asked for ahead of the renewal
+// (requested at once, it is in place before PayPal bills again) and calling a downgrade off (a
+// revision back to the current plan).
+async function revise(client: PayPalClient, subscription: Subscription, change: PlanChange) {
+  const revised = await client.call<{ links?: Link[] }>(
+    "POST",
+    `/v1/billing/subscriptions/${seg(requireProviderId(subscription))}/revise`,
+    {
+      body: {
+        plan_id: requirePlanId(change.plan, change.interval),
+        ...(change.returnUrl
+          ? {
+              application_context: {
+                return_url: change.returnUrl,
+                cancel_url: change.returnUrl,
+                shipping_preference: "NO_SHIPPING",
+              },
+            }
+          : {}),
+      },
+    },
+    "revise subscription",
+  );
+  const approvalUrl = approveLink(revised?.links);
+  return approvalUrl ? { approvalUrl } : {};
+}
+
 export function createPayPalProvider(config: Config): BillingProvider | null {
   const client = payPalClient(config);
   if (!client) return null;
@@ -518,31 +547,9 @@ export function createPayPalProvider(config: Config): BillingProvider | null {
       return { checkoutUrl, providerSubscriptionId: created.id };
     },
 
-    async changePlan(subscription: Subscription, change: PlanChange) {
-      // PayPal has no proration: the new plan's price applies from the next billing cycle, and
-      // the buyer approves the revision when PayPal asks (the UPDATED event then applies it).
-      const revised = await client.call<{ links?: Link[] }>(
-        "POST",
-        `/v1/billing/subscriptions/${seg(requireProviderId(subscription))}/revise`,
-        {
-          body: {
-            plan_id: requirePlanId(change.plan, change.interval),
-            ...(change.returnUrl
-              ? {
-                  application_context: {
-                    return_url: change.returnUrl,
-                    cancel_url: change.returnUrl,
-                    shipping_preference: "NO_SHIPPING",
-                  },
-                }
-              : {}),
-          },
-        },
-        "revise subscription",
-      );
-      const approvalUrl = approveLink(revised?.links);
-      return approvalUrl ? { approvalUrl } : {};
-    },
+    changePlan: (subscription, change) => revise(client, subscription, change),
+    scheduleChange: (subscription, change) => revise(client, subscription, change),
+    unscheduleChange: (subscription, current) => revise(client, subscription, current),
 
     async cancel(subscription: Subscription, options: { atPeriodEnd: boolean; reason?: string }) {
       // PayPal cancels at once. At the period end tollgate keeps the subscription itself and

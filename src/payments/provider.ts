@@ -63,6 +63,24 @@ export interface BillingProvider {
   createCheckout(request: CheckoutRequest): Promise<CheckoutResult>;
   /** Returns an approval URL when the provider needs the buyer to consent (PayPal revisions). */
   changePlan(subscription: Subscription, change: PlanChange): Promise<{ approvalUrl?: string }>;
+  /**
+   * Arranges a downgrade at the provider when it is asked for, to take effect at the renewal: the
+   * renewal is then billed at the new price and the old one is never billed again. The plan in
+   * force does not change before the period end. Stripe: a subscription schedule (its id comes
+   * back); PayPal: a plan revision, which PayPal bills from the next cycle once the buyer approves.
+   */
+  scheduleChange(
+    subscription: Subscription,
+    change: PlanChange,
+  ): Promise<{ scheduleId?: string; approvalUrl?: string }>;
+  /**
+   * Calls off what scheduleChange arranged, so the subscription renews at its current price
+   * (`current`): Stripe releases the schedule; PayPal is asked for a revision back to it.
+   */
+  unscheduleChange(
+    subscription: Subscription,
+    current: PlanChange,
+  ): Promise<{ approvalUrl?: string }>;
   cancel(
     subscription: Subscription,
     options: { atPeriodEnd: boolean; reason?: string },

@@ -1,8 +1,9 @@
 import Stripe from "stripe";
-import type { Coupon, SubscriptionStatus } from "../db/schema";
+import type { Coupon, Interval, Plan, SubscriptionStatus } from "../db/schema";
 import type { Config } from "../env";
 import { ApiError } from "../lib/errors";
 import type { BillingProvider, ProviderSubscriptionState } from "./provider";
+import { cancelNow, releaseSchedule, scheduleDowngrade } from "./stripe-changes";
 
 /**
  * A Stripe client for the configured key, talking to STRIPE_API_BASE_URL (tests and local runs
@@ -157,6 +158,18 @@ async function ensureStripeCoupon(stripe: Stripe, coupon: Coupon): Promise<strin
   return id;
 }
 
+/** The plan's Stripe price for the interval; 409 plan_not_available when it has none. */
+function requirePrice(plan: Plan, interval: Interval): string {
+  const price = interval === "month" ? plan.stripePriceMonth : plan.stripePriceYear;
+  if (!price) {
+    throw new ApiError(
+      "plan_not_available",
+      `The ${plan.code} plan has no Stripe price for a ${interval}ly subscription`,
+    );
+  }
+  return price;
+}
+
 function requireSubscriptionId(subscription: { providerSubscriptionId: string | null }): string {
   if (!subscription.providerSubscriptionId) {
     throw new ApiError("conflict", "This subscription has no Stripe subscription yet");
@@ -172,13 +185,7 @@ export function createStripeProvider(config: Config): BillingProvider | null {
 
     async createCheckout(request) {
       const { plan, interval, user } = request;
-      const price = interval === "month" ? plan.stripePriceMonth : plan.stripePriceYear;
-      if (!price) {
-        throw new ApiError(
-          "plan_not_available",
-          `The ${plan.code} plan has no Stripe price for a ${interval}ly subscription`,
-        );
-      }
+      const price = requirePrice(plan, interval);
       return call(async () => {
         let customerId = request.customerId;
         let createdCustomer: string | undefined;
@@ -225,14 +232,7 @@ export function createStripeProvider(config: Config): BillingProvider | null {
 
     async changePlan(subscription, change) {
       const id = requireSubscriptionId(subscription);
-      const price =
-        change.interval === "month" ? change.plan.stripePriceMonth : change.plan.stripePriceYear;
-      if (!price) {
-        throw new ApiError(
-          "plan_not_available",
-          `The ${change.plan.code} plan has no Stripe price for a ${change.interval}ly subscription`,
-        );
-      }
+      const price = requirePrice(change.plan, change.interval);
       return call(async () => {
         const current = await stripe.subscriptions.retrieve(id);
         const item = current.items.data[0];
@@ -246,14 +246,33 @@ export function createStripeProvider(config: Config): BillingProvider | null {
       });
     },
 
+    async scheduleChange(subscription, change) {
+      const args = {
+        subscriptionId: requireSubscriptionId(subscription),
+        scheduleId: subscription.providerScheduleId,
+        price: requirePrice(change.plan, change.interval),
+        interval: change.interval,
+        metadata: { plan_id: change.plan.id, interval: change.interval },
+      };
+      return { scheduleId: await call(() => scheduleDowngrade(stripe, args)) };
+    },
+
+    async unscheduleChange(subscription) {
+      const scheduleId = subscription.providerScheduleId;
+      if (scheduleId) await call(() => releaseSchedule(stripe, scheduleId));
+      return {};
+    },
+
     async cancel(subscription, options) {
       const id = requireSubscriptionId(subscription);
       const details = options.reason ? { cancellation_details: { comment: options.reason } } : {};
-      await call(() =>
-        options.atPeriodEnd
-          ? stripe.subscriptions.update(id, { cancel_at_period_end: true, ...details })
-          : stripe.subscriptions.cancel(id, details),
-      );
+      if (options.atPeriodEnd) {
+        await call(() =>
+          stripe.subscriptions.update(id, { cancel_at_period_end: true, ...details }),
+        );
+      } else {
+        await call(() => cancelNow(stripe, id, details));
+      }
     },
 
     async resume(subscription) {

@@ -3,6 +3,7 @@ import type { Db } from "../db";
 import { DEFAULT_MAX_API_KEYS, type PlanFeatures } from "../db/plan-features";
 import { apiKeys, type Plan, plans, type Standing, users } from "../db/schema";
 import type { Limits } from "../lib/windows";
+import { billingAnchorOf } from "./anchor";
 import { currentSubscription, isEntitled, planById } from "./current";
 
 /** Everything a user's RateLimiter object needs to decide a request without asking D1. */
@@ -75,7 +76,7 @@ export async function loadUserPolicy(db: Db, userId: string): Promise<SubjectPol
     features: plan.features,
     standing: entitled ? subscription.standing : "good",
     // The month window follows the billing period while there is one.
-    billingAnchor: entitled ? (subscription.currentPeriodStart ?? null) : null,
+    billingAnchor: entitled ? billingAnchorOf(subscription) : null,
   };
 }
 

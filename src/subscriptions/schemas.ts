@@ -24,8 +24,20 @@ export const SubscriptionSchema = z
     current_period_end: z.iso.datetime().nullable(),
     trial_end: z.iso.datetime().nullable(),
     scheduled_change: z
-      .object({ plan_id: z.string(), interval: Interval, at: z.iso.datetime().nullable() })
-      .nullable(),
+      .object({
+        plan_id: z.string(),
+        interval: Interval,
+        at: z.iso.datetime().nullable().openapi({ description: "Same as effective_at" }),
+        effective_at: z.iso.datetime().nullable().openapi({
+          description:
+            "When the change takes effect: the period end. The current plan and its limits hold until then.",
+        }),
+      })
+      .nullable()
+      .openapi({
+        description:
+          "A downgrade waiting for the period end, already arranged with the payment provider. Asking to change to the current plan calls it off.",
+      }),
     created_at: z.iso.datetime(),
   })
   .openapi("Subscription");

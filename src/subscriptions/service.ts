@@ -23,6 +23,7 @@ import { createBillingPortalSession } from "../payments/stripe";
 import { currentSubscription, isEntitled, planById } from "../policy/current";
 import { syncPoliciesAfterCommit } from "../ratelimit/client";
 import { previewChange } from "./proration";
+import * as scheduled from "./scheduled-change";
 
 export function subscriptionView(subscription: Subscription, plan: Plan | null) {
   return {
@@ -41,6 +42,7 @@ export function subscriptionView(subscription: Subscription, plan: Plan | null) 
           plan_id: subscription.scheduledPlanId,
           interval: subscription.scheduledInterval ?? subscription.interval,
           at: iso(subscription.currentPeriodEnd),
+          effective_at: iso(subscription.currentPeriodEnd),
         }
       : null,
     created_at: iso(subscription.createdAt),
@@ -203,11 +205,13 @@ export async function preview(
   ]);
   if (!nextPlan) throw notFound("Plan");
   if (!currentPlan) throw notFound("Plan");
-  if (nextPlan.status !== "active")
-    throw new ApiError("plan_not_available", `${nextPlan.name} is archived`);
-  if (nextPlan.id === currentPlan.id && target.interval === subscription.interval) {
+  // The current plan again calls a scheduled change off; without one there is nothing to do.
+  const current = nextPlan.id === currentPlan.id && target.interval === subscription.interval;
+  if (current && !subscription.scheduledPlanId) {
     throw new ApiError("conflict", "That is your current plan");
   }
+  if (!current && nextPlan.status !== "active")
+    throw new ApiError("plan_not_available", `${nextPlan.name} is archived`);
   const nextPrice = priceOf(nextPlan, target.interval);
   // Downgrades wait for the period end: nothing is credited or charged now.
   const downgrade =
@@ -237,14 +241,16 @@ export async function preview(
       ...(coupon?.planIds && !coupon.planIds.includes(nextPlan.id) ? { coupon: null } : {}),
     },
     now,
-    effective: downgrade ? "period_end" : "now",
+    effective: downgrade || current ? "period_end" : "now",
   });
-  return { subscription, currentPlan, nextPlan, preview: result };
+  return { subscription, currentPlan, nextPlan, current, preview: result };
 }
 
 /**
  * Upgrades take effect now (the provider charges the prorated difference; the limiter is
- * re-synced so the new limits apply on the next request). Downgrades wait for the period end.
+ * re-synced so the new limits apply on the next request). Downgrades wait for the period end,
+ * arranged at the provider at once (./scheduled-change.ts). The current plan calls a scheduled
+ * change off. Manual subscriptions can only be downgraded.
  */
 export async function change(
   db: Db,
@@ -254,7 +260,19 @@ export async function change(
   target: { plan_id: string; interval: Interval },
   now: number,
 ) {
-  const { subscription, nextPlan, preview: proration } = await preview(db, userId, target, now);
+  const found = await preview(db, userId, target, now);
+  const { subscription, nextPlan, preview: proration } = found;
+  const context = { db, config, now };
+  if (found.current) {
+    const { approvalUrl } = await scheduled.cancelScheduledChange(context, subscription);
+    return { effective: "now" as const, preview: proration, approval_url: approvalUrl };
+  }
+  if (proration.direction === "downgrade") {
+    // The provider refuses a plan it has no price for (409 plan_not_available) before any call.
+    const to = { plan: nextPlan, interval: target.interval };
+    const { approvalUrl } = await scheduled.scheduleDowngrade(context, subscription, to);
+    return { effective: "period_end" as const, preview: proration, approval_url: approvalUrl };
+  }
   if (subscription.provider === "manual") {
     throw new ApiError("conflict", "This subscription is managed by an administrator");
   }
@@ -264,20 +282,10 @@ export async function change(
       `${nextPlan.name} cannot be bought ${target.interval}ly through ${subscription.provider}`,
     );
   }
-  if (proration.direction === "downgrade") {
-    await db
-      .update(subscriptions)
-      .set({ scheduledPlanId: nextPlan.id, scheduledInterval: target.interval, updatedAt: now })
-      .where(eq(subscriptions.id, subscription.id));
-    return { effective: "period_end" as const, preview: proration, approval_url: null };
-  }
+  await scheduled.supersedeScheduledChange(context, subscription);
   const { approvalUrl } = await providerFor(subscription.provider, config).changePlan(
     subscription,
-    {
-      plan: nextPlan,
-      interval: target.interval,
-      prorate: true,
-    },
+    { plan: nextPlan, interval: target.interval, prorate: true },
   );
   if (approvalUrl) {
     // PayPal asks the buyer to approve a revision; the UPDATED event applies it.
@@ -290,6 +298,7 @@ export async function change(
       interval: target.interval,
       scheduledPlanId: null,
       scheduledInterval: null,
+      providerScheduleId: null,
       updatedAt: now,
     })
     .where(eq(subscriptions.id, subscription.id));
@@ -307,6 +316,8 @@ export async function cancel(
   now: number,
 ) {
   const subscription = await entitledSubscription(db, userId);
+  // A scheduled downgrade goes with the subscription.
+  await scheduled.supersedeScheduledChange({ db, config, now }, subscription);
   if (subscription.provider !== "manual") {
     await providerFor(subscription.provider, config).cancel(subscription, {
       atPeriodEnd: input.at_period_end,

@@ -51,6 +51,27 @@ export async function planForProviderPrice(
 const ENDED: SubscriptionStatus[] = ["canceled", "expired"];
 
 /**
+ * The plan a reported state moves the subscription to, and whether that completes its scheduled
+ * change. A provider may report the scheduled plan before the period paid at the old price ends
+ * (PayPal shows a revised plan once the buyer approves it): that plan waits for the renewal — a
+ * reported period that ends later than ours — so the old plan's limits hold until then.
+ */
+function planToApply(
+  subscription: Subscription,
+  state: ProviderSubscriptionState,
+  mapped: { plan: Plan; interval: Interval } | null,
+): { mapped: { plan: Plan; interval: Interval } | null; scheduleDone: boolean } {
+  const scheduled =
+    mapped !== null &&
+    mapped.plan.id === subscription.scheduledPlanId &&
+    mapped.interval === (subscription.scheduledInterval ?? subscription.interval);
+  if (!scheduled) return { mapped, scheduleDone: false };
+  const end = subscription.currentPeriodEnd;
+  const renewed = end === null || (state.currentPeriodEnd !== null && state.currentPeriodEnd > end);
+  return renewed ? { mapped, scheduleDone: true } : { mapped: null, scheduleDone: false };
+}
+
+/**
  * The statement that moves a subscription to the provider's reported state — only if that
  * state is newer than the one applied last (events arrive out of order and more than once).
  * Payment standing follows the status: past_due → past_due, active/trialing → good.
@@ -64,12 +85,14 @@ export function applyStateStatement(
 ): Statement {
   const pastDue = state.status === "past_due";
   const ended = ENDED.includes(state.status);
+  const plan = planToApply(subscription, state, mapped);
   return db
     .update(subscriptions)
     .set({
       status: state.status,
       providerSubscriptionId: state.providerSubscriptionId,
-      ...(mapped ? { planId: mapped.plan.id, interval: mapped.interval } : {}),
+      ...(plan.mapped ? { planId: plan.mapped.plan.id, interval: plan.mapped.interval } : {}),
+      ...(plan.scheduleDone ? { scheduledPlanId: null, scheduledInterval: null } : {}),
       currentPeriodStart: state.currentPeriodStart,
       currentPeriodEnd: state.currentPeriodEnd,
       trialEnd: state.trialEnd,

@@ -8,6 +8,8 @@ import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/op
 import { entitlementRoutes, meteredQuota } from "../plans/entitlements";
 import { pushPolicyBeforeCommit, sessionsEnded } from "../ratelimit/client";
 import { routeCost } from "../ratelimit/middleware";
+import { endSubscriptionsForDeletion } from "../subscriptions/account-closure";
+import { exportUser } from "./export";
 import { ChangePasswordBody, DeleteMeBody, ExportSchema, MeSchema, PatchMeBody } from "./schemas";
 import * as users from "./service";
 import { usageRoutes } from "./usage-routes";
@@ -142,10 +144,12 @@ meRoutes.openapi(
     tags,
     security,
     summary: "Everything stored about the current user, as JSON",
+    description:
+      "Sections: user, settings, subscriptions, payments, api_keys (metadata), usage (hourly and daily), coupon_redemptions, sessions (metadata), emails (without bodies), audit (administrators' actions on the account). No password, key or token hash is ever included.",
     responses: { 200: jsonContent(ExportSchema, "The export"), ...errorResponses(403) },
   }),
   async (c) => {
-    const data = await users.exportUser(c.var.db, principalOf(c).userId, c.var.now);
+    const data = await exportUser(c.var, principalOf(c).userId);
     c.header("content-disposition", 'attachment; filename="tollgate-export.json"');
     return c.json(data, 200);
   },
@@ -158,20 +162,26 @@ meRoutes.openapi(
     operationId: "me.delete",
     tags,
     security,
-    summary: "Delete the account (password required)",
+    summary: "Delete the account (password required); its subscriptions are canceled at once",
+    description:
+      "Every live Stripe or PayPal subscription is canceled at the provider first, immediately (not at the period end). If a provider refuses or cannot be reached the answer is 502 and nothing is deleted.",
     request: { body: jsonBody(DeleteMeBody) },
-    responses: { 204: { description: "Deleted" }, ...errorResponses(403) },
+    responses: { 204: { description: "Deleted" }, ...errorResponses(403, 502, 503) },
   }),
   async (c) => {
+    const { userId } = principalOf(c);
+    const { db, config, now } = c.var;
     await users.deleteAccount(
-      c.var.db,
-      principalOf(c).userId,
+      db,
+      userId,
       c.req.valid("json").password,
-      c.var.now,
+      now,
       sessionsEnded(c),
-      // Its API keys stop working first: if that cannot be done, nothing is deleted.
-      () =>
-        pushPolicyBeforeCommit(c.env, principalOf(c).userId, { accountActive: false }, c.var.now),
+      // Billing stops first, then its credentials: if either cannot be done, nothing is deleted.
+      async () => {
+        await endSubscriptionsForDeletion({ db, env: c.env, config, now }, userId);
+        await pushPolicyBeforeCommit(c.env, userId, { accountActive: false }, now);
+      },
     );
     return c.body(null, 204);
   },

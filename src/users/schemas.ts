@@ -69,4 +69,145 @@ export const DeleteMeBody = z
   .strictObject({ password: z.string().min(1).max(128) })
   .openapi("DeleteAccountRequest");
 
-export const ExportSchema = z.record(z.string(), z.unknown()).openapi("UserExport");
+// ---- GET /v1/me/export -------------------------------------------------------------------------
+
+const At = z.iso.datetime();
+const AtOrNull = z.iso.datetime().nullable();
+
+const ExportedSubscription = z.object({
+  id: z.string(),
+  plan: z.object({ id: z.string(), code: z.string().nullable(), name: z.string().nullable() }),
+  interval: z.enum(["month", "year"]),
+  status: SubscriptionSchema.shape.status,
+  standing: SubscriptionSchema.shape.standing,
+  provider: SubscriptionSchema.shape.provider,
+  provider_subscription_id: z.string().nullable(),
+  provider_customer_id: z.string().nullable(),
+  cancel_at_period_end: z.boolean(),
+  cancel_reason: z.string().nullable(),
+  current_period_start: AtOrNull,
+  current_period_end: AtOrNull,
+  trial_end: AtOrNull,
+  canceled_at: AtOrNull,
+  ended_at: AtOrNull,
+  scheduled_plan_id: z.string().nullable(),
+  coupon_id: z.string().nullable(),
+  created_at: At,
+  updated_at: At,
+});
+
+const ExportedPayment = z.object({
+  id: z.string(),
+  subscription_id: z.string().nullable(),
+  provider: z.enum(["stripe", "paypal", "manual"]),
+  provider_payment_id: z.string(),
+  provider_invoice_id: z.string().nullable(),
+  amount: z.number().int().openapi({ description: "Minor units of `currency`" }),
+  amount_refunded: z.number().int(),
+  currency: z.string(),
+  status: z.enum(["succeeded", "failed", "refunded", "partially_refunded"]),
+  period_start: AtOrNull,
+  period_end: AtOrNull,
+  receipt_url: z.string().nullable(),
+  failure_reason: z.string().nullable(),
+  created_at: At,
+});
+
+const UsageRow = z.object({
+  start: At.openapi({ description: "Start of the UTC hour or day" }),
+  allowed: z.number().int(),
+  denied: z.number().int(),
+});
+
+export const ExportSchema = z
+  .object({
+    exported_at: At,
+    user: UserSchema.extend({
+      locale: z.string().nullable(),
+      timezone: z.string().nullable(),
+      status: z.enum(["active", "disabled", "deleted"]),
+      email_verified_at: AtOrNull,
+      updated_at: At,
+    }).openapi({ description: "The profile" }),
+    settings: z.record(z.string(), z.unknown()).openapi({ description: "The preferences" }),
+    subscriptions: z
+      .array(ExportedSubscription)
+      .openapi({ description: "Every subscription, ended ones included, newest first" }),
+    payments: z
+      .array(ExportedPayment)
+      .openapi({ description: "Every charge, failed and refunded ones included, newest first" }),
+    api_keys: z
+      .array(
+        z.object({
+          id: z.string(),
+          name: z.string(),
+          prefix: z.string().openapi({ description: "The key's first characters" }),
+          created_at: At,
+          expires_at: AtOrNull,
+          last_used_at: AtOrNull,
+          revoked_at: AtOrNull,
+        }),
+      )
+      .openapi({ description: "API keys, metadata only: never a key or its hash" }),
+    usage: z
+      .object({ hourly: z.array(UsageRow), daily: z.array(UsageRow) })
+      .openapi({ description: "Requests allowed and denied per hour and per day, as stored" }),
+    coupon_redemptions: z
+      .array(
+        z.object({
+          id: z.string(),
+          coupon_id: z.string(),
+          code: z.string().nullable(),
+          subscription_id: z.string().nullable(),
+          created_at: At,
+        }),
+      )
+      .openapi({ description: "Coupons redeemed" }),
+    sessions: z
+      .array(
+        z.object({
+          id: z.string(),
+          created_at: At,
+          last_used_at: At,
+          expires_at: AtOrNull.openapi({
+            description: "When its latest refresh token expires",
+          }),
+          revoked_at: AtOrNull,
+          revoked_reason: z.string().nullable(),
+          user_agent: z.string().nullable(),
+          ip: z.string().nullable(),
+        }),
+      )
+      .openapi({ description: "Logins, metadata only: never a token or its hash" }),
+    emails: z
+      .array(
+        z.object({
+          id: z.string(),
+          to: z.string(),
+          template: z.string(),
+          subject: z.string(),
+          status: z.enum(["pending", "sent", "failed"]),
+          created_at: At,
+          sent_at: AtOrNull,
+        }),
+      )
+      .openapi({
+        description: "Emails sent to the user, without their bodies (they carry sign-in links)",
+      }),
+    audit: z
+      .array(
+        z.object({
+          id: z.string(),
+          action: z.string(),
+          data: z.record(z.string(), z.unknown()),
+          created_at: At,
+        }),
+      )
+      .openapi({ description: "What administrators did to the account" }),
+  })
+  .openapi("UserExport", {
+    description:
+      "Everything tollgate stores about the user (GDPR art. 15 and 20). Secrets are never exported: no password, API key or token hash, no email body.",
+  });
+
+export type UserExport = z.infer<typeof ExportSchema>;

@@ -1,11 +1,9 @@
-import { and, desc, eq, inArray, isNull } from "drizzle-orm";
+import { and, eq, inArray, isNull } from "drizzle-orm";
 import { hashPassword, UNUSABLE_PASSWORD_HASH, verifyPassword } from "../auth/passwords";
-import { profileOf } from "../auth/serialize";
 import { revokeUserSessionsStatement } from "../auth/sessions";
 import type { Db } from "../db";
 import {
   apiKeys,
-  auditLog,
   authTokens,
   emailOutbox,
   refreshTokens,
@@ -15,7 +13,6 @@ import {
 } from "../db/schema";
 import { defaultSettings, type UserSettings } from "../db/user-settings";
 import { ApiError, notFound } from "../lib/errors";
-import { iso } from "../lib/time";
 import { currentSubscription, isEntitled, planById } from "../policy/current";
 import { freePlan, limitsOf } from "../policy/policy";
 import type { SessionsEnded } from "../ratelimit/client";
@@ -104,57 +101,6 @@ export async function changePassword(
   );
 }
 
-/** Everything stored about the user (GDPR art. 15/20). Secrets are never exported. */
-export async function exportUser(db: Db, userId: string, now: number) {
-  const user = await loadSelf(db, userId);
-  const [userSessions, emails, audit] = await db.batch([
-    db.select().from(sessions).where(eq(sessions.userId, userId)).orderBy(desc(sessions.createdAt)),
-    db
-      .select()
-      .from(emailOutbox)
-      .where(eq(emailOutbox.userId, userId))
-      .orderBy(desc(emailOutbox.createdAt)),
-    db
-      .select()
-      .from(auditLog)
-      .where(and(eq(auditLog.targetType, "user"), eq(auditLog.targetId, userId)))
-      .orderBy(desc(auditLog.createdAt)),
-  ]);
-  return {
-    exported_at: iso(now),
-    user: {
-      ...profileOf(user),
-      status: user.status,
-      email_verified_at: iso(user.emailVerifiedAt),
-      updated_at: iso(user.updatedAt),
-    },
-    settings: user.settings,
-    sessions: userSessions.map((s) => ({
-      id: s.id,
-      created_at: iso(s.createdAt),
-      last_used_at: iso(s.lastUsedAt),
-      revoked_at: iso(s.revokedAt),
-      user_agent: s.userAgent,
-      ip: s.ip,
-    })),
-    emails: emails.map((e) => ({
-      id: e.id,
-      to: e.toAddress,
-      template: e.template,
-      subject: e.subject,
-      status: e.status,
-      created_at: iso(e.createdAt),
-      sent_at: iso(e.sentAt),
-    })),
-    audit: audit.map((a) => ({
-      id: a.id,
-      action: a.action,
-      data: a.data,
-      created_at: iso(a.createdAt),
-    })),
-  };
-}
-
 /**
  * Deletes the account: personal data goes, the row stays anonymized so that records accounting
  * must keep (payments, audit entries) still point at something. One batch: all or nothing.
@@ -165,13 +111,16 @@ export async function deleteAccount(
   password: string,
   now: number,
   ended: SessionsEnded,
-  /** Runs after the password check, before anything is deleted: fail closed. */
-  freeze: () => Promise<void>,
+  /**
+   * Runs after the password check, before anything is deleted (ends billing, freezes the
+   * credentials): fail closed, what it throws is the answer and nothing is deleted.
+   */
+  beforeDelete: () => Promise<void>,
 ): Promise<void> {
   const user = await loadSelf(db, userId);
   if (!(await verifyPassword(password, user.passwordHash)))
     throw new ApiError("incorrect_password");
-  await freeze();
+  await beforeDelete();
   const userSessionIds = db
     .select({ id: sessions.id })
     .from(sessions)

@@ -297,7 +297,8 @@ export class FakePayPal {
 
   // ---- the API -------------------------------------------------------------------------------
 
-  private async handle(request: Request): Promise<Response> {
+  /** Answers one request to https://paypal.fake (public so tests can route to two fakes). */
+  async handle(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const path = url.pathname;
     // Decoded by hand: workerd warns when .text() reads a form body.

@@ -3,6 +3,7 @@
 // Plus builders for Stripe objects and signed webhook deliveries (the SDK signs offline).
 import Stripe from "stripe";
 import { type MockInstance, vi } from "vitest";
+import { FakeSchedules } from "./stripe-schedules";
 
 export const FAKE_STRIPE_BASE = "https://stripe.fake";
 export const FAKE_STRIPE_KEY = "sk_test_fake";
@@ -51,16 +52,17 @@ export function parseForm(body: string): Params {
   return arrays(root) as Params;
 }
 
-const str = (value: ParamValue | undefined): string | undefined =>
+export const str = (value: ParamValue | undefined): string | undefined =>
   typeof value === "string" ? value : undefined;
-const obj = (value: ParamValue | undefined): Params =>
+export const obj = (value: ParamValue | undefined): Params =>
   value && typeof value === "object" && !Array.isArray(value) ? value : {};
-const list = (value: ParamValue | undefined): ParamValue[] => (Array.isArray(value) ? value : []);
-const num = (value: ParamValue | undefined): number | undefined => {
+export const list = (value: ParamValue | undefined): ParamValue[] =>
+  Array.isArray(value) ? value : [];
+export const num = (value: ParamValue | undefined): number | undefined => {
   const s = str(value);
   return s === undefined || s === "" ? undefined : Number(s);
 };
-const metadataOf = (value: ParamValue | undefined): Record<string, string> => {
+export const metadataOf = (value: ParamValue | undefined): Record<string, string> => {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(obj(value))) if (typeof v === "string") out[k] = v;
   return out;
@@ -75,7 +77,7 @@ class StripeApiError extends Error {
   }
 }
 
-const missing = (what: string, id: string, param?: string) =>
+export const missing = (what: string, id: string, param?: string) =>
   new StripeApiError(404, {
     type: "invalid_request_error",
     code: "resource_missing",
@@ -83,7 +85,7 @@ const missing = (what: string, id: string, param?: string) =>
     ...(param ? { param } : {}),
   });
 
-const invalid = (message: string, param?: string, code = "parameter_invalid") =>
+export const invalid = (message: string, param?: string, code = "parameter_invalid") =>
   new StripeApiError(400, {
     type: "invalid_request_error",
     code,
@@ -125,6 +127,7 @@ export function subscriptionObject(input: SubscriptionInput): Json {
     cancel_at: null,
     cancel_at_period_end: input.cancelAtPeriodEnd ?? false,
     canceled_at: input.canceledAt ?? null,
+    schedule: null,
     ended_at: null,
     created: input.created ?? start,
     trial_end: input.trialEnd ?? null,
@@ -288,6 +291,7 @@ export class FakeStripe {
   readonly refunds = new Map<string, Json>();
   readonly portalSessions = new Map<string, Json>();
   readonly charges = new Map<string, FakeCharge>();
+  readonly schedules = new FakeSchedules(this.subscriptions);
   private readonly idempotent = new Map<string, { status: number; body: unknown }>();
   private failures: Array<{ method: string; path: string; error: StripeApiError }> = [];
   spy: MockInstance<typeof fetch> | null = null;
@@ -333,6 +337,13 @@ export class FakeStripe {
       amount_refunded: 0,
       payment_intent: charge.paymentIntent ?? null,
     });
+  }
+
+  /** What Stripe does at the period end: the next period, on a scheduled phase's price. */
+  renewSubscription(id: string, periodEnd?: number): Json {
+    const subscription = this.subscriptions.get(id);
+    if (!subscription) throw new Error(`no fake subscription ${id}`);
+    return this.schedules.renew(subscription, periodEnd);
   }
 
   addSubscription(input: SubscriptionInput): Json {
@@ -428,6 +439,8 @@ export class FakeStripe {
       if (method === "POST") return this.updateSubscription(subscription, params);
       if (method === "DELETE") return this.cancelSubscription(subscription, params);
     }
+    if (resource === "subscription_schedules")
+      return this.schedules.route(method, id, rest, params);
     if (method === "POST" && resource === "coupons" && !id) return this.createCoupon(params);
     if (method === "POST" && resource === "refunds" && !id) return this.createRefund(params);
     if (
@@ -506,6 +519,11 @@ export class FakeStripe {
       if (price) item.price = { id: price, object: "price" };
     }
     const cancel = str(params.cancel_at_period_end);
+    if (cancel !== undefined && subscription.schedule) {
+      throw invalid(
+        `The subscription is managed by the subscription schedule \`${String(subscription.schedule)}\`, and updating any cancelation behavior directly is not allowed. Please update the schedule instead.`,
+      );
+    }
     if (cancel !== undefined) subscription.cancel_at_period_end = cancel === "true";
     const proration = str(params.proration_behavior);
     if (proration) subscription.last_proration_behavior = proration;
@@ -528,6 +546,9 @@ export class FakeStripe {
     subscription.status = "canceled";
     subscription.canceled_at = nowSeconds();
     subscription.ended_at = nowSeconds();
+    // Its schedule ends with it.
+    const schedule = this.schedules.byId.get(String(subscription.schedule));
+    if (schedule) schedule.status = "canceled";
     if (params.cancellation_details) {
       subscription.cancellation_details = metadataOf(params.cancellation_details);
     }

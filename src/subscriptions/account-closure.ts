@@ -1,0 +1,85 @@
+// Deleting an account stops its billing first: a deleted user must never be charged again.
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import type { Db } from "../db";
+import { type Subscription, subscriptions } from "../db/schema";
+import type { Config, Env } from "../env";
+import { providerFor } from "../payments/providers";
+import { LIVE_STATUSES } from "../policy/current";
+import { syncPoliciesAfterCommit } from "../ratelimit/client";
+
+export interface ClosureContext {
+  db: Db;
+  env: Env;
+  config: Config;
+  now: number;
+}
+
+/** Told to the provider with each cancellation (PayPal shows it to the buyer). */
+const REASON = "Account deleted";
+
+/**
+ * Ends every live subscription of the user now, for the deletion of their account. A provider
+ * subscription is canceled at the provider at once (not at the period end) and recorded here as
+ * soon as the provider confirms; an unfinished checkout expires; a manual one is canceled. Fails
+ * closed: a provider that refuses or cannot be reached stops it with its 502 (503 when the
+ * provider is not configured), so the caller deletes nothing and what was not canceled stays
+ * live. Cancellations confirmed before the failure stay recorded: they did happen.
+ */
+export async function endSubscriptionsForDeletion(
+  { db, env, config, now }: ClosureContext,
+  userId: string,
+): Promise<void> {
+  const live = await db
+    .select()
+    .from(subscriptions)
+    .where(and(eq(subscriptions.userId, userId), inArray(subscriptions.status, [...LIVE_STATUSES])))
+    .orderBy(asc(subscriptions.createdAt), asc(subscriptions.id));
+  let ended = 0;
+  try {
+    for (const subscription of live) {
+      if (subscription.provider !== "manual" && subscription.providerSubscriptionId) {
+        await providerFor(subscription.provider, config).cancel(subscription, {
+          atPeriodEnd: false,
+          reason: REASON,
+        });
+      }
+      await db
+        .update(subscriptions)
+        .set(endedNow(subscription, now))
+        .where(
+          and(
+            eq(subscriptions.id, subscription.id),
+            inArray(subscriptions.status, [...LIVE_STATUSES]),
+          ),
+        );
+      ended++;
+    }
+  } catch (error) {
+    // The account stays, with fewer subscriptions than it had: its limits follow at once.
+    if (ended > 0) {
+      const pusher = { env, config, now, origin: "account deletion" };
+      await syncPoliciesAfterCommit(pusher, db, [userId]);
+    }
+    throw error;
+  }
+}
+
+/** The record of a subscription ended now: an unfinished checkout expires, the rest are canceled. */
+function endedNow(subscription: Subscription, now: number) {
+  const checkout = subscription.status === "incomplete";
+  return {
+    status: checkout ? ("expired" as const) : ("canceled" as const),
+    canceledAt: checkout ? subscription.canceledAt : now,
+    endedAt: now,
+    cancelAtPeriodEnd: false,
+    cancelReason: "account_deleted",
+    standing: "good" as const,
+    pastDueSince: null,
+    scheduledPlanId: null,
+    scheduledInterval: null,
+    providerScheduleId: null,
+    // A provider event older than this cancellation, delivered late, never revives it.
+    providerStateAt: sql`max(${subscriptions.providerStateAt}, ${now})`,
+    updatedAt: now,
+  };
+}
