@@ -1,9 +1,6 @@
 // Bad input on every auth route with a body: malformed JSON, missing and mistyped fields,
 // unknown keys, the wrong media type and oversized bodies, each refused without a write.
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import worker from "../src/index";
 import { countUsersWithEmail, expectFieldErrors, post, tableCounts } from "./auth-helpers";
 import {
   type ApiResponse,
@@ -12,32 +9,18 @@ import {
   expectProblem,
   PASSWORD,
   type Problem,
+  send,
   uniqueEmail,
 } from "./helpers";
 
 /** A request with a body but no Content-Type header at all (a string body would add text/plain). */
-async function requestWithoutContentType(path: string, body: string): Promise<ApiResponse> {
-  const ctx = createExecutionContext();
+function requestWithoutContentType(path: string, body: string): Promise<ApiResponse> {
   const request = new Request(`https://api.test${path}`, {
     method: "POST",
     body: new TextEncoder().encode(body),
   });
   expect(request.headers.get("content-type")).toBeNull();
-  const response = await worker.fetch(request, env, ctx);
-  await waitOnExecutionContext(ctx);
-  const text = await response.text();
-  let parsed: unknown = null;
-  try {
-    parsed = text ? JSON.parse(text) : null;
-  } catch {
-    parsed = null;
-  }
-  return {
-    status: response.status,
-    headers: response.headers,
-    body: parsed as Record<string, unknown>,
-    text,
-  };
+  return send(request);
 }
 
 // ---------------------------------------------------------------------------------------------

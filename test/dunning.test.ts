@@ -13,6 +13,7 @@ import type { Env } from "../src/env";
 import worker from "../src/index";
 import { newId } from "../src/lib/ids";
 import { DAY, HOUR, MINUTE } from "../src/lib/time";
+import { insertSubscription, insertUser, type SubscriptionFields } from "./fixtures";
 import { api, appEnv, signup, signupAdmin, type TestUser } from "./helpers";
 
 const db = openDb(env.DB);
@@ -48,16 +49,11 @@ afterEach(() => {
 
 // ---- helpers ---------------------------------------------------------------------------------
 
-type SubscriptionFields = Partial<typeof subscriptions.$inferInsert>;
-
 /** A Stripe subscription past due since `since` (standing past_due, as payment events leave it). */
 async function pastDue(userId: string, since: number, fields: SubscriptionFields = {}) {
   const id = fields.id ?? newId("sub");
-  await db.insert(subscriptions).values({
+  await insertSubscription(userId, {
     id,
-    userId,
-    planId: "pln_pro",
-    interval: "month",
     status: "past_due",
     standing: "past_due",
     pastDueSince: since,
@@ -78,15 +74,9 @@ async function row(id: string): Promise<Subscription> {
   return found;
 }
 
-async function insertUser(): Promise<string> {
-  const id = newId("usr");
-  await env.DB.prepare(
-    `insert into users (id, email, role, status, password_hash, settings, created_at, updated_at)
-     values (?, ?, 'user', 'active', 'pbkdf2_sha256$100000$x$y', '{}', ?, ?)`,
-  )
-    .bind(id, `${id}@example.test`, NOW - 90 * DAY, NOW - 90 * DAY)
-    .run();
-  return id;
+/** A user row without the sign-up round trip; answers its id. */
+async function newUser(): Promise<string> {
+  return (await insertUser({ createdAt: NOW - 90 * DAY })).id;
 }
 
 /** Runs the job as an admin would at `at`; answers the counts that are not zero. */
@@ -184,7 +174,7 @@ describe("restricted after BILLING_GRACE_DAYS", () => {
 
 describe("concurrent runs", () => {
   it("take each step once and mail once when two runs overlap", async () => {
-    const users = await Promise.all(Array.from({ length: 5 }, () => insertUser()));
+    const users = await Promise.all(Array.from({ length: 5 }, () => newUser()));
     const ids = await Promise.all(users.map((u) => pastDue(u, NOW - 15 * DAY)));
     const [a, b] = await Promise.all([
       runJob(env, "dunning", "cron", NOW),
@@ -251,10 +241,10 @@ describe("suspended after SUSPEND_AFTER_DAYS", () => {
   });
 
   it("never steps back while past due, and mails nobody whose account is disabled", async () => {
-    const user = await insertUser();
+    const user = await newUser();
     // Suspended already (the thresholds were shorter then): it stays so.
     const kept = await pastDue(user, NOW - 10 * DAY, { standing: "suspended" });
-    const disabled = await insertUser();
+    const disabled = await newUser();
     await env.DB.prepare("update users set status = 'disabled' where id = ?").bind(disabled).run();
     const quiet = await pastDue(disabled, NOW - 8 * DAY);
     expect(await dunning()).toStrictEqual({ restricted: 1 });
@@ -272,7 +262,7 @@ describe("recovery and stragglers", () => {
     expect((await ping(user)).status).toBe(402);
     // The payment was recorded without the standing (a straggler).
     await env.DB.prepare("update subscriptions set status = 'active' where id = ?").bind(id).run();
-    const canceled = await pastDue(await insertUser(), NOW - 9 * DAY, {
+    const canceled = await pastDue(await newUser(), NOW - 9 * DAY, {
       status: "canceled",
       standing: "restricted",
       endedAt: NOW - DAY,
@@ -290,7 +280,7 @@ describe("recovery and stragglers", () => {
   });
 
   it("starts the clock for a past-due subscription that has none", async () => {
-    const user = await insertUser();
+    const user = await newUser();
     const id = await pastDue(user, NOW, { pastDueSince: null, standing: "good" });
     expect(await dunning()).toStrictEqual({ past_due: 1 });
     expect(await row(id)).toMatchObject({ standing: "past_due", pastDueSince: NOW });
@@ -325,7 +315,7 @@ describe("recovery and stragglers", () => {
 describe("bounded runs", () => {
   it(`changes at most ${DUNNING_PER_RUN} subscriptions per run; the next run goes on`, async () => {
     const total = DUNNING_PER_RUN + 5;
-    const users = await Promise.all(Array.from({ length: total }, () => insertUser()));
+    const users = await Promise.all(Array.from({ length: total }, () => newUser()));
     const statements = users.map((userId) =>
       db.insert(subscriptions).values({
         id: newId("sub"),
@@ -382,7 +372,7 @@ describe("the ways in", () => {
       { trigger: "cron", status: "ok" },
     ]);
 
-    const other = await pastDue(await insertUser(), NOW - 15 * DAY);
+    const other = await pastDue(await newUser(), NOW - 15 * DAY);
     vi.setSystemTime(NOW + 2 * MINUTE);
     const admin = await signupAdmin();
     const res = await api<{ status: string; counts: Record<string, number> }>(

@@ -91,13 +91,13 @@ export async function insertPayment(userId: string, fields: PaymentFields = {}) 
     .get();
 }
 
-/** A plan row; its code is its id without `pln_`, and every other column has its default. */
+/** A plan row named `Plan <id>`, its code the id without `pln_`; other columns at their defaults. */
 export async function insertPlan(fields: PlanFields = {}) {
   const id = fields.id ?? newId("pln");
   const code = fields.code ?? id.replace(/^pln_/, "");
   return db()
     .insert(plans)
-    .values({ id, code, name: `Plan ${code}`, ...fields })
+    .values({ id, code, name: `Plan ${id}`, ...fields })
     .returning()
     .get();
 }

@@ -35,8 +35,12 @@ export async function api<T = Record<string, unknown>>(
     if (!headers.has("content-type")) headers.set("content-type", "application/json");
   }
   if (options.token) headers.set("authorization", `Bearer ${options.token}`);
+  return send<T>(new Request(`https://api.test${path}`, { method, headers, body }));
+}
+
+/** A request of the test's own making through the Worker's fetch handler, read like api()'s. */
+export async function send<T = Record<string, unknown>>(request: Request): Promise<ApiResponse<T>> {
   const ctx = createExecutionContext();
-  const request = new Request(`https://api.test${path}`, { method, headers, body });
   const response = await worker.fetch(request, env, ctx);
   await waitOnExecutionContext(ctx);
   const text = await response.text();
