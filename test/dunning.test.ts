@@ -3,17 +3,21 @@
 // email goes out once, and a subscription paid up again is set back to good.
 import { createExecutionContext, createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { DUNNING_PER_RUN, dunningStanding } from "../src/cron/dunning";
 import { runJob } from "../src/cron/runner";
 import { openDb } from "../src/db";
-import { type Subscription, subscriptions } from "../src/db/schema";
+import { subscriptions } from "../src/db/schema";
 import type { Env } from "../src/env";
 import worker from "../src/index";
 import { newId } from "../src/lib/ids";
 import { DAY, HOUR, MINUTE } from "../src/lib/time";
-import { insertSubscription, insertUser, type SubscriptionFields } from "./fixtures";
+import {
+  insertSubscription,
+  insertUser,
+  type SubscriptionFields,
+  subscriptionById,
+} from "./fixtures";
 import { api, appEnv, signup, signupAdmin, type TestUser } from "./helpers";
 
 const db = openDb(env.DB);
@@ -66,12 +70,6 @@ async function pastDue(userId: string, since: number, fields: SubscriptionFields
     ...fields,
   });
   return id;
-}
-
-async function row(id: string): Promise<Subscription> {
-  const found = await db.query.subscriptions.findFirst({ where: eq(subscriptions.id, id) });
-  if (!found) throw new Error(`no subscription ${id}`);
-  return found;
 }
 
 /** A user row without the sign-up round trip; answers its id. */
@@ -129,7 +127,7 @@ describe("restricted after BILLING_GRACE_DAYS", () => {
     mailed.length = 0;
 
     expect(await dunning()).toStrictEqual({ restricted: 1 });
-    expect(await row(id)).toMatchObject({
+    expect(await subscriptionById(id)).toMatchObject({
       status: "past_due",
       standing: "restricted",
       pastDueSince: NOW - 7 * DAY - MINUTE,
@@ -152,9 +150,9 @@ describe("restricted after BILLING_GRACE_DAYS", () => {
     expect(mailed).toStrictEqual([sent[0]?.id]);
 
     // Twice is once: no second step, no second email.
-    const settled = await row(id);
+    const settled = await subscriptionById(id);
     expect(await dunning(NOW + HOUR)).toStrictEqual({});
-    expect(await row(id)).toStrictEqual(settled);
+    expect(await subscriptionById(id)).toStrictEqual(settled);
     expect(await emails(user.id)).toHaveLength(1);
     expect(mailed).toHaveLength(1);
   });
@@ -163,7 +161,7 @@ describe("restricted after BILLING_GRACE_DAYS", () => {
     const user = await signup("grace");
     const id = await pastDue(user.id, NOW - 7 * DAY);
     expect(await dunning()).toStrictEqual({});
-    expect((await row(id)).standing).toBe("past_due");
+    expect((await subscriptionById(id)).standing).toBe("past_due");
     const res = await ping(user);
     expect(res.body.windows.minute.limit).toBe(PRO.minute);
     expect(await emails()).toHaveLength(0);
@@ -182,7 +180,7 @@ describe("concurrent runs", () => {
     ]);
     // Whichever run got there first took the step; the other found it taken (or nothing to do).
     expect((a?.counts.suspended ?? 0) + (b?.counts.suspended ?? 0)).toBe(5);
-    for (const id of ids) expect((await row(id)).standing).toBe("suspended");
+    for (const id of ids) expect((await subscriptionById(id)).standing).toBe("suspended");
     expect(await emails()).toHaveLength(5);
     expect(mailed).toHaveLength(5);
   });
@@ -195,7 +193,7 @@ describe("suspended after SUSPEND_AFTER_DAYS", () => {
     expect((await ping(user)).status).toBe(200);
 
     expect(await dunning()).toStrictEqual({ suspended: 1 });
-    expect((await row(id)).standing).toBe("suspended");
+    expect((await subscriptionById(id)).standing).toBe("suspended");
     const refused = await api<{ code: string }>("GET", "/v1/ping", { token: user.accessToken });
     expect(refused.status).toBe(402);
     expect(refused.body.code).toBe("payment_required");
@@ -224,7 +222,7 @@ describe("suspended after SUSPEND_AFTER_DAYS", () => {
     expect(await dunning(NOW + 3 * DAY)).toStrictEqual({});
     expect(await dunning(NOW + 6 * DAY + MINUTE)).toStrictEqual({ suspended: 1 });
     expect(await dunning(NOW + 7 * DAY)).toStrictEqual({});
-    expect((await row(id)).standing).toBe("suspended");
+    expect((await subscriptionById(id)).standing).toBe("suspended");
     expect((await emails(user.id)).map((e) => e.template)).toStrictEqual([
       "access_restricted",
       "access_suspended",
@@ -236,7 +234,7 @@ describe("suspended after SUSPEND_AFTER_DAYS", () => {
     const user = await signup("both");
     const id = await pastDue(user.id, NOW - 20 * DAY);
     expect(await dunning()).toStrictEqual({ suspended: 1 });
-    expect((await row(id)).standing).toBe("suspended");
+    expect((await subscriptionById(id)).standing).toBe("suspended");
     expect((await emails(user.id)).map((e) => e.template)).toStrictEqual(["access_suspended"]);
   });
 
@@ -248,8 +246,8 @@ describe("suspended after SUSPEND_AFTER_DAYS", () => {
     await env.DB.prepare("update users set status = 'disabled' where id = ?").bind(disabled).run();
     const quiet = await pastDue(disabled, NOW - 8 * DAY);
     expect(await dunning()).toStrictEqual({ restricted: 1 });
-    expect((await row(kept)).standing).toBe("suspended");
-    expect((await row(quiet)).standing).toBe("restricted");
+    expect((await subscriptionById(kept)).standing).toBe("suspended");
+    expect((await subscriptionById(quiet)).standing).toBe("restricted");
     expect(await emails()).toHaveLength(0);
     expect(mailed).toHaveLength(0);
   });
@@ -269,8 +267,8 @@ describe("recovery and stragglers", () => {
     });
 
     expect(await dunning()).toStrictEqual({ recovered: 2 });
-    expect(await row(id)).toMatchObject({ standing: "good", pastDueSince: null });
-    expect((await row(canceled)).standing).toBe("good");
+    expect(await subscriptionById(id)).toMatchObject({ standing: "good", pastDueSince: null });
+    expect((await subscriptionById(canceled)).standing).toBe("good");
     const res = await ping(user);
     expect(res.status).toBe(200);
     expect(res.body.standing).toBe("good");
@@ -283,7 +281,7 @@ describe("recovery and stragglers", () => {
     const user = await newUser();
     const id = await pastDue(user, NOW, { pastDueSince: null, standing: "good" });
     expect(await dunning()).toStrictEqual({ past_due: 1 });
-    expect(await row(id)).toMatchObject({ standing: "past_due", pastDueSince: NOW });
+    expect(await subscriptionById(id)).toMatchObject({ standing: "past_due", pastDueSince: NOW });
     expect(await dunning(NOW + 7 * DAY)).toStrictEqual({});
     expect(await dunning(NOW + 7 * DAY + MINUTE)).toStrictEqual({ restricted: 1 });
   });
@@ -356,14 +354,14 @@ describe("the ways in", () => {
       env,
       createExecutionContext(),
     );
-    expect((await row(id)).standing).toBe("past_due");
+    expect((await subscriptionById(id)).standing).toBe("past_due");
     vi.setSystemTime(NOW + MINUTE);
     await handler.scheduled?.(
       createScheduledController({ cron: "5 * * * *", scheduledTime: NOW }),
       env,
       createExecutionContext(),
     );
-    expect((await row(id)).standing).toBe("restricted");
+    expect((await subscriptionById(id)).standing).toBe("restricted");
     const runs = await env.DB.prepare(
       "select trigger, status from job_runs where job = 'dunning' order by run_at",
     ).all<{ trigger: string; status: string }>();
@@ -382,6 +380,6 @@ describe("the ways in", () => {
     );
     expect(res.status, res.text).toBe(200);
     expect(res.body.counts).toMatchObject({ suspended: 1, restricted: 0, recovered: 0 });
-    expect((await row(other)).standing).toBe("suspended");
+    expect((await subscriptionById(other)).standing).toBe("suspended");
   });
 });

@@ -2,8 +2,10 @@
 // slowly): users without the sign-up round trip, subscriptions as a provider's events leave
 // them, payments, plans and coupons. Each `insert*` takes any of the table's columns by their
 // drizzle (camelCase) names, fills the others with plain defaults and answers the row as
-// stored. Users that log in come from helpers.ts (`signup`, `signupAdmin`).
+// stored; `subscriptionById` reads one back. Users that log in come from helpers.ts
+// (`signup`, `signupAdmin`).
 import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
 import { openDb } from "../src/db";
 import { coupons, payments, plans, subscriptions, users } from "../src/db/schema";
 import type { UserSettings } from "../src/db/user-settings";
@@ -67,6 +69,13 @@ export async function insertSubscription(userId: string, fields: SubscriptionFie
     })
     .returning()
     .get();
+}
+
+/** A subscription as stored now (drizzle's row); throws when there is none. */
+export async function subscriptionById(id: string) {
+  const found = await db().query.subscriptions.findFirst({ where: eq(subscriptions.id, id) });
+  if (!found) throw new Error(`no subscription ${id}`);
+  return found;
 }
 
 /** A payment row: by default a succeeded `manual` payment of 9.00 usd with no subscription. */
