@@ -3,17 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../src/env";
 import worker from "../src/index";
-import { api, signup, signupAdmin } from "./helpers";
-
-interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail?: string;
-  code: string;
-  instance?: string;
-  request_id?: string;
-}
+import { api, type Problem, signup, signupAdmin } from "./helpers";
 
 /** A request straight to the Worker's fetch handler with an env of the test's choosing. */
 async function fetchWithEnv(

@@ -9,6 +9,7 @@ import worker from "../src/index";
 import { DAY } from "../src/lib/time";
 import { applyWebhookEvent } from "../src/webhooks/consumer";
 import { type FakeStripe, installFakeStripe, signedDelivery, stripeEvent } from "./fakes/stripe";
+import { insertPayment, insertSubscription } from "./fixtures";
 import { api, appEnv, count, signup, signupAdmin, type TestUser } from "./helpers";
 
 let fake: FakeStripe;
@@ -60,14 +61,15 @@ async function subscribed(
     periodStart: T0 / 1000,
     periodEnd: PERIOD_END / 1000,
   });
-  const id = `sub_${crypto.randomUUID().replaceAll("-", "").slice(0, 20)}`;
-  await env.DB.prepare(
-    `insert into subscriptions (id, user_id, plan_id, interval, status, provider, provider_subscription_id,
-       provider_customer_id, current_period_start, current_period_end, created_at, updated_at)
-     values (?, ?, ?, 'month', 'active', 'stripe', ?, ?, ?, ?, ?, ?)`,
-  )
-    .bind(id, user.id, `pln_${plan}`, stripe.id, `cus_${user.id}`, T0, PERIOD_END, T0, T0)
-    .run();
+  const { id } = await insertSubscription(user.id, {
+    planId: `pln_${plan}`,
+    provider: "stripe",
+    providerSubscriptionId: stripe.id as string,
+    providerCustomerId: `cus_${user.id}`,
+    currentPeriodStart: T0,
+    currentPeriodEnd: PERIOD_END,
+    createdAt: T0,
+  });
   await env.DB.prepare(
     "insert into billing_customers (user_id, provider, customer_id, created_at) values (?, 'stripe', ?, ?)",
   )
@@ -318,18 +320,19 @@ describe("billing portal", () => {
   });
 });
 
-async function insertPayment(
+/** A succeeded Stripe payment of the user's subscription, and its charge in the fake. */
+async function paidCharge(
   user: TestUser & { subscriptionId: string },
   charge: string,
   amount = 2900,
 ) {
-  const id = `pay_${crypto.randomUUID().replaceAll("-", "").slice(0, 20)}`;
-  await env.DB.prepare(
-    `insert into payments (id, user_id, subscription_id, provider, provider_payment_id, amount, currency, status, created_at, updated_at)
-     values (?, ?, ?, 'stripe', ?, ?, 'usd', 'succeeded', ?, ?)`,
-  )
-    .bind(id, user.id, user.subscriptionId, charge, amount, T0, T0)
-    .run();
+  const { id } = await insertPayment(user.id, {
+    subscriptionId: user.subscriptionId,
+    provider: "stripe",
+    providerPaymentId: charge,
+    amount,
+    createdAt: T0,
+  });
   fake.addCharge({ id: charge, amount });
   return id;
 }
@@ -338,8 +341,8 @@ describe("payments", () => {
   it("lists a user's own payments and hides others' (404)", async () => {
     const alice = await subscribed("pro", "alice");
     const bob = await subscribed("pro", "bob");
-    const mine = await insertPayment(alice, `ch_${crypto.randomUUID().slice(0, 8)}`);
-    const theirs = await insertPayment(bob, `ch_${crypto.randomUUID().slice(0, 8)}`);
+    const mine = await paidCharge(alice, `ch_${crypto.randomUUID().slice(0, 8)}`);
+    const theirs = await paidCharge(bob, `ch_${crypto.randomUUID().slice(0, 8)}`);
     const list = await api<{ data: { id: string; amount: number; currency: string }[] }>(
       "GET",
       "/v1/payments",
@@ -361,7 +364,7 @@ describe("payments", () => {
     const admin = await signupAdmin();
     const user = await subscribed("pro", "refund");
     const charge = `ch_${crypto.randomUUID().slice(0, 8)}`;
-    const id = await insertPayment(user, charge);
+    const id = await paidCharge(user, charge);
     const part = await api("POST", `/v1/admin/payments/${id}/refund`, {
       token: admin.accessToken,
       body: { amount: 900 },

@@ -1,16 +1,17 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { type ApiResponse, api, count, signup, signupAdmin, type TestUser } from "./helpers";
+import { insertPlan } from "./fixtures";
+import {
+  type ApiResponse,
+  api,
+  count,
+  expectProblem,
+  signup,
+  signupAdmin,
+  type TestUser,
+} from "./helpers";
 
 // Storage is shared by the tests of this file: each uses its own users and unique codes.
-
-interface Problem {
-  code: string;
-  status: number;
-  rule?: string;
-  detail?: string;
-  errors?: { path: string; message: string }[];
-}
 
 interface CouponView {
   id: string;
@@ -42,14 +43,6 @@ interface Breakdown {
   duration_months: number | null;
 }
 
-function expectProblem(res: ApiResponse<unknown>, status: number, code: string): Problem {
-  expect(res.status, res.text).toBe(status);
-  expect(res.headers.get("content-type") ?? "").toMatch(/^application\/problem\+json/);
-  const body = res.body as Problem;
-  expect(body.code).toBe(code);
-  return body;
-}
-
 function uniqueCode(prefix = "C"): string {
   return `${prefix}${crypto.randomUUID().replaceAll("-", "").slice(0, 10)}`.toUpperCase();
 }
@@ -71,7 +64,7 @@ function validate(user: TestUser, code: string, plan_id = "pln_pro", interval = 
 }
 
 async function expectRule(res: ApiResponse<unknown>, rule: string) {
-  const problem = expectProblem(res, 400, "coupon_not_applicable");
+  const problem = expectProblem<{ rule?: string }>(res, 400, "coupon_not_applicable");
   expect(problem.rule).toBe(rule);
 }
 
@@ -202,9 +195,13 @@ describe("POST /v1/coupons/validate", () => {
     );
     expect(bad.errors?.map((e) => e.path)).toContain("interval");
     expectProblem(await validate(user, coupon.code, "pln_nope"), 404, "not_found");
-    await env.DB.prepare(
-      "insert into plans (id, code, name, status, price_month, price_year) values ('pln_gone', 'gone', 'Gone', 'archived', 100, 1000)",
-    ).run();
+    await insertPlan({
+      id: "pln_gone",
+      name: "Gone",
+      status: "archived",
+      priceMonth: 100,
+      priceYear: 1000,
+    });
     expectProblem(await validate(user, coupon.code, "pln_gone"), 409, "plan_not_available");
   });
 });

@@ -5,6 +5,7 @@ import { REDACTED_BODY } from "../src/cron/jobs";
 import type { EmailMessage, Env } from "../src/env";
 import worker from "../src/index";
 import { newId } from "../src/lib/ids";
+import { insertUser } from "./fixtures";
 import { appEnv } from "./helpers";
 
 /** The Worker as the runtime sees it: every handler takes (event, env, ctx). */
@@ -41,15 +42,9 @@ function jobCounts(log: { mock: { calls: unknown[][] } }, job: string): Record<s
   return counts;
 }
 
-async function insertUser(): Promise<string> {
-  const id = newId("usr");
-  await env.DB.prepare(
-    `insert into users (id, email, role, status, password_hash, settings, created_at, updated_at)
-     values (?, ?, 'user', 'active', 'pbkdf2_sha256$100000$x$y', '{}', ?, ?)`,
-  )
-    .bind(id, `${id}@example.test`, T0 - 30 * DAY, T0 - 30 * DAY)
-    .run();
-  return id;
+/** A user row without the sign-up round trip; answers its id. */
+async function newUser(): Promise<string> {
+  return (await insertUser({ createdAt: T0 - 30 * DAY })).id;
 }
 
 async function insertSession(userId: string): Promise<string> {
@@ -218,7 +213,7 @@ describe(`email outbox sweep (${SWEEP})`, () => {
   });
 
   it("does not run the token cleanup", async () => {
-    const user = await insertUser();
+    const user = await newUser();
     const session = await insertSession(user);
     const expired = await insertRefreshToken(session, T0 - DAY);
     const used = await insertAuthToken(user, "password_reset", T0 + HOUR, T0 - MINUTE);
@@ -230,7 +225,7 @@ describe(`email outbox sweep (${SWEEP})`, () => {
 
 describe(`token cleanup (${CLEANUP})`, () => {
   it("deletes expired refresh tokens and spent or expired mailed tokens, keeps live ones", async () => {
-    const user = await insertUser();
+    const user = await newUser();
     const session = await insertSession(user);
     const refreshExpired = await insertRefreshToken(session, T0 - 1);
     const refreshExpiredUsed = await insertRefreshToken(session, T0 - DAY, T0 - 2 * DAY);
@@ -268,7 +263,7 @@ describe(`token cleanup (${CLEANUP})`, () => {
   });
 
   it("is idempotent: a second run at the same time deletes nothing more", async () => {
-    const user = await insertUser();
+    const user = await newUser();
     const session = await insertSession(user);
     await insertRefreshToken(session, T0 - HOUR);
     const live = await insertRefreshToken(session, T0 + DAY);
@@ -297,7 +292,7 @@ describe(`token cleanup (${CLEANUP})`, () => {
   });
 
   it("uses the scheduled time: a token expires for the cleanup only once that time is past", async () => {
-    const user = await insertUser();
+    const user = await newUser();
     const session = await insertSession(user);
     const refresh = await insertRefreshToken(session, T0 + HOUR);
     const mailed = await insertAuthToken(user, "email_verify", T0 + HOUR);
@@ -318,7 +313,7 @@ describe(`token cleanup (${CLEANUP})`, () => {
 
 describe("scheduled handler", () => {
   it("an unknown cron expression runs no job and does not throw", async () => {
-    const user = await insertUser();
+    const user = await newUser();
     const session = await insertSession(user);
     const expired = await insertRefreshToken(session, T0 - DAY);
     await insertOutbox(T0 - HOUR);

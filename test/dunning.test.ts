@@ -3,16 +3,21 @@
 // email goes out once, and a subscription paid up again is set back to good.
 import { createExecutionContext, createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { DUNNING_PER_RUN, dunningStanding } from "../src/cron/dunning";
 import { runJob } from "../src/cron/runner";
 import { openDb } from "../src/db";
-import { type Subscription, subscriptions } from "../src/db/schema";
+import { subscriptions } from "../src/db/schema";
 import type { Env } from "../src/env";
 import worker from "../src/index";
 import { newId } from "../src/lib/ids";
 import { DAY, HOUR, MINUTE } from "../src/lib/time";
+import {
+  insertSubscription,
+  insertUser,
+  type SubscriptionFields,
+  subscriptionById,
+} from "./fixtures";
 import { api, appEnv, signup, signupAdmin, type TestUser } from "./helpers";
 
 const db = openDb(env.DB);
@@ -48,16 +53,11 @@ afterEach(() => {
 
 // ---- helpers ---------------------------------------------------------------------------------
 
-type SubscriptionFields = Partial<typeof subscriptions.$inferInsert>;
-
 /** A Stripe subscription past due since `since` (standing past_due, as payment events leave it). */
 async function pastDue(userId: string, since: number, fields: SubscriptionFields = {}) {
   const id = fields.id ?? newId("sub");
-  await db.insert(subscriptions).values({
+  await insertSubscription(userId, {
     id,
-    userId,
-    planId: "pln_pro",
-    interval: "month",
     status: "past_due",
     standing: "past_due",
     pastDueSince: since,
@@ -72,21 +72,9 @@ async function pastDue(userId: string, since: number, fields: SubscriptionFields
   return id;
 }
 
-async function row(id: string): Promise<Subscription> {
-  const found = await db.query.subscriptions.findFirst({ where: eq(subscriptions.id, id) });
-  if (!found) throw new Error(`no subscription ${id}`);
-  return found;
-}
-
-async function insertUser(): Promise<string> {
-  const id = newId("usr");
-  await env.DB.prepare(
-    `insert into users (id, email, role, status, password_hash, settings, created_at, updated_at)
-     values (?, ?, 'user', 'active', 'pbkdf2_sha256$100000$x$y', '{}', ?, ?)`,
-  )
-    .bind(id, `${id}@example.test`, NOW - 90 * DAY, NOW - 90 * DAY)
-    .run();
-  return id;
+/** A user row without the sign-up round trip; answers its id. */
+async function newUser(): Promise<string> {
+  return (await insertUser({ createdAt: NOW - 90 * DAY })).id;
 }
 
 /** Runs the job as an admin would at `at`; answers the counts that are not zero. */
@@ -139,7 +127,7 @@ describe("restricted after BILLING_GRACE_DAYS", () => {
     mailed.length = 0;
 
     expect(await dunning()).toStrictEqual({ restricted: 1 });
-    expect(await row(id)).toMatchObject({
+    expect(await subscriptionById(id)).toMatchObject({
       status: "past_due",
       standing: "restricted",
       pastDueSince: NOW - 7 * DAY - MINUTE,
@@ -162,9 +150,9 @@ describe("restricted after BILLING_GRACE_DAYS", () => {
     expect(mailed).toStrictEqual([sent[0]?.id]);
 
     // Twice is once: no second step, no second email.
-    const settled = await row(id);
+    const settled = await subscriptionById(id);
     expect(await dunning(NOW + HOUR)).toStrictEqual({});
-    expect(await row(id)).toStrictEqual(settled);
+    expect(await subscriptionById(id)).toStrictEqual(settled);
     expect(await emails(user.id)).toHaveLength(1);
     expect(mailed).toHaveLength(1);
   });
@@ -173,7 +161,7 @@ describe("restricted after BILLING_GRACE_DAYS", () => {
     const user = await signup("grace");
     const id = await pastDue(user.id, NOW - 7 * DAY);
     expect(await dunning()).toStrictEqual({});
-    expect((await row(id)).standing).toBe("past_due");
+    expect((await subscriptionById(id)).standing).toBe("past_due");
     const res = await ping(user);
     expect(res.body.windows.minute.limit).toBe(PRO.minute);
     expect(await emails()).toHaveLength(0);
@@ -184,7 +172,7 @@ describe("restricted after BILLING_GRACE_DAYS", () => {
 
 describe("concurrent runs", () => {
   it("take each step once and mail once when two runs overlap", async () => {
-    const users = await Promise.all(Array.from({ length: 5 }, () => insertUser()));
+    const users = await Promise.all(Array.from({ length: 5 }, () => newUser()));
     const ids = await Promise.all(users.map((u) => pastDue(u, NOW - 15 * DAY)));
     const [a, b] = await Promise.all([
       runJob(env, "dunning", "cron", NOW),
@@ -192,7 +180,7 @@ describe("concurrent runs", () => {
     ]);
     // Whichever run got there first took the step; the other found it taken (or nothing to do).
     expect((a?.counts.suspended ?? 0) + (b?.counts.suspended ?? 0)).toBe(5);
-    for (const id of ids) expect((await row(id)).standing).toBe("suspended");
+    for (const id of ids) expect((await subscriptionById(id)).standing).toBe("suspended");
     expect(await emails()).toHaveLength(5);
     expect(mailed).toHaveLength(5);
   });
@@ -205,7 +193,7 @@ describe("suspended after SUSPEND_AFTER_DAYS", () => {
     expect((await ping(user)).status).toBe(200);
 
     expect(await dunning()).toStrictEqual({ suspended: 1 });
-    expect((await row(id)).standing).toBe("suspended");
+    expect((await subscriptionById(id)).standing).toBe("suspended");
     const refused = await api<{ code: string }>("GET", "/v1/ping", { token: user.accessToken });
     expect(refused.status).toBe(402);
     expect(refused.body.code).toBe("payment_required");
@@ -234,7 +222,7 @@ describe("suspended after SUSPEND_AFTER_DAYS", () => {
     expect(await dunning(NOW + 3 * DAY)).toStrictEqual({});
     expect(await dunning(NOW + 6 * DAY + MINUTE)).toStrictEqual({ suspended: 1 });
     expect(await dunning(NOW + 7 * DAY)).toStrictEqual({});
-    expect((await row(id)).standing).toBe("suspended");
+    expect((await subscriptionById(id)).standing).toBe("suspended");
     expect((await emails(user.id)).map((e) => e.template)).toStrictEqual([
       "access_restricted",
       "access_suspended",
@@ -246,20 +234,20 @@ describe("suspended after SUSPEND_AFTER_DAYS", () => {
     const user = await signup("both");
     const id = await pastDue(user.id, NOW - 20 * DAY);
     expect(await dunning()).toStrictEqual({ suspended: 1 });
-    expect((await row(id)).standing).toBe("suspended");
+    expect((await subscriptionById(id)).standing).toBe("suspended");
     expect((await emails(user.id)).map((e) => e.template)).toStrictEqual(["access_suspended"]);
   });
 
   it("never steps back while past due, and mails nobody whose account is disabled", async () => {
-    const user = await insertUser();
+    const user = await newUser();
     // Suspended already (the thresholds were shorter then): it stays so.
     const kept = await pastDue(user, NOW - 10 * DAY, { standing: "suspended" });
-    const disabled = await insertUser();
+    const disabled = await newUser();
     await env.DB.prepare("update users set status = 'disabled' where id = ?").bind(disabled).run();
     const quiet = await pastDue(disabled, NOW - 8 * DAY);
     expect(await dunning()).toStrictEqual({ restricted: 1 });
-    expect((await row(kept)).standing).toBe("suspended");
-    expect((await row(quiet)).standing).toBe("restricted");
+    expect((await subscriptionById(kept)).standing).toBe("suspended");
+    expect((await subscriptionById(quiet)).standing).toBe("restricted");
     expect(await emails()).toHaveLength(0);
     expect(mailed).toHaveLength(0);
   });
@@ -272,15 +260,15 @@ describe("recovery and stragglers", () => {
     expect((await ping(user)).status).toBe(402);
     // The payment was recorded without the standing (a straggler).
     await env.DB.prepare("update subscriptions set status = 'active' where id = ?").bind(id).run();
-    const canceled = await pastDue(await insertUser(), NOW - 9 * DAY, {
+    const canceled = await pastDue(await newUser(), NOW - 9 * DAY, {
       status: "canceled",
       standing: "restricted",
       endedAt: NOW - DAY,
     });
 
     expect(await dunning()).toStrictEqual({ recovered: 2 });
-    expect(await row(id)).toMatchObject({ standing: "good", pastDueSince: null });
-    expect((await row(canceled)).standing).toBe("good");
+    expect(await subscriptionById(id)).toMatchObject({ standing: "good", pastDueSince: null });
+    expect((await subscriptionById(canceled)).standing).toBe("good");
     const res = await ping(user);
     expect(res.status).toBe(200);
     expect(res.body.standing).toBe("good");
@@ -290,10 +278,10 @@ describe("recovery and stragglers", () => {
   });
 
   it("starts the clock for a past-due subscription that has none", async () => {
-    const user = await insertUser();
+    const user = await newUser();
     const id = await pastDue(user, NOW, { pastDueSince: null, standing: "good" });
     expect(await dunning()).toStrictEqual({ past_due: 1 });
-    expect(await row(id)).toMatchObject({ standing: "past_due", pastDueSince: NOW });
+    expect(await subscriptionById(id)).toMatchObject({ standing: "past_due", pastDueSince: NOW });
     expect(await dunning(NOW + 7 * DAY)).toStrictEqual({});
     expect(await dunning(NOW + 7 * DAY + MINUTE)).toStrictEqual({ restricted: 1 });
   });
@@ -325,7 +313,7 @@ describe("recovery and stragglers", () => {
 describe("bounded runs", () => {
   it(`changes at most ${DUNNING_PER_RUN} subscriptions per run; the next run goes on`, async () => {
     const total = DUNNING_PER_RUN + 5;
-    const users = await Promise.all(Array.from({ length: total }, () => insertUser()));
+    const users = await Promise.all(Array.from({ length: total }, () => newUser()));
     const statements = users.map((userId) =>
       db.insert(subscriptions).values({
         id: newId("sub"),
@@ -366,14 +354,14 @@ describe("the ways in", () => {
       env,
       createExecutionContext(),
     );
-    expect((await row(id)).standing).toBe("past_due");
+    expect((await subscriptionById(id)).standing).toBe("past_due");
     vi.setSystemTime(NOW + MINUTE);
     await handler.scheduled?.(
       createScheduledController({ cron: "5 * * * *", scheduledTime: NOW }),
       env,
       createExecutionContext(),
     );
-    expect((await row(id)).standing).toBe("restricted");
+    expect((await subscriptionById(id)).standing).toBe("restricted");
     const runs = await env.DB.prepare(
       "select trigger, status from job_runs where job = 'dunning' order by run_at",
     ).all<{ trigger: string; status: string }>();
@@ -382,7 +370,7 @@ describe("the ways in", () => {
       { trigger: "cron", status: "ok" },
     ]);
 
-    const other = await pastDue(await insertUser(), NOW - 15 * DAY);
+    const other = await pastDue(await newUser(), NOW - 15 * DAY);
     vi.setSystemTime(NOW + 2 * MINUTE);
     const admin = await signupAdmin();
     const res = await api<{ status: string; counts: Record<string, number> }>(
@@ -392,6 +380,6 @@ describe("the ways in", () => {
     );
     expect(res.status, res.text).toBe(200);
     expect(res.body.counts).toMatchObject({ suspended: 1, restricted: 0, recovered: 0 });
-    expect((await row(other)).standing).toBe("suspended");
+    expect((await subscriptionById(other)).standing).toBe("suspended");
   });
 });

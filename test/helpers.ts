@@ -1,7 +1,9 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { expect } from "vitest";
 import type { Env } from "../src/env";
 import worker from "../src/index";
+import { setUserRole } from "./fixtures";
 
 export interface ApiResponse<T = Record<string, unknown>> {
   status: number;
@@ -33,8 +35,12 @@ export async function api<T = Record<string, unknown>>(
     if (!headers.has("content-type")) headers.set("content-type", "application/json");
   }
   if (options.token) headers.set("authorization", `Bearer ${options.token}`);
+  return send<T>(new Request(`https://api.test${path}`, { method, headers, body }));
+}
+
+/** A request of the test's own making through the Worker's fetch handler, read like api()'s. */
+export async function send<T = Record<string, unknown>>(request: Request): Promise<ApiResponse<T>> {
   const ctx = createExecutionContext();
-  const request = new Request(`https://api.test${path}`, { method, headers, body });
   const response = await worker.fetch(request, env, ctx);
   await waitOnExecutionContext(ctx);
   const text = await response.text();
@@ -61,8 +67,13 @@ export interface TestUser {
   refreshToken: string;
 }
 
+/** A user signed up through the API (unverified, one session), with a unique address. */
 export async function signup(label = "user", password = PASSWORD): Promise<TestUser> {
-  const email = uniqueEmail(label);
+  return signupWithEmail(uniqueEmail(label), password);
+}
+
+/** The same with an address of the test's choosing. */
+export async function signupWithEmail(email: string, password = PASSWORD): Promise<TestUser> {
   const res = await api<{ user: { id: string }; access_token: string; refresh_token: string }>(
     "POST",
     "/v1/auth/signup",
@@ -89,9 +100,38 @@ export async function login(email: string, password = PASSWORD) {
 /** An admin: a signed-up user promoted in D1, logged in again so the token carries the role. */
 export async function signupAdmin(): Promise<TestUser> {
   const user = await signup("admin");
-  await env.DB.prepare("update users set role = 'admin' where id = ?").bind(user.id).run();
+  await setUserRole(user.id, "admin");
   const res = await login(user.email);
   return { ...user, accessToken: res.body.access_token, refreshToken: res.body.refresh_token };
+}
+
+/** An RFC 9457 problem answer (application/problem+json), as every error is sent. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  code: string;
+  instance?: string;
+  request_id?: string;
+  errors?: { path: string; message: string }[];
+}
+
+/**
+ * Asserts a problem answer with this status and machine code (and the type URL that names the
+ * code), and answers its body; `Extra` types the members some problems add.
+ */
+export function expectProblem<Extra extends object = object>(
+  res: ApiResponse<unknown>,
+  status: number,
+  code: string,
+): Problem & Extra {
+  expect(res.status, res.text).toBe(status);
+  expect(res.headers.get("content-type") ?? "").toMatch(/^application\/problem\+json/);
+  const body = res.body as Problem & Extra;
+  expect(body).toMatchObject({ type: `https://tollgate.dev/problems/${code}`, status, code });
+  expect(typeof body.title).toBe("string");
+  return body;
 }
 
 /** The token in the newest outbox email of that template sent to the address. */

@@ -5,15 +5,21 @@ import { openDb } from "../src/db";
 import type { AppEnv } from "../src/lib/context";
 import { onError } from "../src/lib/on-error";
 import { featureNotInPlan, meteredQuota } from "../src/plans/entitlements";
-import { type ApiResponse, api, count, signup, signupAdmin, type TestUser } from "./helpers";
+import { insertPlan, insertSubscription, type SubscriptionFields } from "./fixtures";
+import {
+  type ApiResponse,
+  api,
+  count,
+  expectProblem,
+  signup,
+  signupAdmin,
+  type TestUser,
+} from "./helpers";
 
 // Storage is shared by the tests of this file: each uses its own users and unique plan codes.
 
-interface Problem {
-  code: string;
-  status: number;
-  detail?: string;
-  errors?: { path: string; message: string }[];
+/** What the entitlement problems add to a problem answer. */
+interface PlanProblem {
   feature?: string;
   cheapest_plan?: { id: string; code: string; name: string } | null;
   violations?: { window: string; limit: number; used: number; reset_at: string }[];
@@ -43,14 +49,6 @@ interface AdminPlanView extends PlanView {
 
 const DAY = 86_400_000;
 
-function expectProblem(res: ApiResponse<unknown>, status: number, code: string): Problem {
-  expect(res.status, res.text).toBe(status);
-  expect(res.headers.get("content-type") ?? "").toMatch(/^application\/problem\+json/);
-  const body = res.body as Problem;
-  expect(body.code).toBe(code);
-  return body;
-}
-
 const rand = () => crypto.randomUUID().replaceAll("-", "").slice(0, 10);
 const uniquePlanCode = () => `p${rand()}`;
 
@@ -66,15 +64,18 @@ async function createPlan(admin: TestUser, body: Record<string, unknown> = {}) {
 }
 
 /** A subscription row written straight to D1, as a provider's event would leave it. */
-async function subscribe(userId: string, planId: string, status = "active") {
+async function subscribe(
+  userId: string,
+  planId: string,
+  status: SubscriptionFields["status"] = "active",
+) {
   const now = Date.now();
-  await env.DB.prepare(
-    `insert into subscriptions (id, user_id, plan_id, interval, status, provider,
-       current_period_start, current_period_end, created_at, updated_at)
-     values (?, ?, ?, 'month', ?, 'manual', ?, ?, ?, ?)`,
-  )
-    .bind(`sub_${rand()}`, userId, planId, status, now - DAY, now + 29 * DAY, now, now)
-    .run();
+  await insertSubscription(userId, {
+    planId,
+    status,
+    currentPeriodStart: now - DAY,
+    currentPeriodEnd: now + 29 * DAY,
+  });
 }
 
 const auditCount = (action: string, targetId: string) =>
@@ -387,7 +388,7 @@ describe("admin plans", () => {
     });
     expect(patched.status, patched.text).toBe(200);
     const second = await api("GET", "/v1/ping", { token: user.accessToken });
-    const problem = expectProblem(second, 429, "rate_limited");
+    const problem = expectProblem<PlanProblem>(second, 429, "rate_limited");
     expect(problem.violations?.[0]).toMatchObject({ window: "day", limit: 1, used: 1 });
   });
 });
@@ -452,28 +453,6 @@ function appWith(userId: string, ...middleware: MiddlewareHandler<AppEnv>[]) {
   };
 }
 
-async function insertPlan(
-  id: string,
-  priceMonth: number,
-  sortOrder: number,
-  features: object,
-  status = "active",
-) {
-  await env.DB.prepare(
-    "insert into plans (id, code, name, price_month, sort_order, features, status) values (?, ?, ?, ?, ?, ?, ?)",
-  )
-    .bind(
-      id,
-      id.replace("pln_", ""),
-      `Plan ${id}`,
-      priceMonth,
-      sortOrder,
-      JSON.stringify(features),
-      status,
-    )
-    .run();
-}
-
 describe("feature_not_in_plan names the cheapest plan with the feature", () => {
   const cheapestFor = async (feature: string) =>
     (await featureNotInPlan(openDb(env.DB), feature)).toProblem();
@@ -490,15 +469,51 @@ describe("feature_not_in_plan names the cheapest plan with the feature", () => {
   it("the cheapest plan: lowest monthly price, then sort order, active and granting only", async () => {
     const feature = `sso_${rand()}`;
     const tag = rand();
-    await insertPlan(`pln_a${tag}`, 5000, 1, { [feature]: true });
-    await insertPlan(`pln_b${tag}`, 3000, 9, { [feature]: true });
-    await insertPlan(`pln_c${tag}`, 1000, 0, { [feature]: true }, "archived");
-    await insertPlan(`pln_d${tag}`, 500, 0, { [feature]: false });
-    await insertPlan(`pln_e${tag}`, 700, 0, { [feature]: 0 });
-    await insertPlan(`pln_f${tag}`, 800, 0, { [feature]: { limit: 0, window: "month" } });
+    await insertPlan({
+      id: `pln_a${tag}`,
+      priceMonth: 5000,
+      sortOrder: 1,
+      features: { [feature]: true },
+    });
+    await insertPlan({
+      id: `pln_b${tag}`,
+      priceMonth: 3000,
+      sortOrder: 9,
+      features: { [feature]: true },
+    });
+    await insertPlan({
+      id: `pln_c${tag}`,
+      priceMonth: 1000,
+      sortOrder: 0,
+      features: { [feature]: true },
+      status: "archived",
+    });
+    await insertPlan({
+      id: `pln_d${tag}`,
+      priceMonth: 500,
+      sortOrder: 0,
+      features: { [feature]: false },
+    });
+    await insertPlan({
+      id: `pln_e${tag}`,
+      priceMonth: 700,
+      sortOrder: 0,
+      features: { [feature]: 0 },
+    });
+    await insertPlan({
+      id: `pln_f${tag}`,
+      priceMonth: 800,
+      sortOrder: 0,
+      features: { [feature]: { limit: 0, window: "month" } },
+    });
     expect((await cheapestFor(feature)).cheapest_plan).toMatchObject({ id: `pln_b${tag}` });
     // Same price, lower sort order: it wins.
-    await insertPlan(`pln_g${tag}`, 3000, 2, { [feature]: 3 });
+    await insertPlan({
+      id: `pln_g${tag}`,
+      priceMonth: 3000,
+      sortOrder: 2,
+      features: { [feature]: 3 },
+    });
     expect((await cheapestFor(feature)).cheapest_plan).toMatchObject({ id: `pln_g${tag}` });
   });
 });
@@ -510,7 +525,7 @@ describe("meteredQuota", () => {
     const exportOnce = appWith(user.id, meteredQuota("exports"));
     for (let i = 0; i < 5; i++) expect((await exportOnce()).status).toBe(200);
     const res = await exportOnce();
-    const problem = expectProblem(res, 429, "rate_limited");
+    const problem = expectProblem<PlanProblem>(res, 429, "rate_limited");
     expect(problem.violations).toEqual([
       { window: "exports", limit: 5, used: 5, reset_at: expect.any(String) },
     ]);
@@ -525,8 +540,13 @@ describe("meteredQuota", () => {
   it("a quota the plan does not have is a 403 naming the cheapest plan with it", async () => {
     const user = await signup();
     const feature = `reports_${rand()}`;
-    await insertPlan(`pln_r${rand()}`, 1500, 0, { [feature]: { limit: 10, window: "day" } });
-    const problem = expectProblem(
+    await insertPlan({
+      id: `pln_r${rand()}`,
+      priceMonth: 1500,
+      sortOrder: 0,
+      features: { [feature]: { limit: 10, window: "day" } },
+    });
+    const problem = expectProblem<PlanProblem>(
       await appWith(user.id, meteredQuota(feature))(),
       403,
       "feature_not_in_plan",
@@ -543,7 +563,7 @@ describe("meteredQuota", () => {
       const ok = await api("GET", "/v1/me/export", { token: user.accessToken });
       expect(ok.status, ok.text).toBe(200);
     }
-    const problem = expectProblem(
+    const problem = expectProblem<PlanProblem>(
       await api("GET", "/v1/me/export", { token: user.accessToken }),
       429,
       "rate_limited",

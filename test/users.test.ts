@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
 import { signAccessToken } from "../src/auth/tokens";
 import { loadConfig } from "../src/env";
+import { insertPayment } from "./fixtures";
 import {
   type ApiResponse,
   api,
@@ -912,6 +913,19 @@ describe("isolation between users", () => {
   it("no route outside /v1/admin accepts another user's id as a parameter", async () => {
     const a = await signup("isoa");
     const b = await signup("isob");
+    // One thing of b's for each kind of id a route takes.
+    const key = await api<{ id: string }>("POST", "/v1/me/api-keys", {
+      token: b.accessToken,
+      body: { name: "b's key" },
+    });
+    expect(key.status, key.text).toBe(201);
+    const payment = await insertPayment(b.id);
+    const foreignIds: Record<string, string> = {
+      "DELETE /v1/me/api-keys/:id": key.body.id,
+      "GET /v1/payments/:id": payment.id,
+    };
+    // Provider callbacks: the parameter names a provider, nothing of a user's.
+    const notOwned = ["POST /v1/webhooks/:provider"];
     const bBefore = await userRow(b.id);
     const routes = [
       ...new Set(
@@ -921,9 +935,13 @@ describe("isolation between users", () => {
           .map((r) => `${r.method} ${r.path}`),
       ),
     ];
+    // Every such route is swept: a new one must name the id of b's it is tried with.
+    expect(routes.filter((r) => !notOwned.includes(r)).sort()).toEqual(
+      Object.keys(foreignIds).sort(),
+    );
     for (const route of routes) {
       const [method = "GET", pattern = ""] = route.split(" ");
-      const path = pattern.replace(/:[A-Za-z_]+/g, b.id);
+      const path = pattern.replace(/:[A-Za-z_]+/g, foreignIds[route] ?? b.id);
       const res = await api(method, path, {
         token: a.accessToken,
         ...(method === "GET" || method === "DELETE" ? {} : { body: {} }),
@@ -931,6 +949,14 @@ describe("isolation between users", () => {
       expect(res.status, `${route}: ${res.text}`).toBeGreaterThanOrEqual(400);
       expect(res.status, route).not.toBe(500);
       expect(res.text).not.toContain(b.email);
+      if (notOwned.includes(route)) continue;
+      // The route looked for the id and did not find it as a's: its own 404, not the router's.
+      expectProblem(res, 404, "not_found");
+      expect(res.text, route).toMatch(/ not found"/);
+      expect(res.text, route).not.toContain("No route for");
+      // The same request by the owner reaches the thing.
+      const own = await api(method, path, { token: b.accessToken });
+      expect(own.status, `${route} by its owner: ${own.text}`).toBeLessThan(300);
     }
     expect(await userRow(b.id)).toEqual(bBefore);
   });
