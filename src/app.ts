@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
@@ -82,18 +83,26 @@ export function buildApp() {
       maxAge: 600,
     }),
   );
+  // Provider events can be larger than any request a client sends. The 413 names the limit of
+  // the path that refused the body. One middleware per limit, made once, not per request.
+  const bodyLimits = new Map<number, MiddlewareHandler>();
+  const limitBodyTo = (maxSize: number) => {
+    let limit = bodyLimits.get(maxSize);
+    if (!limit) {
+      limit = bodyLimit({
+        maxSize,
+        onError: () => {
+          throw new ApiError("payload_too_large", `The body may be at most ${maxSize} bytes`);
+        },
+      });
+      bodyLimits.set(maxSize, limit);
+    }
+    return limit;
+  };
   app.use("*", (c, next) => {
-    // Provider events can be larger than any request a client sends.
-    const maxSize = c.req.path.startsWith("/v1/webhooks/")
-      ? WEBHOOK_MAX_BYTES
-      : c.var.config.MAX_BODY_BYTES;
-    return bodyLimit({
-      maxSize,
-      // The 413 names the limit of the path that refused the body.
-      onError: () => {
-        throw new ApiError("payload_too_large", `The body may be at most ${maxSize} bytes`);
-      },
-    })(c, next);
+    if (c.req.method === "GET" || c.req.method === "HEAD") return next();
+    const webhook = c.req.path.startsWith("/v1/webhooks/");
+    return limitBodyTo(webhook ? WEBHOOK_MAX_BYTES : c.var.config.MAX_BODY_BYTES)(c, next);
   });
 
   app.use(

@@ -89,6 +89,9 @@ export const ConfigSchema = z.object({
   // A provider subscription with no renewal event this long after its period ended is re-synced.
   RENEWAL_RESYNC_HOURS: positiveInt(6),
   REQUEST_LOGS: z.enum(["on", "off"]).default("on"),
+  // With REQUEST_LOGS on: failed (5xx) and slow requests are always logged, the rest sampled.
+  REQUEST_LOG_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(1),
+  SLOW_REQUEST_MS: positiveInt(1000),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -19,14 +19,22 @@ export interface VerifiedAccess extends AccessClaims {
   iat: number;
 }
 
-const keyCache = new Map<string, Uint8Array>();
-function keyBytes(secret: string): Uint8Array {
-  let bytes = keyCache.get(secret);
-  if (!bytes) {
-    bytes = encoder.encode(secret);
-    keyCache.set(secret, bytes);
+// Imported once per secret and isolate: importing a raw key on every verification is a cost
+// the hot path (every authenticated request) does not need to pay.
+const keyCache = new Map<string, Promise<CryptoKey>>();
+function signingKey(secret: string): Promise<CryptoKey> {
+  let key = keyCache.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey(
+      "raw",
+      encoder.encode(secret),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign", "verify"],
+    );
+    keyCache.set(secret, key);
   }
-  return bytes;
+  return key;
 }
 
 export async function signAccessToken(
@@ -44,7 +52,7 @@ export async function signAccessToken(
     .setAudience(config.JWT_AUDIENCE)
     .setIssuedAt(iat)
     .setExpirationTime(iat + config.ACCESS_TOKEN_TTL_SECONDS)
-    .sign(keyBytes(current.secret));
+    .sign(await signingKey(current.secret));
 }
 
 function isRole(value: unknown): value is Role {
@@ -64,7 +72,7 @@ export async function verifyAccessToken(
       (header) => {
         const key = config.JWT_SIGNING_KEYS.find((k) => k.kid === header.kid);
         if (!key) throw new Error("unknown kid");
-        return keyBytes(key.secret);
+        return signingKey(key.secret);
       },
       {
         algorithms: [ALGORITHM],

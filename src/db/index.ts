@@ -4,8 +4,16 @@ import * as schema from "./schema";
 
 export type Db = DrizzleD1Database<typeof schema>;
 
+const opened = new WeakMap<D1Database, Db>();
+
+/** drizzle over a D1 binding, made once per binding (it builds a query API for every table). */
 export function openDb(d1: D1Database): Db {
-  return drizzle(d1, { schema });
+  let db = opened.get(d1);
+  if (!db) {
+    db = drizzle(d1, { schema });
+    opened.set(d1, db);
+  }
+  return db;
 }
 
 /** A property of the real object; its methods run on it (the binding's classes need that). */

@@ -26,6 +26,7 @@ function compile(definitions: Definitions) {
 export function requireDeclaredBody(definitions: () => Definitions) {
   let required: ReturnType<typeof compile> | null = null;
   return createMiddleware<AppEnv>(async (c, next) => {
+    if (c.req.method === "GET" || c.req.method === "HEAD") return next();
     const hasBody = c.req.raw.body !== null && c.req.header("content-length") !== "0";
     if (!hasBody) {
       required ??= compile(definitions());
