@@ -129,6 +129,28 @@ async function main() {
       `${exact.admitted} of 1000`,
     ];
   };
+  const tgBareRps = medianOf(runs.tgBare, "rps");
+  const hrlBareRps = medianOf(runs.hrlBare, "rps");
+  const tgLimitedRps = medianOf(runs.tgLimited, "rps");
+  const hrlLimitedRps = medianOf(runs.hrlLimited, "rps");
+  const side = [
+    ["side by side (same run)", "ratio", "target"],
+    [
+      "tollgate GET /health ÷ bare Hono GET /health (req/s)",
+      round(tgBareRps / hrlBareRps, 2),
+      "≥ 0.8",
+    ],
+    [
+      "tollgate GET /v1/ping ÷ hono-rate-limiter route (req/s)",
+      round(tgLimitedRps / hrlLimitedRps, 2),
+      "≥ 0.85",
+    ],
+    [
+      "p99 of /v1/ping ÷ p99 of hono-rate-limiter route",
+      round(medianOf(runs.tgLimited, "p99") / medianOf(runs.hrlLimited, "p99"), 2),
+      "≤ 1.3",
+    ],
+  ];
   console.log(
     `\n${CONNECTIONS} connections, ${SECONDS} s per run, median of ${ROUNDS} rounds; exactness: 1,000 requests, 20 concurrent, limit 500\n`,
   );
@@ -148,6 +170,7 @@ async function main() {
       row("hono-rate-limiter + DO store", runs.hrlBare, runs.hrlLimited, hrlExact),
     ]),
   );
+  console.log(`\n${table(side)}`);
 }
 
 main().catch((error) => {
