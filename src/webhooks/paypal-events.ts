@@ -7,14 +7,13 @@ import { couponRedemptions, coupons, type Subscription, users } from "../db/sche
 import { outboxInsert } from "../email/outbox";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
+import { payPalClient } from "../payments/paypal-client";
+import { fromPayPalValue, toPayPalValue } from "../payments/paypal-money";
 import {
-  fromPayPalValue,
   type PayPalMoney,
   type PayPalSubscription,
-  payPalClient,
   subscriptionState,
-  toPayPalValue,
-} from "../payments/paypal";
+} from "../payments/paypal-subscriptions";
 import type { ProviderSubscriptionState } from "../payments/provider";
 import { findPaymentByProviderId, recordRefundStatement } from "../payments/records";
 import { planById } from "../policy/current";

@@ -18,12 +18,8 @@ import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import type { ProviderSubscriptionState } from "../payments/provider";
 import { findPaymentByProviderId, recordRefundStatement } from "../payments/records";
-import {
-  idOf,
-  type StripeSubscriptionLike,
-  stripeClient,
-  subscriptionState,
-} from "../payments/stripe";
+import { idOf, stripeClient } from "../payments/stripe-api";
+import { type StripeSubscriptionLike, subscriptionState } from "../payments/stripe-state";
 import { planById } from "../policy/current";
 import {
   applyStateStatement,
