@@ -11,7 +11,7 @@ import type { BillingProvider } from "../src/payments/provider";
 import { createBillingPortalSession, createStripeProvider } from "../src/payments/stripe";
 import { mapStripeStatus, subscriptionState } from "../src/payments/stripe-state";
 import { applyWebhookEvent } from "../src/webhooks/consumer";
-import { formatMoney } from "../src/webhooks/stripe-events";
+import { formatMoney } from "../src/webhooks/stripe-events/invoices";
 import {
   chargeObject,
   FAKE_WEBHOOK_SECRET,
