@@ -4,7 +4,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { DAY } from "../src/lib/time";
-import { clearPayPalTokenCache } from "../src/payments/paypal";
+import { clearPayPalTokenCache } from "../src/payments/paypal-client";
 import type { FakePayPal } from "./fakes/paypal";
 import type { FakeStripe } from "./fakes/stripe";
 import { api, count, login, signup, type TestUser } from "./helpers";

@@ -3,7 +3,7 @@
 // end, and the renewal (Stripe's event, or the renewals job) moves the subscription.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { DAY, MINUTE } from "../src/lib/time";
-import { clearPayPalTokenCache } from "../src/payments/paypal";
+import { clearPayPalTokenCache } from "../src/payments/paypal-client";
 import { type FakeStripe, stripeEvent } from "./fakes/stripe";
 import { api, signup } from "./helpers";
 import {

@@ -3,7 +3,7 @@
 // job applies the change then. Manual subscriptions ask no provider.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { DAY, MINUTE } from "../src/lib/time";
-import { clearPayPalTokenCache } from "../src/payments/paypal";
+import { clearPayPalTokenCache } from "../src/payments/paypal-client";
 import type { FakePayPal } from "./fakes/paypal";
 import type { FakeStripe } from "./fakes/stripe";
 import { signup } from "./helpers";

@@ -7,13 +7,10 @@ import { loadConfig } from "../src/env";
 import worker from "../src/index";
 import { ApiError } from "../src/lib/errors";
 import { DAY } from "../src/lib/time";
-import {
-  clearPayPalTokenCache,
-  couponBillingCycles,
-  createPayPalProvider,
-  fromPayPalValue,
-  toPayPalValue,
-} from "../src/payments/paypal";
+import { createPayPalProvider } from "../src/payments/paypal";
+import { clearPayPalTokenCache } from "../src/payments/paypal-client";
+import { fromPayPalValue, toPayPalValue } from "../src/payments/paypal-money";
+import { couponBillingCycles } from "../src/payments/paypal-plans";
 import type { BillingProvider } from "../src/payments/provider";
 import { applyWebhookEvent } from "../src/webhooks/consumer";
 import { FakePayPal, type PayPalEvent } from "./fakes/paypal";

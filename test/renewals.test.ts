@@ -13,7 +13,7 @@ import type { Env } from "../src/env";
 import worker from "../src/index";
 import { newId } from "../src/lib/ids";
 import { DAY, HOUR, MINUTE } from "../src/lib/time";
-import { clearPayPalTokenCache } from "../src/payments/paypal";
+import { clearPayPalTokenCache } from "../src/payments/paypal-client";
 import { FakePayPal, type FakeSubscription } from "./fakes/paypal";
 import { installFakeStripe } from "./fakes/stripe";
 import { api, appEnv, signup, signupAdmin, type TestUser } from "./helpers";

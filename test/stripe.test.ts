@@ -8,14 +8,10 @@ import { loadConfig } from "../src/env";
 import worker from "../src/index";
 import { ApiError } from "../src/lib/errors";
 import type { BillingProvider } from "../src/payments/provider";
-import {
-  createBillingPortalSession,
-  createStripeProvider,
-  mapStripeStatus,
-  subscriptionState,
-} from "../src/payments/stripe";
+import { createBillingPortalSession, createStripeProvider } from "../src/payments/stripe";
+import { mapStripeStatus, subscriptionState } from "../src/payments/stripe-state";
 import { applyWebhookEvent } from "../src/webhooks/consumer";
-import { formatMoney } from "../src/webhooks/stripe-events";
+import { formatMoney } from "../src/webhooks/stripe-events/invoices";
 import {
   chargeObject,
   FAKE_WEBHOOK_SECRET,

@@ -1,13 +1,15 @@
 import type {
   Coupon,
   Interval,
+  PAID_PROVIDERS,
   Payment,
   Plan,
   Subscription,
   SubscriptionStatus,
 } from "../db/schema";
 
-export type PaidProvider = "stripe" | "paypal";
+/** A provider that takes money and sends events. */
+export type PaidProvider = (typeof PAID_PROVIDERS)[number];
 
 export interface CheckoutRequest {
   user: { id: string; email: string };

@@ -10,7 +10,7 @@
 // price, the old price is never billed again, and releasing the schedule calls it all off.
 import Stripe from "stripe";
 import type { Interval } from "../db/schema";
-import { idOf } from "./stripe";
+import { idOf } from "./stripe-api";
 
 type Schedule = Stripe.SubscriptionSchedule;
 

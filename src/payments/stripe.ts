@@ -1,133 +1,13 @@
+// Stripe as a billing provider: Checkout for new subscriptions, price changes, schedules for
+// downgrades, cancellation, refunds, and the customer's billing portal.
 import Stripe from "stripe";
-import type { Coupon, Interval, Plan, SubscriptionStatus } from "../db/schema";
+import type { Coupon, Interval, Plan } from "../db/schema";
 import type { Config } from "../env";
 import { ApiError } from "../lib/errors";
-import type { BillingProvider, ProviderSubscriptionState } from "./provider";
+import type { BillingProvider } from "./provider";
+import { call, stripeClient } from "./stripe-api";
 import { cancelNow, releaseSchedule, scheduleDowngrade } from "./stripe-changes";
-
-/**
- * A Stripe client for the configured key, talking to STRIPE_API_BASE_URL (tests and local runs
- * point it at a fake). Null when no secret key is configured. Requests go through the global
- * `fetch` as it is at call time, so a test can intercept them.
- */
-export function stripeClient(config: Config): Stripe | null {
-  if (!config.STRIPE_SECRET_KEY) return null;
-  const base = new URL(config.STRIPE_API_BASE_URL);
-  const protocol = base.protocol === "http:" ? "http" : "https";
-  return new Stripe(config.STRIPE_SECRET_KEY, {
-    httpClient: Stripe.createFetchHttpClient((input, init) => fetch(input, init)),
-    host: base.hostname,
-    port: base.port || (protocol === "http" ? 80 : 443),
-    protocol,
-    maxNetworkRetries: 2,
-    telemetry: false,
-  });
-}
-
-/** Our status for Stripe's. */
-export function mapStripeStatus(status: string): SubscriptionStatus {
-  switch (status) {
-    case "trialing":
-    case "active":
-    case "past_due":
-    case "canceled":
-    case "incomplete":
-    case "paused":
-      return status;
-    case "unpaid":
-      return "past_due";
-    case "incomplete_expired":
-      return "expired";
-    default:
-      // An unknown status grants nothing until a known one arrives.
-      return "incomplete";
-  }
-}
-
-/**
- * The fields of a Stripe subscription tollgate reads. Older API versions put the period on the
- * subscription, newer ones on each item: both are accepted.
- */
-export interface StripeSubscriptionLike {
-  id: string;
-  status: string;
-  customer: string | { id: string } | null;
-  metadata?: Record<string, string> | null;
-  items?: {
-    data: Array<{
-      id: string;
-      price?: string | { id: string } | null;
-      current_period_start?: number | null;
-      current_period_end?: number | null;
-    }>;
-  } | null;
-  current_period_start?: number | null;
-  current_period_end?: number | null;
-  trial_end?: number | null;
-  cancel_at?: number | null;
-  cancel_at_period_end?: boolean | null;
-  canceled_at?: number | null;
-}
-
-const ms = (seconds: number | null | undefined): number | null =>
-  typeof seconds === "number" ? seconds * 1000 : null;
-
-export const idOf = (ref: string | { id: string } | null | undefined): string | null =>
-  ref == null ? null : typeof ref === "string" ? ref : ref.id;
-
-/** A Stripe subscription as tollgate's provider-neutral state, stamped with `stateAt` (ms). */
-export function subscriptionState(
-  subscription: StripeSubscriptionLike,
-  stateAt: number,
-): ProviderSubscriptionState {
-  const item = subscription.items?.data[0];
-  const currentPeriodStart = ms(item?.current_period_start ?? subscription.current_period_start);
-  const currentPeriodEnd = ms(item?.current_period_end ?? subscription.current_period_end);
-  const cancelAt = ms(subscription.cancel_at);
-  return {
-    providerSubscriptionId: subscription.id,
-    status: mapStripeStatus(subscription.status),
-    providerPriceId: idOf(item?.price),
-    currentPeriodStart,
-    currentPeriodEnd,
-    trialEnd: ms(subscription.trial_end),
-    // Newer dashboards and the billing portal schedule the end with cancel_at instead.
-    cancelAtPeriodEnd:
-      subscription.cancel_at_period_end === true ||
-      (cancelAt !== null && currentPeriodEnd !== null && cancelAt <= currentPeriodEnd),
-    canceledAt: ms(subscription.canceled_at),
-    stateAt,
-  };
-}
-
-/** A Stripe API failure as the API's 502, with the cause logged (never shown to the client). */
-function providerError(error: unknown): never {
-  if (error instanceof ApiError) throw error;
-  const stripeError = error instanceof Stripe.errors.StripeError ? error : null;
-  console.error(
-    JSON.stringify({
-      msg: "stripe request failed",
-      type: stripeError?.type,
-      code: stripeError?.code,
-      status: stripeError?.statusCode,
-      error: String(error),
-    }),
-  );
-  throw new ApiError(
-    "provider_error",
-    stripeError?.code
-      ? `Stripe refused the request (${stripeError.code})`
-      : "Stripe could not be reached or refused the request",
-  );
-}
-
-async function call<T>(request: () => Promise<T>): Promise<T> {
-  try {
-    return await request();
-  } catch (error) {
-    providerError(error);
-  }
-}
+import { type StripeSubscriptionLike, subscriptionState } from "./stripe-state";
 
 const stripeCouponId = (coupon: Coupon) => `tg_${coupon.id}`;
 

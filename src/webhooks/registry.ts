@@ -1,6 +1,6 @@
 import type { PaidProvider } from "../payments/provider";
-import { paypalWebhooks } from "./paypal-events";
-import { stripeWebhooks } from "./stripe-events";
+import { paypalWebhooks } from "./paypal-events/registry";
+import { stripeWebhooks } from "./stripe-events/registry";
 import type { ProviderWebhooks } from "./types";
 
 export const WEBHOOKS: Record<PaidProvider, ProviderWebhooks> = {
