@@ -1,4 +1,4 @@
-import { base64UrlEncode, randomToken, timingSafeEqualStrings } from "../lib/crypto";
+import { base64UrlEncode, hmacSha256Key, randomToken, timingSafeEqualStrings } from "../lib/crypto";
 
 // `tgk_<owner>_<secret>_<tag>`: the key names its owner, so the request goes straight to the
 // owner's RateLimiter object, which holds the hashes of the live keys — no D1 query to verify
@@ -7,25 +7,8 @@ import { base64UrlEncode, randomToken, timingSafeEqualStrings } from "../lib/cry
 const KEY_PATTERN = /^(tgk_([0-9a-z]{20,32})_[A-Za-z0-9_-]{43})_([A-Za-z0-9_-]{22})$/;
 
 const encoder = new TextEncoder();
-const hmacKeys = new Map<string, Promise<CryptoKey>>();
-
-function hmacKey(secret: string): Promise<CryptoKey> {
-  let key = hmacKeys.get(secret);
-  if (!key) {
-    key = crypto.subtle.importKey(
-      "raw",
-      encoder.encode(secret),
-      { name: "HMAC", hash: "SHA-256" },
-      false,
-      ["sign"],
-    );
-    hmacKeys.set(secret, key);
-  }
-  return key;
-}
-
 async function tag(body: string, secret: string): Promise<string> {
-  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(body));
+  const mac = await crypto.subtle.sign("HMAC", await hmacSha256Key(secret), encoder.encode(body));
   return base64UrlEncode(new Uint8Array(mac).slice(0, 16));
 }
 

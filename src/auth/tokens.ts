@@ -1,10 +1,10 @@
 import { type JWTPayload, jwtVerify, SignJWT } from "jose";
 import type { Config } from "../env";
+import { hmacSha256Key } from "../lib/crypto";
 
 // Access tokens: short-lived HS256 JWTs. The header carries `kid` so keys can rotate; the
 // verifier accepts only HS256 (no `alg` confusion) and only keys it knows by kid.
 const ALGORITHM = "HS256";
-const encoder = new TextEncoder();
 
 export type Role = "user" | "admin";
 
@@ -17,24 +17,6 @@ export interface AccessClaims {
 export interface VerifiedAccess extends AccessClaims {
   exp: number;
   iat: number;
-}
-
-// Imported once per secret and isolate: importing a raw key on every verification is a cost
-// the hot path (every authenticated request) does not need to pay.
-const keyCache = new Map<string, Promise<CryptoKey>>();
-function signingKey(secret: string): Promise<CryptoKey> {
-  let key = keyCache.get(secret);
-  if (!key) {
-    key = crypto.subtle.importKey(
-      "raw",
-      encoder.encode(secret),
-      { name: "HMAC", hash: "SHA-256" },
-      false,
-      ["sign", "verify"],
-    );
-    keyCache.set(secret, key);
-  }
-  return key;
 }
 
 export async function signAccessToken(
@@ -52,7 +34,7 @@ export async function signAccessToken(
     .setAudience(config.JWT_AUDIENCE)
     .setIssuedAt(iat)
     .setExpirationTime(iat + config.ACCESS_TOKEN_TTL_SECONDS)
-    .sign(await signingKey(current.secret));
+    .sign(await hmacSha256Key(current.secret));
 }
 
 function isRole(value: unknown): value is Role {
@@ -72,7 +54,7 @@ export async function verifyAccessToken(
       (header) => {
         const key = config.JWT_SIGNING_KEYS.find((k) => k.kid === header.kid);
         if (!key) throw new Error("unknown kid");
-        return signingKey(key.secret);
+        return hmacSha256Key(key.secret);
       },
       {
         algorithms: [ALGORITHM],

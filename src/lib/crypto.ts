@@ -41,3 +41,32 @@ export function timingSafeEqualBytes(a: Uint8Array, b: Uint8Array): boolean {
 export function timingSafeEqualStrings(a: string, b: string): boolean {
   return timingSafeEqualBytes(encoder.encode(a), encoder.encode(b));
 }
+
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+
+/**
+ * An HMAC-SHA256 key for a secret, imported once per isolate: importing a raw key on every
+ * request is a cost the hot path (tokens, API keys, webhook signatures) need not pay.
+ */
+export function hmacSha256Key(secret: string): Promise<CryptoKey> {
+  let key = hmacKeys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey(
+      "raw",
+      encoder.encode(secret),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign", "verify"],
+    );
+    hmacKeys.set(secret, key);
+  }
+  return key;
+}
+
+/** Lowercase hex to bytes; null when it is not an even-length hex string. */
+export function hexToBytes(hex: string): Uint8Array | null {
+  if (hex.length % 2 !== 0 || !/^[0-9a-f]*$/i.test(hex)) return null;
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}

@@ -1,27 +1,53 @@
 // Stripe's API as tollgate calls it: the client for the configured key and base URL, and one
 // wrapper that turns any failure into the API's 502. Shared by the provider and the multi-call
-// changes (schedules, cancellation).
-import Stripe from "stripe";
+// changes (schedules, cancellation). The SDK is loaded on the first call, not at startup: it is
+// a third of the bundle, and most requests (and every isolate start) never need it.
+import type Stripe from "stripe";
 import type { Config } from "../env";
 import { ApiError } from "../lib/errors";
+
+type StripeSdk = typeof import("stripe").default;
+let sdk: StripeSdk | undefined;
+
+async function loadSdk(): Promise<StripeSdk> {
+  sdk ??= (await import("stripe")).default;
+  return sdk;
+}
+
+/** A Stripe client, made on first use. */
+export type StripeClient = () => Promise<Stripe>;
 
 /**
  * A Stripe client for the configured key, talking to STRIPE_API_BASE_URL (tests and local runs
  * point it at a fake). Null when no secret key is configured. Requests go through the global
  * `fetch` as it is at call time, so a test can intercept them.
  */
-export function stripeClient(config: Config): Stripe | null {
-  if (!config.STRIPE_SECRET_KEY) return null;
-  const base = new URL(config.STRIPE_API_BASE_URL);
-  const protocol = base.protocol === "http:" ? "http" : "https";
-  return new Stripe(config.STRIPE_SECRET_KEY, {
-    httpClient: Stripe.createFetchHttpClient((input, init) => fetch(input, init)),
-    host: base.hostname,
-    port: base.port || (protocol === "http" ? 80 : 443),
-    protocol,
-    maxNetworkRetries: 2,
-    telemetry: false,
-  });
+export function stripeClient(config: Config): StripeClient | null {
+  const secretKey = config.STRIPE_SECRET_KEY;
+  if (!secretKey) return null;
+  let client: Stripe | undefined;
+  return async () => {
+    if (client) return client;
+    const Sdk = await loadSdk();
+    const base = new URL(config.STRIPE_API_BASE_URL);
+    const protocol = base.protocol === "http:" ? "http" : "https";
+    client = new Sdk(secretKey, {
+      httpClient: Sdk.createFetchHttpClient((input, init) => fetch(input, init)),
+      host: base.hostname,
+      port: base.port || (protocol === "http" ? 80 : 443),
+      protocol,
+      maxNetworkRetries: 2,
+      telemetry: false,
+    });
+    return client;
+  };
+}
+
+/** An error Stripe's API answered with (only possible once the SDK has been loaded). */
+export function stripeErrorOf(
+  error: unknown,
+): InstanceType<StripeSdk["errors"]["StripeError"]> | null {
+  return sdk && error instanceof sdk.errors.StripeError ? error : null;
 }
 
 /** The id of a Stripe reference, whether it came expanded (an object) or not (its id). */
@@ -31,7 +57,7 @@ export const idOf = (ref: string | { id: string } | null | undefined): string | 
 /** A Stripe API failure as the API's 502, with the cause logged (never shown to the client). */
 function providerError(error: unknown): never {
   if (error instanceof ApiError) throw error;
-  const stripeError = error instanceof Stripe.errors.StripeError ? error : null;
+  const stripeError = stripeErrorOf(error);
   console.error(
     JSON.stringify({
       msg: "stripe request failed",
@@ -49,10 +75,13 @@ function providerError(error: unknown): never {
   );
 }
 
-/** Runs Stripe requests; any failure is the API's 502 (see providerError). */
-export async function call<T>(request: () => Promise<T>): Promise<T> {
+/** Runs Stripe requests on the client; any failure is the API's 502 (see providerError). */
+export async function call<T>(
+  client: StripeClient,
+  request: (stripe: Stripe) => Promise<T>,
+): Promise<T> {
   try {
-    return await request();
+    return await request(await client());
   } catch (error) {
     providerError(error);
   }

@@ -8,9 +8,9 @@
 // A schedule leaves phase 1 (the current price, until current_period_end) as it is and starts
 // phase 2 (the new price) exactly at the renewal: the renewal invoice is the first at the new
 // price, the old price is never billed again, and releasing the schedule calls it all off.
-import Stripe from "stripe";
+import type Stripe from "stripe";
 import type { Interval } from "../db/schema";
-import { idOf } from "./stripe-api";
+import { idOf, stripeErrorOf } from "./stripe-api";
 
 type Schedule = Stripe.SubscriptionSchedule;
 
@@ -111,7 +111,7 @@ export async function cancelNow(
   try {
     await stripe.subscriptions.cancel(subscriptionId, details);
   } catch (error) {
-    if (error instanceof Stripe.errors.StripeError && error.code === "resource_missing") return;
+    if (stripeErrorOf(error)?.code === "resource_missing") return;
     throw error;
   }
 }

@@ -1,11 +1,11 @@
 // Stripe as a billing provider: Checkout for new subscriptions, price changes, schedules for
 // downgrades, cancellation, refunds, and the customer's billing portal.
-import Stripe from "stripe";
+import type Stripe from "stripe";
 import type { Coupon, Interval, Plan } from "../db/schema";
 import type { Config } from "../env";
 import { ApiError } from "../lib/errors";
 import type { BillingProvider } from "./provider";
-import { call, stripeClient } from "./stripe-api";
+import { call, stripeClient, stripeErrorOf } from "./stripe-api";
 import { cancelNow, releaseSchedule, scheduleDowngrade } from "./stripe-changes";
 import { type StripeSubscriptionLike, subscriptionState } from "./stripe-state";
 
@@ -30,7 +30,7 @@ async function ensureStripeCoupon(stripe: Stripe, coupon: Coupon): Promise<strin
       metadata: { tollgate_coupon_id: coupon.id, code: coupon.code },
     });
   } catch (error) {
-    if (error instanceof Stripe.errors.StripeError && error.code === "resource_already_exists") {
+    if (stripeErrorOf(error)?.code === "resource_already_exists") {
       return id;
     }
     throw error;
@@ -58,15 +58,15 @@ function requireSubscriptionId(subscription: { providerSubscriptionId: string | 
 }
 
 export function createStripeProvider(config: Config): BillingProvider | null {
-  const stripe = stripeClient(config);
-  if (!stripe) return null;
+  const client = stripeClient(config);
+  if (!client) return null;
   return {
     name: "stripe",
 
     async createCheckout(request) {
       const { plan, interval, user } = request;
       const price = requirePrice(plan, interval);
-      return call(async () => {
+      return call(client, async (stripe) => {
         let customerId = request.customerId;
         let createdCustomer: string | undefined;
         if (!customerId) {
@@ -113,7 +113,7 @@ export function createStripeProvider(config: Config): BillingProvider | null {
     async changePlan(subscription, change) {
       const id = requireSubscriptionId(subscription);
       const price = requirePrice(change.plan, change.interval);
-      return call(async () => {
+      return call(client, async (stripe) => {
         const current = await stripe.subscriptions.retrieve(id);
         const item = current.items.data[0];
         if (!item) throw new Error(`Stripe subscription ${id} has no item`);
@@ -134,12 +134,12 @@ export function createStripeProvider(config: Config): BillingProvider | null {
         interval: change.interval,
         metadata: { plan_id: change.plan.id, interval: change.interval },
       };
-      return { scheduleId: await call(() => scheduleDowngrade(stripe, args)) };
+      return { scheduleId: await call(client, (stripe) => scheduleDowngrade(stripe, args)) };
     },
 
     async unscheduleChange(subscription) {
       const scheduleId = subscription.providerScheduleId;
-      if (scheduleId) await call(() => releaseSchedule(stripe, scheduleId));
+      if (scheduleId) await call(client, (stripe) => releaseSchedule(stripe, scheduleId));
       return {};
     },
 
@@ -147,17 +147,19 @@ export function createStripeProvider(config: Config): BillingProvider | null {
       const id = requireSubscriptionId(subscription);
       const details = options.reason ? { cancellation_details: { comment: options.reason } } : {};
       if (options.atPeriodEnd) {
-        await call(() =>
+        await call(client, (stripe) =>
           stripe.subscriptions.update(id, { cancel_at_period_end: true, ...details }),
         );
       } else {
-        await call(() => cancelNow(stripe, id, details));
+        await call(client, (stripe) => cancelNow(stripe, id, details));
       }
     },
 
     async resume(subscription) {
       const id = requireSubscriptionId(subscription);
-      await call(() => stripe.subscriptions.update(id, { cancel_at_period_end: false }));
+      await call(client, (stripe) =>
+        stripe.subscriptions.update(id, { cancel_at_period_end: false }),
+      );
     },
 
     async refund(payment, amount, reason) {
@@ -166,7 +168,7 @@ export function createStripeProvider(config: Config): BillingProvider | null {
       const target = payment.providerPaymentId.startsWith("pi_")
         ? { payment_intent: payment.providerPaymentId }
         : { charge: payment.providerPaymentId };
-      const refund = await call(() =>
+      const refund = await call(client, (stripe) =>
         stripe.refunds.create({
           ...target,
           amount,
@@ -177,7 +179,9 @@ export function createStripeProvider(config: Config): BillingProvider | null {
     },
 
     async fetchSubscription(providerSubscriptionId) {
-      const subscription = await call(() => stripe.subscriptions.retrieve(providerSubscriptionId));
+      const subscription = await call(client, (stripe) =>
+        stripe.subscriptions.retrieve(providerSubscriptionId),
+      );
       // The state as of now: newer than any event already received about it.
       return subscriptionState(subscription as StripeSubscriptionLike, Date.now());
     },
@@ -190,11 +194,11 @@ export async function createBillingPortalSession(
   customerId: string,
   returnUrl: string,
 ): Promise<string> {
-  const stripe = stripeClient(config);
-  if (!stripe) {
+  const client = stripeClient(config);
+  if (!client) {
     throw new ApiError("provider_unavailable", "Payments through stripe are not configured");
   }
-  const session = await call(() =>
+  const session = await call(client, (stripe) =>
     stripe.billingPortal.sessions.create({ customer: customerId, return_url: returnUrl }),
   );
   return session.url;

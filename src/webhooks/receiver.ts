@@ -33,7 +33,7 @@ webhookRoutes.openapi(
   async (c) => {
     const hooks = WEBHOOKS[c.req.valid("param").provider];
     const raw = await c.req.text();
-    const verified = await hooks.verifier.verify(c.req.raw, raw, c.var.config);
+    const verified = await hooks.verifier.verify(c.req.raw, raw, c.var.config, c.var.now);
     const id = newId("evt");
     const inserted = await c.var.db
       .insert(webhookEvents)

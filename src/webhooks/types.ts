@@ -13,7 +13,7 @@ export interface VerifiedEvent {
 
 /** Verifies a provider's webhook request. Throws ApiError("invalid_signature") when it fails. */
 export interface WebhookVerifier {
-  verify(request: Request, rawBody: string, config: Config): Promise<VerifiedEvent>;
+  verify(request: Request, rawBody: string, config: Config, now: number): Promise<VerifiedEvent>;
 }
 
 export interface EventContext {

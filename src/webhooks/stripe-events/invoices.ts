@@ -89,11 +89,11 @@ async function invoiceOwner(
     return { statements: [], userId: ours.userId, subscriptionId: ours.id, plan };
   }
   if (providerSubscriptionId) {
-    const stripe = stripeClient(context.config);
-    if (!stripe) throw new ApiError("provider_unavailable", "Stripe is not configured");
-    const subscription = (await stripe.subscriptions.retrieve(
-      providerSubscriptionId,
-    )) as unknown as StripeSubscriptionLike;
+    const client = stripeClient(context.config);
+    if (!client) throw new ApiError("provider_unavailable", "Stripe is not configured");
+    const subscription = (await (
+      await client()
+    ).subscriptions.retrieve(providerSubscriptionId)) as unknown as StripeSubscriptionLike;
     // Fetched now: newer than any event about it sent before.
     const sync = await syncSubscription(
       db,
