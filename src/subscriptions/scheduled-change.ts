@@ -6,7 +6,8 @@
 // phase is the new price, PayPal as a plan revision — while tollgate keeps the plan in force, and
 // with it the limiter's limits, until the period end. Then the provider's renewal event, or the
 // renewals job, moves the subscription to the new plan (src/subscriptions/sync.ts,
-// src/cron/renewals.ts). Manual subscriptions have no provider: the renewals job applies theirs.
+// src/cron/renewal-downgrade.ts). Manual subscriptions have no provider: the renewals job applies
+// theirs (src/cron/renewal-manual.ts).
 import { eq } from "drizzle-orm";
 import type { Db } from "../db";
 import { type Interval, type Plan, type Subscription, subscriptions } from "../db/schema";
