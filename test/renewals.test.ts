@@ -5,7 +5,8 @@ import { createExecutionContext, createScheduledController } from "cloudflare:te
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { RENEWALS_PER_RUN, rollForward } from "../src/cron/renewals";
+import { rollForward } from "../src/cron/renewal-manual";
+import { RENEWALS_PER_RUN } from "../src/cron/renewals";
 import { runJob } from "../src/cron/runner";
 import { openDb } from "../src/db";
 import { type Subscription, subscriptions } from "../src/db/schema";

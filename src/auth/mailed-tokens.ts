@@ -1,11 +1,11 @@
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Db } from "../db";
-import { authTokens } from "../db/schema";
+import { type AUTH_TOKEN_PURPOSES, authTokens } from "../db/schema";
 import { randomToken, sha256Hex } from "../lib/crypto";
 import { newId } from "../lib/ids";
 import { DAY, HOUR } from "../lib/time";
 
-export type MailedTokenPurpose = "email_verify" | "password_reset";
+export type MailedTokenPurpose = (typeof AUTH_TOKEN_PURPOSES)[number];
 
 const LIFETIME: Record<MailedTokenPurpose, number> = {
   email_verify: DAY,

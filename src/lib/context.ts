@@ -1,4 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import type { z } from "zod";
 import type { Db } from "../db";
 import type { Config, Env } from "../env";
@@ -25,6 +26,20 @@ export interface AppVariables {
 }
 
 export type AppEnv = { Bindings: Env; Variables: AppVariables };
+
+/** What every service is handed: the database, the typed config, the bindings and the clock. */
+export interface ServiceContext {
+  db: Db;
+  env: Env;
+  config: Config;
+  /** The caller's clock (the request's, the cron's scheduled time): nothing deeper reads Date.now(). */
+  now: number;
+}
+
+/** A request's service context: its database, config and clock, and the Worker's bindings. */
+export function serviceContext(c: Context<AppEnv>): ServiceContext {
+  return { db: c.var.db, env: c.env, config: c.var.config, now: c.var.now };
+}
 
 export function fieldErrors(error: z.ZodError): FieldError[] {
   return error.issues.map((issue) => ({

@@ -1,14 +1,4 @@
-import type { Db } from "../db";
-import type { Config, Env } from "../env";
-
-/** What every service is handed: the database, the typed config, the bindings and the clock. */
-export interface ServiceContext {
-  db: Db;
-  env: Env;
-  config: Config;
-  /** The caller's clock (the request's, the cron's scheduled time): nothing deeper reads Date.now(). */
-  now: number;
-}
+import type { ServiceContext } from "./context";
 
 export interface JobContext extends ServiceContext {
   /** Where the previous run of this job stopped (null: start from the beginning). */

@@ -1,18 +1,10 @@
 // Deleting an account stops its billing first: a deleted user must never be charged again.
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
-import type { Db } from "../db";
 import { type Subscription, subscriptions } from "../db/schema";
-import type { Config, Env } from "../env";
+import type { ServiceContext } from "../lib/context";
 import { providerFor } from "../payments/providers";
 import { LIVE_STATUSES } from "../policy/current";
 import { syncPoliciesAfterCommit } from "../ratelimit/client";
-
-export interface ClosureContext {
-  db: Db;
-  env: Env;
-  config: Config;
-  now: number;
-}
 
 /** Told to the provider with each cancellation (PayPal shows it to the buyer). */
 const REASON = "Account deleted";
@@ -26,7 +18,7 @@ const REASON = "Account deleted";
  * live. Cancellations confirmed before the failure stay recorded: they did happen.
  */
 export async function endSubscriptionsForDeletion(
-  { db, env, config, now }: ClosureContext,
+  { db, env, config, now }: ServiceContext,
   userId: string,
 ): Promise<void> {
   const live = await db

@@ -1,15 +1,21 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireAuth } from "../auth/middleware";
-import { newRouter, principalOf } from "../lib/context";
+import { INTERVALS, PAID_PROVIDERS } from "../db/schema";
+import { newRouter, principalOf, serviceContext } from "../lib/context";
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
 import { iso } from "../lib/time";
 import { planById } from "../policy/current";
+import { cancel, resume } from "./cancellation";
+import { checkout } from "./checkout";
+import { change, preview } from "./plan-change";
+import { billingPortal } from "./portal";
+import type { ChangePreview } from "./proration";
 import { SubscriptionSchema } from "./schemas";
-import * as billing from "./service";
+import { subscriptionSummary, subscriptionView } from "./view";
 
 const tags = ["subscription"];
 const security = bearerSecurity;
-const Interval = z.enum(["month", "year"]);
+const Interval = z.enum(INTERVALS);
 const PlanId = z.string().regex(/^pln_[0-9a-z_]+$/);
 const Url = z.url({ protocol: /^https?$/ }).max(2000);
 
@@ -48,7 +54,7 @@ subscriptionRoutes.openapi(
   }),
   async (c) =>
     c.json(
-      { subscription: await billing.subscriptionSummary(c.var.db, principalOf(c).userId) },
+      { subscription: await subscriptionSummary(serviceContext(c), principalOf(c).userId) },
       200,
     ),
 );
@@ -67,7 +73,7 @@ subscriptionRoutes.openapi(
           .strictObject({
             plan_id: PlanId,
             interval: Interval,
-            provider: z.enum(["stripe", "paypal"]),
+            provider: z.enum(PAID_PROVIDERS),
             coupon_code: z.string().trim().min(1).max(40).optional(),
             success_url: Url,
             cancel_url: Url,
@@ -78,7 +84,7 @@ subscriptionRoutes.openapi(
     responses: {
       201: jsonContent(
         z.object({
-          provider: z.enum(["stripe", "paypal"]),
+          provider: z.enum(PAID_PROVIDERS),
           checkout_url: z.string(),
           subscription_id: z.string(),
         }),
@@ -88,21 +94,12 @@ subscriptionRoutes.openapi(
     },
   }),
   async (c) => {
-    const result = await billing.checkout(
-      c.var.db,
-      c.var.config,
-      principalOf(c).userId,
-      c.req.valid("json"),
-      c.var.now,
-    );
+    const result = await checkout(serviceContext(c), principalOf(c).userId, c.req.valid("json"));
     return c.json(result, 201);
   },
 );
 
-function prorationView(
-  preview: Awaited<ReturnType<typeof billing.preview>>["preview"],
-  currency: string,
-) {
+function prorationView(preview: ChangePreview, currency: string) {
   return {
     direction: preview.direction,
     currency,
@@ -133,13 +130,8 @@ subscriptionRoutes.openapi(
     },
   }),
   async (c) => {
-    const { nextPlan, preview } = await billing.preview(
-      c.var.db,
-      principalOf(c).userId,
-      c.req.valid("query"),
-      c.var.now,
-    );
-    return c.json(prorationView(preview, nextPlan.currency), 200);
+    const found = await preview(serviceContext(c), principalOf(c).userId, c.req.valid("query"));
+    return c.json(prorationView(found.preview, found.nextPlan.currency), 200);
   },
 );
 
@@ -168,14 +160,15 @@ subscriptionRoutes.openapi(
   async (c) => {
     const { userId } = principalOf(c);
     const target = c.req.valid("json");
-    const result = await billing.change(c.var.db, c.env, c.var.config, userId, target, c.var.now);
-    const plan = await planById(c.var.db, target.plan_id);
+    const ctx = serviceContext(c);
+    const result = await change(ctx, userId, target);
+    const plan = await planById(ctx.db, target.plan_id);
     return c.json(
       {
         effective: result.effective,
         approval_url: result.approval_url,
         proration: prorationView(result.preview, plan?.currency ?? "usd"),
-        subscription: await billing.subscriptionSummary(c.var.db, userId),
+        subscription: await subscriptionSummary(ctx, userId),
       },
       200,
     );
@@ -206,20 +199,14 @@ subscriptionRoutes.openapi(
     },
   }),
   async (c) => {
-    const subscription = await billing.cancel(
-      c.var.db,
-      c.env,
-      c.var.config,
+    const subscription = await cancel(
+      serviceContext(c),
       principalOf(c).userId,
       c.req.valid("json"),
-      c.var.now,
     );
     return c.json(
       {
-        subscription: billing.subscriptionView(
-          subscription,
-          await planById(c.var.db, subscription.planId),
-        ),
+        subscription: subscriptionView(subscription, await planById(c.var.db, subscription.planId)),
       },
       200,
     );
@@ -240,18 +227,10 @@ subscriptionRoutes.openapi(
     },
   }),
   async (c) => {
-    const subscription = await billing.resume(
-      c.var.db,
-      c.var.config,
-      principalOf(c).userId,
-      c.var.now,
-    );
+    const subscription = await resume(serviceContext(c), principalOf(c).userId);
     return c.json(
       {
-        subscription: billing.subscriptionView(
-          subscription,
-          await planById(c.var.db, subscription.planId),
-        ),
+        subscription: subscriptionView(subscription, await planById(c.var.db, subscription.planId)),
       },
       200,
     );
@@ -276,12 +255,7 @@ billingRoutes.openapi(
   }),
   async (c) =>
     c.json(
-      await billing.billingPortal(
-        c.var.db,
-        c.var.config,
-        principalOf(c).userId,
-        c.req.valid("json").return_url,
-      ),
+      await billingPortal(serviceContext(c), principalOf(c).userId, c.req.valid("json").return_url),
       200,
     ),
 );

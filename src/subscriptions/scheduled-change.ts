@@ -6,20 +6,17 @@
 // phase is the new price, PayPal as a plan revision — while tollgate keeps the plan in force, and
 // with it the limiter's limits, until the period end. Then the provider's renewal event, or the
 // renewals job, moves the subscription to the new plan (src/subscriptions/sync.ts,
-// src/cron/renewals.ts). Manual subscriptions have no provider: the renewals job applies theirs.
+// src/cron/renewal-downgrade.ts). Manual subscriptions have no provider: the renewals job applies
+// theirs (src/cron/renewal-manual.ts).
 import { eq } from "drizzle-orm";
-import type { Db } from "../db";
 import { type Interval, type Plan, type Subscription, subscriptions } from "../db/schema";
-import type { Config } from "../env";
+import type { ServiceContext } from "../lib/context";
 import { notFound } from "../lib/errors";
 import { providerFor } from "../payments/providers";
 import { planById } from "../policy/current";
 
-export interface ScheduleContext {
-  db: Db;
-  config: Config;
-  now: number;
-}
+/** What arranging a change needs: no bindings (the limiter is not told until it applies). */
+export type ScheduleContext = Pick<ServiceContext, "db" | "config" | "now">;
 
 /**
  * Schedules the change to `plan` for the period end: at the provider first (a refusal is a 502

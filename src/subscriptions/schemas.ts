@@ -1,24 +1,16 @@
 import { z } from "@hono/zod-openapi";
-import { STANDINGS } from "../db/schema";
+import { INTERVALS, PROVIDERS, STANDINGS, SUBSCRIPTION_STATUSES } from "../db/schema";
 
-const Interval = z.enum(["month", "year"]);
+const Interval = z.enum(INTERVALS);
 
 export const SubscriptionSchema = z
   .object({
     id: z.string(),
     plan: z.object({ id: z.string(), code: z.string(), name: z.string() }).nullable(),
     interval: Interval,
-    status: z.enum([
-      "incomplete",
-      "trialing",
-      "active",
-      "past_due",
-      "paused",
-      "canceled",
-      "expired",
-    ]),
+    status: z.enum(SUBSCRIPTION_STATUSES),
     standing: z.enum(STANDINGS),
-    provider: z.enum(["stripe", "paypal", "manual"]),
+    provider: z.enum(PROVIDERS),
     cancel_at_period_end: z.boolean(),
     current_period_start: z.iso.datetime().nullable(),
     current_period_end: z.iso.datetime().nullable(),

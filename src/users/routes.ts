@@ -3,7 +3,7 @@ import { apiKeyRoutes } from "../auth/api-key-routes";
 import { requireAuth } from "../auth/middleware";
 import { profileOf } from "../auth/serialize";
 import { UserSettingsSchema } from "../db/user-settings";
-import { newRouter, principalOf } from "../lib/context";
+import { newRouter, principalOf, serviceContext } from "../lib/context";
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
 import { entitlementRoutes, meteredQuota } from "../plans/entitlements";
 import { pushPolicyBeforeCommit, sessionsEnded } from "../ratelimit/client";
@@ -170,7 +170,8 @@ meRoutes.openapi(
   }),
   async (c) => {
     const { userId } = principalOf(c);
-    const { db, config, now } = c.var;
+    const ctx = serviceContext(c);
+    const { db, now } = ctx;
     await users.deleteAccount(
       db,
       userId,
@@ -179,7 +180,7 @@ meRoutes.openapi(
       sessionsEnded(c),
       // Billing stops first, then its credentials: if either cannot be done, nothing is deleted.
       async () => {
-        await endSubscriptionsForDeletion({ db, env: c.env, config, now }, userId);
+        await endSubscriptionsForDeletion(ctx, userId);
         await pushPolicyBeforeCommit(c.env, userId, { accountActive: false }, now);
       },
     );

@@ -1,5 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import { NameSchema, PasswordSchema, UserSchema } from "../auth/schemas";
+import {
+  EMAIL_STATUSES,
+  INTERVALS,
+  PAYMENT_STATUSES,
+  PROVIDERS,
+  USER_STATUSES,
+} from "../db/schema";
 import { SubscriptionSchema } from "../subscriptions/schemas";
 
 function isLocale(value: string): boolean {
@@ -77,7 +84,7 @@ const AtOrNull = z.iso.datetime().nullable();
 const ExportedSubscription = z.object({
   id: z.string(),
   plan: z.object({ id: z.string(), code: z.string().nullable(), name: z.string().nullable() }),
-  interval: z.enum(["month", "year"]),
+  interval: z.enum(INTERVALS),
   status: SubscriptionSchema.shape.status,
   standing: SubscriptionSchema.shape.standing,
   provider: SubscriptionSchema.shape.provider,
@@ -99,13 +106,13 @@ const ExportedSubscription = z.object({
 const ExportedPayment = z.object({
   id: z.string(),
   subscription_id: z.string().nullable(),
-  provider: z.enum(["stripe", "paypal", "manual"]),
+  provider: z.enum(PROVIDERS),
   provider_payment_id: z.string(),
   provider_invoice_id: z.string().nullable(),
   amount: z.number().int().openapi({ description: "Minor units of `currency`" }),
   amount_refunded: z.number().int(),
   currency: z.string(),
-  status: z.enum(["succeeded", "failed", "refunded", "partially_refunded"]),
+  status: z.enum(PAYMENT_STATUSES),
   period_start: AtOrNull,
   period_end: AtOrNull,
   receipt_url: z.string().nullable(),
@@ -125,7 +132,7 @@ export const ExportSchema = z
     user: UserSchema.extend({
       locale: z.string().nullable(),
       timezone: z.string().nullable(),
-      status: z.enum(["active", "disabled", "deleted"]),
+      status: z.enum(USER_STATUSES),
       email_verified_at: AtOrNull,
       updated_at: At,
     }).openapi({ description: "The profile" }),
@@ -186,7 +193,7 @@ export const ExportSchema = z
           to: z.string(),
           template: z.string(),
           subject: z.string(),
-          status: z.enum(["pending", "sent", "failed"]),
+          status: z.enum(EMAIL_STATUSES),
           created_at: At,
           sent_at: AtOrNull,
         }),

@@ -16,7 +16,7 @@ import { ApiError, notFound } from "../lib/errors";
 import { currentSubscription, isEntitled, planById } from "../policy/current";
 import { freePlan, limitsOf } from "../policy/policy";
 import type { SessionsEnded } from "../ratelimit/client";
-import { subscriptionView } from "../subscriptions/service";
+import { subscriptionView } from "../subscriptions/view";
 
 /** The caller's own user row. A deleted or disabled account cannot act on itself. */
 export async function loadSelf(db: Db, userId: string): Promise<User> {
