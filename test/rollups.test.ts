@@ -202,7 +202,7 @@ describe("usage rollup", () => {
       { day: TODAY - DAY, allowed: 0, denied: 0, active_subjects: 0 },
       { day: TODAY, allowed: 0, denied: 0, active_subjects: 0 },
     ]);
-    expect(run.counts).toMatchObject({ days: 2, usage_daily_written: 0, totals_written: 2 });
+    expect(run.counts).toMatchObject({ days: 0, usage_daily_written: 0, totals_written: 2 });
   });
 
   it("running twice is running once: same rows, untouched, nothing written", async () => {
@@ -221,10 +221,14 @@ describe("usage rollup", () => {
     expect(await snapshot()).toStrictEqual(first);
     expect(again.counts).toMatchObject({ usage_daily_written: 0, totals_written: 0 });
 
-    // A run from scratch (no cursor) recomputes every day and still writes the same numbers.
-    await env.DB.prepare("delete from job_runs").run();
+    // History left by an earlier version (nothing marked rolled, no cursor) is rebuilt day by day
+    // from all of its hours, and comes out the same.
+    await env.DB.batch([
+      env.DB.prepare("update usage_hourly set rolled_allowed = null, rolled_denied = null"),
+      env.DB.prepare("delete from job_runs"),
+    ]);
     const fresh = await rollup(T0 + 20 * MINUTE);
-    expect(fresh.counts.days).toBe(3);
+    expect(fresh.counts).toMatchObject({ days: 2, usage_daily_written: 0, hours_rolled: 144 });
     expect(await snapshot()).toStrictEqual(first);
   });
 
@@ -267,7 +271,7 @@ describe("usage rollup", () => {
       ["user:usr_a", TODAY - 6 * DAY],
       ["user:usr_new", TODAY - 6 * DAY],
     ]);
-    expect(run.counts).toMatchObject({ days: 3, usage_daily_written: 2 });
+    expect(run.counts).toMatchObject({ days: 1, usage_daily_written: 2, hours_rolled: 2 });
     const sixth = (await totals()).find((t) => t.day === TODAY - 6 * DAY);
     expect(sixth?.active_subjects).toBe(3);
   });
@@ -302,10 +306,10 @@ describe("usage rollup", () => {
     await flush(hours);
 
     const first = await rollup();
-    expect(first.counts).toMatchObject({ days: 2 + ROLLUP_DAYS_PER_RUN, backlog: 1 });
-    expect(new Set((await daily()).map((r) => r.day)).size).toBe(2 + ROLLUP_DAYS_PER_RUN);
+    expect(first.counts).toMatchObject({ days: ROLLUP_DAYS_PER_RUN, backlog: 1 });
+    expect(new Set((await daily()).map((r) => r.day)).size).toBe(ROLLUP_DAYS_PER_RUN);
 
-    // Meanwhile a day the sweep already did gets a late hour: the next sweep must take it.
+    // Meanwhile a day the first run already did gets a late hour: a later run must take it.
     const late: Hour = {
       subject: "user:usr_c",
       hour: days[19] as number,
@@ -317,14 +321,59 @@ describe("usage rollup", () => {
 
     const runs: JobRun[] = [];
     for (let i = 1; i <= 5; i++) runs.push(await rollup(T0 + i * HOUR));
-    // 18 older days: 7 + 7 + 4; then a new sweep takes the late hour's day. Until newer rows
-    // come, that day is looked at again (the cursor's overlap), and nothing is written.
-    expect(runs.map((r) => r.counts.backlog)).toStrictEqual([1, 0, 0, 0, 0]);
-    expect(runs.map((r) => r.counts.days)).toStrictEqual([9, 6, 3, 3, 3]);
-    expect(runs.map((r) => r.counts.usage_daily_written)).toStrictEqual([14, 8, 1, 0, 0]);
+    // Oldest changed hours first, ROLLUP_DAYS_PER_RUN days of them a run: the late hour's day
+    // (alone: the others of its range are done), then 7 days, then the last 6; then nothing.
+    expect(runs.map((r) => r.counts.backlog)).toStrictEqual([1, 1, 0, 0, 0]);
+    expect(runs.map((r) => r.counts.days)).toStrictEqual([1, 7, 6, 0, 0]);
+    expect(runs.map((r) => r.counts.usage_daily_written)).toStrictEqual([1, 14, 12, 0, 0]);
     const all = [...hours, late];
     expect(await daily()).toStrictEqual(expected(all).daily);
     expect(await totals()).toStrictEqual(expectedTotals(all, T0 + 5 * HOUR));
+  });
+
+  it("reads only what changed: nothing new reads a handful of rows; a closed hour, its own", async () => {
+    const subjects = Array.from({ length: 60 }, (_, i) => `user:usr_${String(i).padStart(3, "0")}`);
+    const history = hoursOf(subjects, [TODAY - 2 * DAY, TODAY - DAY]);
+    await flush(history);
+    await rollup(); // takes the history over (rebuild)
+    await rollup(T0 + MINUTE); // incremental from here on
+
+    const idle = await rollup(T0 + 2 * MINUTE);
+    expect(idle.counts).toMatchObject({ days: 0, usage_daily_written: 0, hours_rolled: 0 });
+    expect(idle.d1Usage?.unmetered).toBe(0);
+    expect(idle.d1Usage?.rows_read).toBeLessThanOrEqual(10);
+
+    // An hour closes for every subject: the run reads a small multiple of those rows (each is
+    // read by the three statements of its batch, with the day rows they update), never the
+    // 2,880 rows of history.
+    const closed = subjects.map((subject, i) => ({
+      subject,
+      hour: TODAY + 11 * HOUR,
+      allowed: i + 1,
+      denied: i % 2,
+      updatedAt: T0,
+    }));
+    await flush(closed);
+    const run = await rollup(T0 + 3 * MINUTE);
+    expect(run.counts).toMatchObject({ days: 1, usage_daily_written: 60, hours_rolled: 60 });
+    expect(run.d1Usage?.rows_read).toBeLessThanOrEqual(10 * closed.length);
+    const all = [...history, ...closed];
+    expect(await daily()).toStrictEqual(expected(all).daily);
+    expect(await totals()).toStrictEqual(expectedTotals(all, T0 + 3 * MINUTE));
+  });
+
+  it("an hour flushed again with fewer calls (a correction) takes them back out", async () => {
+    const hours = hoursOf(["user:usr_a", "user:usr_b"], [TODAY - DAY]);
+    await flush(hours);
+    await rollup();
+    const corrected = hours.map((h) =>
+      h.subject === "user:usr_b" ? { ...h, allowed: 0, denied: 0, updatedAt: T0 + HOUR } : h,
+    );
+    await flush(corrected.filter((h) => h.subject === "user:usr_b"));
+    await rollup(T0 + 2 * HOUR);
+    expect(await daily()).toStrictEqual(expected(corrected).daily);
+    const yesterday = (await totals()).find((t) => t.day === TODAY - DAY);
+    expect(yesterday?.active_subjects).toBe(1);
   });
 
   it("leaves days beyond the hourly retention window alone", async () => {

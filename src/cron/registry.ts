@@ -3,7 +3,8 @@ import type { Job } from "../lib/jobs";
 import { dunningJob } from "./dunning";
 import { emailOutboxSweep, redactDeliveredEmails, tokenCleanup, webhookEventSweep } from "./jobs";
 import { renewalsJob } from "./renewals";
-import { retentionJob, usageRollupJob } from "./rollups";
+import { retentionJob } from "./retention";
+import { usageRollupJob } from "./rollups";
 
 /** Every job by name: what cron runs and what an admin can run on demand. */
 export const JOBS = {
