@@ -105,6 +105,15 @@ export async function signupAdmin(): Promise<TestUser> {
   return { ...user, accessToken: res.body.access_token, refreshToken: res.body.refresh_token };
 }
 
+/** The minute limit the user's next request is held to. */
+export async function minuteLimit(user: TestUser): Promise<number | null> {
+  const res = await api<{ windows: { minute: { limit: number | null } } }>("GET", "/v1/ping", {
+    token: user.accessToken,
+  });
+  expect(res.status, res.text).toBe(200);
+  return res.body.windows.minute.limit;
+}
+
 /** An RFC 9457 problem answer (application/problem+json), as every error is sent. */
 export interface Problem {
   type: string;

@@ -5,16 +5,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ApiError } from "../src/lib/errors";
 import { couponBillingCycles } from "../src/payments/paypal";
 import { insertCoupon, subscriptionById } from "./fixtures";
-import { api, count, signup } from "./helpers";
-import {
-  activeSubscription,
-  checkout,
-  iso,
-  minuteLimit,
-  paypal,
-  receive,
-  setUpPayPal,
-} from "./paypal-helpers";
+import { api, count, minuteLimit, signup } from "./helpers";
+import { activeSubscription, checkout, iso, paypal, receive, setUpPayPal } from "./paypal-helpers";
 
 beforeEach(setUpPayPal);
 

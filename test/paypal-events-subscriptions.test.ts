@@ -7,7 +7,7 @@ import { DAY } from "../src/lib/time";
 import { createPayPalProvider } from "../src/payments/paypal";
 import type { BillingProvider } from "../src/payments/provider";
 import { subscriptionById } from "./fixtures";
-import { api, count } from "./helpers";
+import { api, count, minuteLimit } from "./helpers";
 import {
   activeSubscription,
   checkout,
@@ -16,7 +16,6 @@ import {
   deliver,
   emailBatches,
   iso,
-  minuteLimit,
   paypal,
   receive,
   runWebhookQueue,

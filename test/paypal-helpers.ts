@@ -100,14 +100,6 @@ export async function runWebhookQueue(eventIds: string[]) {
   return getQueueResult(batch, ctx);
 }
 
-export async function minuteLimit(user: TestUser): Promise<number | null> {
-  const res = await api<{ windows: { minute: { limit: number | null } } }>("GET", "/v1/ping", {
-    token: user.accessToken,
-  });
-  expect(res.status).toBe(200);
-  return res.body.windows.minute.limit;
-}
-
 export interface Checkout {
   user: TestUser;
   subscriptionId: string;

@@ -5,14 +5,13 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { DAY } from "../src/lib/time";
 import { applyWebhookEvent } from "../src/webhooks/consumer";
 import { subscriptionById } from "./fixtures";
-import { api, count } from "./helpers";
+import { api, count, minuteLimit } from "./helpers";
 import {
   checkout,
   config,
   db,
   deliver,
   iso,
-  minuteLimit,
   paypal,
   queued,
   setUpPayPal,
