@@ -9,7 +9,7 @@ import worker from "../src/index";
 import { DAY } from "../src/lib/time";
 import { applyWebhookEvent } from "../src/webhooks/consumer";
 import { type FakeStripe, installFakeStripe, signedDelivery, stripeEvent } from "./fakes/stripe";
-import { insertPayment, insertSubscription } from "./fixtures";
+import { insertPayment, insertSubscription, sellAt } from "./fixtures";
 import { api, appEnv, count, signup, signupAdmin, type TestUser } from "./helpers";
 
 let fake: FakeStripe;
@@ -25,14 +25,7 @@ beforeEach(async () => {
   vi.spyOn(appEnv.EMAILS, "sendBatch").mockResolvedValue({
     metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } },
   });
-  await env.DB.batch([
-    env.DB.prepare(
-      "update plans set stripe_price_month = 'price_basic_m', stripe_price_year = 'price_basic_y' where code = 'basic'",
-    ),
-    env.DB.prepare(
-      "update plans set stripe_price_month = 'price_pro_m', stripe_price_year = 'price_pro_y' where code = 'pro'",
-    ),
-  ]);
+  await sellAt("stripe", "basic", "pro");
 });
 
 afterEach(() => {

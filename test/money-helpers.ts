@@ -2,16 +2,19 @@
 // fakes, the limits a user's next request gets, and provider events delivered through the
 // webhook endpoints and applied as the queue consumer would.
 import { env } from "cloudflare:workers";
-import { eq } from "drizzle-orm";
 import { expect, vi } from "vitest";
 import { runJob } from "../src/cron/runner";
 import { openDb } from "../src/db";
-import { type Subscription, subscriptions } from "../src/db/schema";
 import { loadConfig } from "../src/env";
-import { newId } from "../src/lib/ids";
 import { applyWebhookEvent } from "../src/webhooks/consumer";
 import { FakePayPal, type FakeSubscription, PAYPAL_BASE, type PayPalEvent } from "./fakes/paypal";
 import { FAKE_STRIPE_BASE, FakeStripe, signedDelivery } from "./fakes/stripe";
+import {
+  insertSubscription as insertSubscriptionRow,
+  type SubscriptionFields,
+  sellAt,
+  subscriptionById,
+} from "./fixtures";
 import { api, appEnv, login, type TestUser } from "./helpers";
 
 export const db = openDb(env.DB);
@@ -55,14 +58,8 @@ export async function setUpBilling(): Promise<void> {
   vi.spyOn(appEnv.EMAILS, "sendBatch").mockResolvedValue({
     metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } },
   });
-  await env.DB.batch([
-    env.DB.prepare(
-      "update plans set stripe_price_month = 'price_basic_m', stripe_price_year = 'price_basic_y', paypal_plan_month = 'P-BASIC-MONTH', paypal_plan_year = 'P-BASIC-YEAR' where id = 'pln_basic'",
-    ),
-    env.DB.prepare(
-      "update plans set stripe_price_month = 'price_pro_m', stripe_price_year = 'price_pro_y', paypal_plan_month = 'P-PRO-MONTH', paypal_plan_year = 'P-PRO-YEAR' where id = 'pln_pro'",
-    ),
-  ]);
+  await sellAt("stripe", "basic", "pro");
+  await sellAt("paypal", "basic", "pro");
 }
 
 export interface Period {
@@ -70,31 +67,15 @@ export interface Period {
   end: number;
 }
 
+/** The shared fixture's subscription row (an active monthly manual Pro one unless told); its id. */
 export async function insertSubscription(
   userId: string,
-  fields: Partial<typeof subscriptions.$inferInsert>,
+  fields: SubscriptionFields,
 ): Promise<string> {
-  const id = fields.id ?? newId("sub");
-  const createdAt = fields.createdAt ?? Date.now();
-  await db.insert(subscriptions).values({
-    id,
-    userId,
-    planId: "pln_pro",
-    interval: "month",
-    status: "active",
-    provider: "manual",
-    createdAt,
-    updatedAt: createdAt,
-    ...fields,
-  });
-  return id;
+  return (await insertSubscriptionRow(userId, fields)).id;
 }
 
-export async function subscriptionRow(id: string): Promise<Subscription> {
-  const row = await db.query.subscriptions.findFirst({ where: eq(subscriptions.id, id) });
-  if (!row) throw new Error(`no subscription ${id}`);
-  return row;
-}
+export const subscriptionRow = subscriptionById;
 
 export interface StripeSubscriber {
   subscriptionId: string;
@@ -262,8 +243,6 @@ export async function cleanSubscriptions(): Promise<void> {
   await env.DB.batch([
     env.DB.prepare("delete from payments"),
     env.DB.prepare("delete from subscriptions"),
-    env.DB.prepare(
-      "update plans set stripe_price_month = 'price_ent_m', stripe_price_year = 'price_ent_y' where id = 'pln_enterprise'",
-    ),
   ]);
+  await sellAt("stripe", "enterprise");
 }

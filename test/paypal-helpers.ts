@@ -11,7 +11,7 @@ import { DAY } from "../src/lib/time";
 import { clearPayPalTokenCache } from "../src/payments/paypal";
 import { applyWebhookEvent } from "../src/webhooks/consumer";
 import { FakePayPal, type PayPalEvent } from "./fakes/paypal";
-import { subscriptionById } from "./fixtures";
+import { sellAt, subscriptionById } from "./fixtures";
 import { api, holdQueues, signup, type TestUser } from "./helpers";
 
 export const db = openDb(env.DB);
@@ -34,14 +34,7 @@ export async function setUpPayPal(): Promise<void> {
   clearPayPalTokenCache();
   paypal = new FakePayPal().install();
   ({ events: queued, emails: emailBatches } = holdQueues());
-  await env.DB.batch([
-    env.DB.prepare(
-      "update plans set paypal_plan_month = 'P-PRO-MONTH', paypal_plan_year = 'P-PRO-YEAR' where id = 'pln_pro'",
-    ),
-    env.DB.prepare(
-      "update plans set paypal_plan_month = 'P-BASIC-MONTH', paypal_plan_year = 'P-BASIC-YEAR' where id = 'pln_basic'",
-    ),
-  ]);
+  await sellAt("paypal", "basic", "pro");
 }
 
 export function signatureHeaders(transmissionId: string, time: string): Record<string, string> {

@@ -9,7 +9,13 @@ import { subscriptions } from "../src/db/schema";
 import { DAY } from "../src/lib/time";
 import { clearPayPalTokenCache } from "../src/payments/paypal";
 import type { FakePayPal, FakeSubscription } from "./fakes/paypal";
-import { insertSubscription, insertUser, type SubscriptionFields } from "./fixtures";
+import {
+  emptyJobTables,
+  insertSubscription,
+  insertUser,
+  type SubscriptionFields,
+  sellAt,
+} from "./fixtures";
 import { api, holdQueues, type TestUser } from "./helpers";
 
 const db = openDb(env.DB);
@@ -33,19 +39,9 @@ export async function setUpRenewals(): Promise<void> {
   ticks = 0;
   clearPayPalTokenCache();
   ({ emails: emailBatches } = holdQueues());
-  await env.DB.batch([
-    env.DB.prepare("delete from email_outbox"),
-    env.DB.prepare("delete from coupon_redemptions"),
-    env.DB.prepare("delete from payments"),
-    env.DB.prepare("delete from subscriptions"),
-    env.DB.prepare("delete from job_runs"),
-    env.DB.prepare(
-      "update plans set stripe_price_month = 'price_basic_m', stripe_price_year = 'price_basic_y', paypal_plan_month = 'P-BASIC-MONTH', paypal_plan_year = 'P-BASIC-YEAR' where id = 'pln_basic'",
-    ),
-    env.DB.prepare(
-      "update plans set stripe_price_month = 'price_pro_m', stripe_price_year = 'price_pro_y', paypal_plan_month = 'P-PRO-MONTH', paypal_plan_year = 'P-PRO-YEAR' where id = 'pln_pro'",
-    ),
-  ]);
+  await emptyJobTables();
+  await sellAt("stripe", "basic", "pro");
+  await sellAt("paypal", "basic", "pro");
 }
 
 export function tearDownRenewals(): void {

@@ -18,7 +18,7 @@ import {
   signedDelivery,
   stripeEvent,
 } from "./fakes/stripe";
-import { type CouponFields, insertCoupon, insertSubscription } from "./fixtures";
+import { type CouponFields, insertCoupon, insertSubscription, sellAt } from "./fixtures";
 import { api, holdQueues, type TestUser } from "./helpers";
 
 export type Json = Record<string, unknown>;
@@ -37,17 +37,7 @@ export let emailBatches: string[][];
 export async function setUpStripe(): Promise<void> {
   fake = installFakeStripe();
   ({ events: queued, emails: emailBatches } = holdQueues());
-  await env.DB.batch([
-    env.DB.prepare(
-      "update plans set stripe_price_month = 'price_basic_m', stripe_price_year = 'price_basic_y' where code = 'basic'",
-    ),
-    env.DB.prepare(
-      "update plans set stripe_price_month = 'price_pro_m', stripe_price_year = 'price_pro_y' where code = 'pro'",
-    ),
-    env.DB.prepare(
-      "update plans set stripe_price_month = 'price_ent_m', stripe_price_year = 'price_ent_y' where code = 'enterprise'",
-    ),
-  ]);
+  await sellAt("stripe", "basic", "pro", "enterprise");
 }
 
 export const db = () => openDb(env.DB);
