@@ -10,21 +10,14 @@ import { DAY } from "../src/lib/time";
 import { applyWebhookEvent } from "../src/webhooks/consumer";
 import { type FakeStripe, installFakeStripe, signedDelivery, stripeEvent } from "./fakes/stripe";
 import { insertPayment, insertSubscription, sellAt } from "./fixtures";
-import { api, appEnv, count, signup, signupAdmin, type TestUser } from "./helpers";
+import { api, count, holdQueues, signup, signupAdmin, type TestUser } from "./helpers";
 
 let fake: FakeStripe;
 let queued: string[];
 
 beforeEach(async () => {
   fake = installFakeStripe();
-  queued = [];
-  vi.spyOn(appEnv.WEBHOOK_EVENTS, "send").mockImplementation(async (body) => {
-    queued.push(body.event_id);
-    return { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } };
-  });
-  vi.spyOn(appEnv.EMAILS, "sendBatch").mockResolvedValue({
-    metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } },
-  });
+  queued = holdQueues().events;
   await sellAt("stripe", "basic", "pro");
 });
 

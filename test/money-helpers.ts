@@ -15,7 +15,7 @@ import {
   sellAt,
   subscriptionById,
 } from "./fixtures";
-import { api, appEnv, login, type TestUser } from "./helpers";
+import { api, holdQueues, login, type TestUser } from "./helpers";
 
 export const db = openDb(env.DB);
 export const PRO_MINUTE = 200;
@@ -43,21 +43,14 @@ export function installFakes(): { stripe: FakeStripe; paypal: FakePayPal } {
 }
 
 /** Event ids the webhook receiver queued (the real queue never sees them). */
-export const queued: string[] = [];
+let queued: string[] = [];
 
 /**
  * Plans purchasable through both providers, and the queues kept from their consumers (tests
  * apply webhook events themselves). Call in beforeEach.
  */
 export async function setUpBilling(): Promise<void> {
-  queued.length = 0;
-  vi.spyOn(appEnv.WEBHOOK_EVENTS, "send").mockImplementation(async (body) => {
-    queued.push(body.event_id);
-    return { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } };
-  });
-  vi.spyOn(appEnv.EMAILS, "sendBatch").mockResolvedValue({
-    metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } },
-  });
+  queued = holdQueues().events;
   await sellAt("stripe", "basic", "pro");
   await sellAt("paypal", "basic", "pro");
 }
