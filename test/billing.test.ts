@@ -9,30 +9,16 @@ import worker from "../src/index";
 import { DAY } from "../src/lib/time";
 import { applyWebhookEvent } from "../src/webhooks/consumer";
 import { type FakeStripe, installFakeStripe, signedDelivery, stripeEvent } from "./fakes/stripe";
-import { insertPayment, insertSubscription } from "./fixtures";
-import { api, appEnv, count, signup, signupAdmin, type TestUser } from "./helpers";
+import { insertPayment, insertSubscription, sellAt } from "./fixtures";
+import { api, count, holdQueues, signup, signupAdmin, type TestUser } from "./helpers";
 
 let fake: FakeStripe;
 let queued: string[];
 
 beforeEach(async () => {
   fake = installFakeStripe();
-  queued = [];
-  vi.spyOn(appEnv.WEBHOOK_EVENTS, "send").mockImplementation(async (body) => {
-    queued.push(body.event_id);
-    return { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } };
-  });
-  vi.spyOn(appEnv.EMAILS, "sendBatch").mockResolvedValue({
-    metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } },
-  });
-  await env.DB.batch([
-    env.DB.prepare(
-      "update plans set stripe_price_month = 'price_basic_m', stripe_price_year = 'price_basic_y' where code = 'basic'",
-    ),
-    env.DB.prepare(
-      "update plans set stripe_price_month = 'price_pro_m', stripe_price_year = 'price_pro_y' where code = 'pro'",
-    ),
-  ]);
+  queued = holdQueues().events;
+  await sellAt("stripe", "basic", "pro");
 });
 
 afterEach(() => {

@@ -13,6 +13,7 @@ import worker from "../src/index";
 import { newId } from "../src/lib/ids";
 import { DAY, HOUR, MINUTE } from "../src/lib/time";
 import {
+  emptyJobTables,
   insertSubscription,
   insertUser,
   type SubscriptionFields,
@@ -37,13 +38,7 @@ beforeEach(async () => {
     return { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } };
   });
   // Storage is shared by this file's tests and the job works on whole tables: start clean.
-  await env.DB.batch([
-    env.DB.prepare("delete from email_outbox"),
-    env.DB.prepare("delete from coupon_redemptions"),
-    env.DB.prepare("delete from payments"),
-    env.DB.prepare("delete from subscriptions"),
-    env.DB.prepare("delete from job_runs"),
-  ]);
+  await emptyJobTables();
 });
 
 afterEach(() => {

@@ -131,3 +131,41 @@ export async function insertCoupon(fields: CouponFields = {}) {
     .returning()
     .get();
 }
+
+const PRICE_NAMES = { basic: "basic", pro: "pro", enterprise: "ent" } as const;
+
+/**
+ * Makes these plans purchasable at the provider, under the ids the fakes and tests use: Stripe
+ * prices `price_<basic|pro|ent>_m` and `_y`, PayPal plans `P-<BASIC|PRO|ENT>-MONTH` and `-YEAR`.
+ */
+export async function sellAt(
+  provider: "stripe" | "paypal",
+  ...codes: (keyof typeof PRICE_NAMES)[]
+): Promise<void> {
+  const sql =
+    provider === "stripe"
+      ? "update plans set stripe_price_month = ?, stripe_price_year = ? where code = ?"
+      : "update plans set paypal_plan_month = ?, paypal_plan_year = ? where code = ?";
+  await env.DB.batch(
+    codes.map((code) => {
+      const name = PRICE_NAMES[code];
+      const [month, year] =
+        provider === "stripe"
+          ? [`price_${name}_m`, `price_${name}_y`]
+          : [`P-${name.toUpperCase()}-MONTH`, `P-${name.toUpperCase()}-YEAR`];
+      return env.DB.prepare(sql).bind(month, year, code);
+    }),
+  );
+}
+
+/**
+ * Empties the tables the cron jobs work on as a whole (emails, coupon redemptions, payments,
+ * subscriptions, job runs): for files whose tests share storage with such a job.
+ */
+export async function emptyJobTables(): Promise<void> {
+  await env.DB.batch(
+    ["email_outbox", "coupon_redemptions", "payments", "subscriptions", "job_runs"].map((table) =>
+      env.DB.prepare(`delete from ${table}`),
+    ),
+  );
+}

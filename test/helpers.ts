@@ -1,6 +1,6 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { expect } from "vitest";
+import { expect, vi } from "vitest";
 import type { Env } from "../src/env";
 import worker from "../src/index";
 import { setUserRole } from "./fixtures";
@@ -105,6 +105,15 @@ export async function signupAdmin(): Promise<TestUser> {
   return { ...user, accessToken: res.body.access_token, refreshToken: res.body.refresh_token };
 }
 
+/** The minute limit the user's next request is held to. */
+export async function minuteLimit(user: TestUser): Promise<number | null> {
+  const res = await api<{ windows: { minute: { limit: number | null } } }>("GET", "/v1/ping", {
+    token: user.accessToken,
+  });
+  expect(res.status, res.text).toBe(200);
+  return res.body.windows.minute.limit;
+}
+
 /** An RFC 9457 problem answer (application/problem+json), as every error is sent. */
 export interface Problem {
   type: string;
@@ -158,6 +167,33 @@ export async function count(sql: string, ...params: unknown[]): Promise<number> 
 
 /** The test bindings with the app's typed queues (wrangler types cannot type their messages). */
 export const appEnv: Env = env;
+
+/** What a queue's send and sendBatch answer. */
+const SENT = { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } };
+
+export interface HeldQueues {
+  /** The event ids sent to the webhook queue, in order. */
+  events: string[];
+  /** The outbox ids of each batch sent to the emails queue, in order. */
+  emails: string[][];
+}
+
+/**
+ * Keeps the messages of the webhook and emails queues from their consumers (which would run in
+ * the background) until mocks are restored: tests read what was sent and apply it themselves.
+ */
+export function holdQueues(): HeldQueues {
+  const held: HeldQueues = { events: [], emails: [] };
+  vi.spyOn(appEnv.WEBHOOK_EVENTS, "send").mockImplementation(async (body) => {
+    held.events.push(body.event_id);
+    return SENT;
+  });
+  vi.spyOn(appEnv.EMAILS, "sendBatch").mockImplementation(async (messages) => {
+    held.emails.push([...messages].map((m) => m.body.outbox_id));
+    return SENT;
+  });
+  return held;
+}
 
 /** The RateLimiter object of a subject (`user:<id>`, `ip:<addr>`), for tests that drive it. */
 export function limiterStub(subject: string) {

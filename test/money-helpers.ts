@@ -2,17 +2,20 @@
 // fakes, the limits a user's next request gets, and provider events delivered through the
 // webhook endpoints and applied as the queue consumer would.
 import { env } from "cloudflare:workers";
-import { eq } from "drizzle-orm";
 import { expect, vi } from "vitest";
 import { runJob } from "../src/cron/runner";
 import { openDb } from "../src/db";
-import { type Subscription, subscriptions } from "../src/db/schema";
 import { loadConfig } from "../src/env";
-import { newId } from "../src/lib/ids";
 import { applyWebhookEvent } from "../src/webhooks/consumer";
 import { FakePayPal, type FakeSubscription, PAYPAL_BASE, type PayPalEvent } from "./fakes/paypal";
 import { FAKE_STRIPE_BASE, FakeStripe, signedDelivery } from "./fakes/stripe";
-import { api, appEnv, login, type TestUser } from "./helpers";
+import {
+  insertSubscription as insertSubscriptionRow,
+  type SubscriptionFields,
+  sellAt,
+  subscriptionById,
+} from "./fixtures";
+import { api, holdQueues, login, type TestUser } from "./helpers";
 
 export const db = openDb(env.DB);
 export const PRO_MINUTE = 200;
@@ -40,29 +43,16 @@ export function installFakes(): { stripe: FakeStripe; paypal: FakePayPal } {
 }
 
 /** Event ids the webhook receiver queued (the real queue never sees them). */
-export const queued: string[] = [];
+let queued: string[] = [];
 
 /**
  * Plans purchasable through both providers, and the queues kept from their consumers (tests
  * apply webhook events themselves). Call in beforeEach.
  */
 export async function setUpBilling(): Promise<void> {
-  queued.length = 0;
-  vi.spyOn(appEnv.WEBHOOK_EVENTS, "send").mockImplementation(async (body) => {
-    queued.push(body.event_id);
-    return { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } };
-  });
-  vi.spyOn(appEnv.EMAILS, "sendBatch").mockResolvedValue({
-    metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } },
-  });
-  await env.DB.batch([
-    env.DB.prepare(
-      "update plans set stripe_price_month = 'price_basic_m', stripe_price_year = 'price_basic_y', paypal_plan_month = 'P-BASIC-MONTH', paypal_plan_year = 'P-BASIC-YEAR' where id = 'pln_basic'",
-    ),
-    env.DB.prepare(
-      "update plans set stripe_price_month = 'price_pro_m', stripe_price_year = 'price_pro_y', paypal_plan_month = 'P-PRO-MONTH', paypal_plan_year = 'P-PRO-YEAR' where id = 'pln_pro'",
-    ),
-  ]);
+  queued = holdQueues().events;
+  await sellAt("stripe", "basic", "pro");
+  await sellAt("paypal", "basic", "pro");
 }
 
 export interface Period {
@@ -70,31 +60,15 @@ export interface Period {
   end: number;
 }
 
+/** The shared fixture's subscription row (an active monthly manual Pro one unless told); its id. */
 export async function insertSubscription(
   userId: string,
-  fields: Partial<typeof subscriptions.$inferInsert>,
+  fields: SubscriptionFields,
 ): Promise<string> {
-  const id = fields.id ?? newId("sub");
-  const createdAt = fields.createdAt ?? Date.now();
-  await db.insert(subscriptions).values({
-    id,
-    userId,
-    planId: "pln_pro",
-    interval: "month",
-    status: "active",
-    provider: "manual",
-    createdAt,
-    updatedAt: createdAt,
-    ...fields,
-  });
-  return id;
+  return (await insertSubscriptionRow(userId, fields)).id;
 }
 
-export async function subscriptionRow(id: string): Promise<Subscription> {
-  const row = await db.query.subscriptions.findFirst({ where: eq(subscriptions.id, id) });
-  if (!row) throw new Error(`no subscription ${id}`);
-  return row;
-}
+export const subscriptionRow = subscriptionById;
 
 export interface StripeSubscriber {
   subscriptionId: string;
@@ -262,8 +236,6 @@ export async function cleanSubscriptions(): Promise<void> {
   await env.DB.batch([
     env.DB.prepare("delete from payments"),
     env.DB.prepare("delete from subscriptions"),
-    env.DB.prepare(
-      "update plans set stripe_price_month = 'price_ent_m', stripe_price_year = 'price_ent_y' where id = 'pln_enterprise'",
-    ),
   ]);
+  await sellAt("stripe", "enterprise");
 }

@@ -4,6 +4,7 @@
 import {
   fakeId,
   invalid,
+  type Json,
   list,
   metadataOf,
   missing,
@@ -12,9 +13,7 @@ import {
   type Params,
   type ParamValue,
   str,
-} from "./stripe";
-
-type Json = Record<string, unknown>;
+} from "./stripe-wire";
 
 export interface FakePhase {
   start_date: number;

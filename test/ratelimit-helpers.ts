@@ -1,0 +1,17 @@
+// What the ratelimit-*.test.ts files share: a quiet moment to set the clock from, and pings
+// through the limiter.
+import { api } from "./helpers";
+
+// A quiet moment: the first second of a month, so no window rolls over mid-test by accident.
+export const T0 = Date.parse("2031-01-01T00:00:00Z");
+
+export async function ping(token: string, headers: Record<string, string> = {}) {
+  return api("GET", "/v1/ping", { token, headers });
+}
+
+/** The statuses of `n` pings in a row. */
+export async function statuses(token: string, n: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push((await ping(token)).status);
+  return out;
+}
