@@ -6,7 +6,26 @@ import { z } from "zod";
 export interface Env extends Omit<Cloudflare.Env, "EMAILS" | "WEBHOOK_EVENTS"> {
   // wrangler types cannot know a queue's messages: they are typed here.
   EMAILS: Queue<EmailMessage>;
-  WEBHOOK_EVENTS: Queue<{ event_id: string }>;
+  WEBHOOK_EVENTS: Queue<WebhookMessage>;
+}
+
+/**
+ * A provider event on the webhook queue: either the id of its stored row (replays, sweeps, bodies
+ * too large for a message), or the whole verified event, which the consumer stores.
+ */
+export type WebhookMessage = { event_id: string } | { received: ReceivedEvent };
+
+/** A verified provider event as the receiver queues it, before anything is written. */
+export interface ReceivedEvent {
+  id: string;
+  provider: "stripe" | "paypal";
+  provider_event_id: string;
+  type: string;
+  /** The provider's time for the event, and ours for receiving it (epoch ms). */
+  occurred_at: number;
+  received_at: number;
+  /** The raw body, exactly as signed. */
+  payload: string;
 }
 
 export interface EmailMessage {

@@ -1,8 +1,8 @@
 import { openDb } from "./db";
 import { consumeEmailBatch } from "./email/consumer";
 import { emailProvider } from "./email/providers";
-import { type EmailMessage, type Env, loadConfig } from "./env";
-import { consumeDeadWebhooks, consumeWebhookBatch, type WebhookMessage } from "./webhooks/consumer";
+import { type EmailMessage, type Env, loadConfig, type WebhookMessage } from "./env";
+import { consumeDeadWebhooks, consumeWebhookBatch } from "./webhooks/consumer";
 
 // Queue names as declared in wrangler.toml.
 export const QUEUES = {

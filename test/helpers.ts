@@ -1,8 +1,10 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect, vi } from "vitest";
-import type { Env } from "../src/env";
+import { openDb } from "../src/db";
+import type { Env, WebhookMessage } from "../src/env";
 import worker from "../src/index";
+import { storeReceived } from "../src/webhooks/store";
 import { setUserRole } from "./fixtures";
 
 export interface ApiResponse<T = Record<string, unknown>> {
@@ -172,8 +174,14 @@ export const appEnv: Env = env;
 const SENT = { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } };
 
 export interface HeldQueues {
-  /** The event ids sent to the webhook queue, in order. */
+  /**
+   * The stored ids of the events sent to the webhook queue, in order. An event the receiver
+   * queued whole is stored as the consumer's first step stores it (a duplicate delivery gets the
+   * first one's id); tests then apply the ids themselves.
+   */
   events: string[];
+  /** Every message sent to the webhook queue, as sent. */
+  messages: WebhookMessage[];
   /** The outbox ids of each batch sent to the emails queue, in order. */
   emails: string[][];
 }
@@ -183,9 +191,11 @@ export interface HeldQueues {
  * the background) until mocks are restored: tests read what was sent and apply it themselves.
  */
 export function holdQueues(): HeldQueues {
-  const held: HeldQueues = { events: [], emails: [] };
+  const held: HeldQueues = { events: [], messages: [], emails: [] };
   vi.spyOn(appEnv.WEBHOOK_EVENTS, "send").mockImplementation(async (body) => {
-    held.events.push(body.event_id);
+    held.messages.push(body);
+    if ("event_id" in body) held.events.push(body.event_id);
+    else held.events.push(...(await storeReceived(openDb(env.DB), [body.received])).ids);
     return SENT;
   });
   vi.spyOn(appEnv.EMAILS, "sendBatch").mockImplementation(async (messages) => {

@@ -3,7 +3,7 @@
 // exactly, and is redeemed once the subscription is active.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ApiError } from "../src/lib/errors";
-import { couponBillingCycles } from "../src/payments/paypal";
+import { couponBillingCycles } from "../src/payments/paypal-plans";
 import { insertCoupon, subscriptionById } from "./fixtures";
 import { api, count, minuteLimit, signup } from "./helpers";
 import { activeSubscription, checkout, iso, paypal, receive, setUpPayPal } from "./paypal-helpers";

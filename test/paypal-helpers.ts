@@ -8,7 +8,7 @@ import { openDb } from "../src/db";
 import { loadConfig } from "../src/env";
 import worker from "../src/index";
 import { DAY } from "../src/lib/time";
-import { clearPayPalTokenCache } from "../src/payments/paypal";
+import { clearPayPalTokenCache } from "../src/payments/paypal-client";
 import { applyWebhookEvent } from "../src/webhooks/consumer";
 import { FakePayPal, type PayPalEvent } from "./fakes/paypal";
 import { sellAt, subscriptionById } from "./fixtures";

@@ -4,7 +4,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Payment } from "../src/db/schema";
 import { ApiError } from "../src/lib/errors";
-import { createPayPalProvider, fromPayPalValue, toPayPalValue } from "../src/payments/paypal";
+import { createPayPalProvider } from "../src/payments/paypal";
+import { fromPayPalValue, toPayPalValue } from "../src/payments/paypal-money";
 import type { BillingProvider } from "../src/payments/provider";
 import { subscriptionById } from "./fixtures";
 import { activeSubscription, checkout, config, db, paypal, setUpPayPal } from "./paypal-helpers";

@@ -7,7 +7,7 @@ import { runJob } from "../src/cron/runner";
 import { openDb } from "../src/db";
 import { subscriptions } from "../src/db/schema";
 import { DAY } from "../src/lib/time";
-import { clearPayPalTokenCache } from "../src/payments/paypal";
+import { clearPayPalTokenCache } from "../src/payments/paypal-client";
 import type { FakePayPal, FakeSubscription } from "./fakes/paypal";
 import {
   emptyJobTables,

@@ -1,7 +1,7 @@
 // The renewals job rolling manual subscriptions forward by whole intervals (with the limiter's
 // month window), applying their scheduled downgrades with the renewal.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { rollForward } from "../src/cron/renewals";
+import { rollForward } from "../src/cron/renewal-manual";
 import { DAY, HOUR } from "../src/lib/time";
 import { subscriptionById } from "./fixtures";
 import { minuteLimit, signup } from "./helpers";

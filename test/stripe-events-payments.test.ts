@@ -1,7 +1,7 @@
 // Stripe's payment events applied: a failed payment (past due, an email) and the paid retry that
 // restores the subscription, failed attempts without a charge, and amounts in minor units.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { formatMoney } from "../src/webhooks/stripe-events";
+import { formatMoney } from "../src/webhooks/stripe-events/invoices";
 import { invoiceObject, stripeEvent } from "./fakes/stripe";
 import { subscriptionById } from "./fixtures";
 import { signup } from "./helpers";

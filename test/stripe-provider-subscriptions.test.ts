@@ -2,7 +2,7 @@
 // cancelling and resuming, fetching its state; and how Stripe's statuses and periods map.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Subscription } from "../src/db/schema";
-import { mapStripeStatus, subscriptionState } from "../src/payments/stripe";
+import { mapStripeStatus, subscriptionState } from "../src/payments/stripe-state";
 import { expectApiError, fake, type Json, plan, setUpStripe, stripe } from "./stripe-helpers";
 
 beforeEach(setUpStripe);

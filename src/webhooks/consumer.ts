@@ -2,15 +2,12 @@ import { and, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
 import { type Db, runBatch } from "../db";
 import { webhookEvents } from "../db/schema";
 import { enqueueEmails } from "../email/outbox";
-import type { Config, Env } from "../env";
+import type { Config, Env, ReceivedEvent, WebhookMessage } from "../env";
 import { MINUTE } from "../lib/time";
 import { providerFor } from "../payments/providers";
 import { syncPoliciesAfterCommit } from "../ratelimit/client";
 import { WEBHOOKS } from "./registry";
-
-export interface WebhookMessage {
-  event_id: string;
-}
+import { storeReceived } from "./store";
 
 /** How long one delivery may hold an event while applying it. */
 const APPLY_LEASE = 2 * MINUTE;
@@ -77,6 +74,14 @@ export async function applyWebhookEvent(
   }
 }
 
+/** Exponential backoff: 10 s, 20 s, 40 s, … (capped at ~10 min). */
+const backoff = (attempts: number) => ({ delaySeconds: Math.min(600, 10 * 2 ** (attempts - 1)) });
+
+/**
+ * Events that arrived whole are stored first, all in one batch (a duplicate delivery finds the
+ * first one's row); then each event is applied on its own. A message is acknowledged only once
+ * its event is applied (or was already): until then the queue keeps it and retries.
+ */
 export async function consumeWebhookBatch(
   batch: MessageBatch<WebhookMessage>,
   db: Db,
@@ -84,40 +89,84 @@ export async function consumeWebhookBatch(
   config: Config,
   now: number,
 ): Promise<void> {
+  const received = batch.messages.filter(
+    (m): m is Message<{ received: ReceivedEvent }> => "received" in m.body,
+  );
+  const storedIds = new Map<Message<WebhookMessage>, string>();
+  try {
+    const { ids } = await storeReceived(
+      db,
+      received.map((m) => m.body.received),
+    );
+    received.forEach((message, i) => storedIds.set(message, ids[i] as string));
+  } catch (error) {
+    console.error(JSON.stringify({ msg: "webhook events not stored", error: String(error) }));
+    for (const message of received) message.retry(backoff(message.attempts));
+  }
   for (const message of batch.messages) {
+    const eventId = "event_id" in message.body ? message.body.event_id : storedIds.get(message);
+    if (!eventId) continue; // not stored: retried above
     try {
-      await applyWebhookEvent(db, env, config, message.body.event_id, now);
+      await applyWebhookEvent(db, env, config, eventId, now);
       message.ack();
     } catch (error) {
       console.error(
-        JSON.stringify({
-          msg: "webhook event failed",
-          event: message.body.event_id,
-          error: String(error),
-        }),
+        JSON.stringify({ msg: "webhook event failed", event: eventId, error: String(error) }),
       );
-      // Exponential backoff: 10 s, 20 s, 40 s, … (capped at ~10 min).
-      message.retry({ delaySeconds: Math.min(600, 10 * 2 ** (message.attempts - 1)) });
+      message.retry(backoff(message.attempts));
     }
   }
 }
 
-/** After the last retry: the event is marked failed, keeping its last error, for a replay. */
+/**
+ * After the last retry: the event is marked failed, keeping its last error, for a replay. An
+ * event that never got stored is stored now, as failed, so it can be replayed too.
+ */
 export async function consumeDeadWebhooks(
   batch: MessageBatch<WebhookMessage>,
   db: Db,
   now: number,
 ): Promise<void> {
   for (const message of batch.messages) {
-    await db
-      .update(webhookEvents)
-      .set({
-        status: "failed",
-        lockedUntil: null,
-        lastError: sql`coalesce(${webhookEvents.lastError}, 'retries exhausted')`,
-        processedAt: now,
-      })
-      .where(and(eq(webhookEvents.id, message.body.event_id), eq(webhookEvents.status, "pending")));
+    const body = message.body;
+    const failed = {
+      status: "failed" as const,
+      lockedUntil: null,
+      lastError: sql`coalesce(${webhookEvents.lastError}, 'retries exhausted')`,
+      processedAt: now,
+    };
+    if ("received" in body) {
+      const event = body.received;
+      await runBatch(db, [
+        db
+          .insert(webhookEvents)
+          .values({
+            id: event.id,
+            provider: event.provider,
+            providerEventId: event.provider_event_id,
+            type: event.type,
+            occurredAt: event.occurred_at,
+            payload: event.payload,
+            receivedAt: event.received_at,
+          })
+          .onConflictDoNothing(),
+        db
+          .update(webhookEvents)
+          .set(failed)
+          .where(
+            and(
+              eq(webhookEvents.provider, event.provider),
+              eq(webhookEvents.providerEventId, event.provider_event_id),
+              eq(webhookEvents.status, "pending"),
+            ),
+          ),
+      ]);
+    } else {
+      await db
+        .update(webhookEvents)
+        .set(failed)
+        .where(and(eq(webhookEvents.id, body.event_id), eq(webhookEvents.status, "pending")));
+    }
     message.ack();
   }
 }
