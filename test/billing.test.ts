@@ -422,12 +422,18 @@ describe("webhook pipeline", () => {
     expect((await deliver(event)).body).toMatchObject({ received: true, duplicate: true });
     expect(queued).toHaveLength(1);
     const db = openDb(env.DB);
-    expect(await applyWebhookEvent(db, env, loadConfig(env), queued[0] ?? "", Date.now())).toBe(
-      "ignored",
-    );
-    expect(await applyWebhookEvent(db, env, loadConfig(env), queued[0] ?? "", Date.now())).toBe(
-      "skipped",
-    );
+    expect(
+      await applyWebhookEvent(
+        { db, env, config: loadConfig(env), now: Date.now() },
+        queued[0] ?? "",
+      ),
+    ).toBe("ignored");
+    expect(
+      await applyWebhookEvent(
+        { db, env, config: loadConfig(env), now: Date.now() },
+        queued[0] ?? "",
+      ),
+    ).toBe("skipped");
   });
 
   it("retries a failing event, dead-letters it as failed, and an admin replays it", async () => {
@@ -488,9 +494,12 @@ describe("webhook pipeline", () => {
     });
     expect(replay.status).toBe(202);
     expect(queued).toEqual([eventId]);
-    expect(await applyWebhookEvent(openDb(env.DB), env, loadConfig(env), eventId, Date.now())).toBe(
-      "processed",
-    );
+    expect(
+      await applyWebhookEvent(
+        { db: openDb(env.DB), env, config: loadConfig(env), now: Date.now() },
+        eventId,
+      ),
+    ).toBe("processed");
     expect(
       await count("select count(*) as n from payments where provider_payment_id = 'ch_dlq'"),
     ).toBe(1);

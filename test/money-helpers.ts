@@ -204,7 +204,9 @@ export async function showSubscription(user: TestUser) {
 async function drain(): Promise<string[]> {
   const outcomes: string[] = [];
   for (const id of queued.splice(0)) {
-    outcomes.push(await applyWebhookEvent(db, env, loadConfig(env), id, Date.now()));
+    outcomes.push(
+      await applyWebhookEvent({ db, env, config: loadConfig(env), now: Date.now() }, id),
+    );
   }
   return outcomes;
 }

@@ -95,7 +95,10 @@ async function storedEventId(providerEventId: string): Promise<string> {
 async function receive(event: PayPalEvent) {
   const res = await deliver(event);
   expect(res.status).toBe(200);
-  return applyWebhookEvent(db, env, config(), await storedEventId(event.id), Date.now());
+  return applyWebhookEvent(
+    { db, env, config: config(), now: Date.now() },
+    await storedEventId(event.id),
+  );
 }
 
 /** Runs the Worker's queue handler on these stored events (one message each). */
@@ -548,7 +551,10 @@ describe("PayPal webhook verification", () => {
     expect(queued).toStrictEqual([await storedEventId(event.id)]);
     // A type without a handler is stored and marked ignored.
     expect(
-      await applyWebhookEvent(db, env, config(), await storedEventId(event.id), Date.now()),
+      await applyWebhookEvent(
+        { db, env, config: config(), now: Date.now() },
+        await storedEventId(event.id),
+      ),
     ).toBe("ignored");
   });
 
@@ -1002,9 +1008,9 @@ describe("PayPal payment events", () => {
     const res = await deliver(sale);
     expect(res.status).toBe(200);
     const id = await storedEventId(sale.id);
-    await expect(applyWebhookEvent(db, env, config(), id, Date.now())).rejects.toThrow(
-      /unknown subscription/,
-    );
+    await expect(
+      applyWebhookEvent({ db, env, config: config(), now: Date.now() }, id),
+    ).rejects.toThrow(/unknown subscription/);
     const row = await env.DB.prepare("select status, last_error from webhook_events where id = ?")
       .bind(id)
       .first<{ status: string; last_error: string }>();
@@ -1113,11 +1119,13 @@ describe("PayPal payment events", () => {
     const refund = paypal.refundEvent("5SALE0007", "29.00", "29.00", "USD", iso(t0 + 3000));
     expect((await deliver(refund)).status).toBe(200);
     const refundId = await storedEventId(refund.id);
-    await expect(applyWebhookEvent(db, env, config(), refundId, Date.now())).rejects.toThrow(
-      /not recorded yet/,
-    );
+    await expect(
+      applyWebhookEvent({ db, env, config: config(), now: Date.now() }, refundId),
+    ).rejects.toThrow(/not recorded yet/);
     await receive(sale);
-    expect(await applyWebhookEvent(db, env, config(), refundId, Date.now())).toBe("processed");
+    expect(await applyWebhookEvent({ db, env, config: config(), now: Date.now() }, refundId)).toBe(
+      "processed",
+    );
     expect(await paymentRow("5SALE0007")).toMatchObject({
       amountRefunded: 2900,
       status: "refunded",

@@ -224,7 +224,9 @@ async function deliver(
 async function drain() {
   const outcomes: string[] = [];
   for (const id of queued.splice(0)) {
-    outcomes.push(await applyWebhookEvent(db(), env, config(), id, Date.now()));
+    outcomes.push(
+      await applyWebhookEvent({ db: db(), env, config: config(), now: Date.now() }, id),
+    );
   }
   return outcomes;
 }
@@ -977,7 +979,9 @@ describe("Stripe webhooks: applying", () => {
     const eventId = queued[0] as string;
     expect(await drain()).toEqual(["processed"]);
     // A redelivered queue message for it changes nothing.
-    expect(await applyWebhookEvent(db(), env, config(), eventId, Date.now())).toBe("skipped");
+    expect(
+      await applyWebhookEvent({ db: db(), env, config: config(), now: Date.now() }, eventId),
+    ).toBe("skipped");
     expect(await count("select count(*) as n from payments where user_id = ?", user.id)).toBe(1);
     expect(
       await count("select count(*) as n from webhook_events where provider_event_id = ?", event.id),

@@ -1,8 +1,8 @@
 import { and, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
-import { type Db, runBatch } from "../db";
+import { runBatch } from "../db";
 import { webhookEvents } from "../db/schema";
 import { enqueueEmails } from "../email/outbox";
-import type { Config, Env } from "../env";
+import type { ServiceContext } from "../lib/context";
 import { MINUTE } from "../lib/time";
 import { providerFor } from "../payments/providers";
 import { syncPoliciesAfterCommit } from "../ratelimit/client";
@@ -25,12 +25,10 @@ export type ApplyOutcome = "processed" | "ignored" | "skipped";
  * subscription only moves to a state newer than the one it has).
  */
 export async function applyWebhookEvent(
-  db: Db,
-  env: Env,
-  config: Config,
+  ctx: ServiceContext,
   eventId: string,
-  now: number,
 ): Promise<ApplyOutcome> {
+  const { db, env, config, now } = ctx;
   const [event] = await db
     .update(webhookEvents)
     .set({ attempts: sql`${webhookEvents.attempts} + 1`, lockedUntil: now + APPLY_LEASE })
@@ -56,14 +54,14 @@ export async function applyWebhookEvent(
   }
   try {
     const effect = await handler(
-      { db, env, config, now, event, provider: () => providerFor(event.provider, config) },
+      { ...ctx, event, provider: () => providerFor(event.provider, config) },
       JSON.parse(event.payload),
     );
     await runBatch(db, [...effect.statements, done("processed")]);
     await enqueueEmails(env, effect.emails);
     // Committed already: a failed push is healed by the object's hourly reconcile.
     await syncPoliciesAfterCommit(
-      { env, config, now, origin: `webhook event ${eventId}` },
+      { ...ctx, origin: `webhook event ${eventId}` },
       db,
       effect.syncUsers,
     );
@@ -78,15 +76,12 @@ export async function applyWebhookEvent(
 }
 
 export async function consumeWebhookBatch(
+  ctx: ServiceContext,
   batch: MessageBatch<WebhookMessage>,
-  db: Db,
-  env: Env,
-  config: Config,
-  now: number,
 ): Promise<void> {
   for (const message of batch.messages) {
     try {
-      await applyWebhookEvent(db, env, config, message.body.event_id, now);
+      await applyWebhookEvent(ctx, message.body.event_id);
       message.ack();
     } catch (error) {
       console.error(
@@ -104,9 +99,8 @@ export async function consumeWebhookBatch(
 
 /** After the last retry: the event is marked failed, keeping its last error, for a replay. */
 export async function consumeDeadWebhooks(
+  { db, now }: ServiceContext,
   batch: MessageBatch<WebhookMessage>,
-  db: Db,
-  now: number,
 ): Promise<void> {
   for (const message of batch.messages) {
     await db
