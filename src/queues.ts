@@ -2,6 +2,7 @@ import { openDb } from "./db";
 import { consumeEmailBatch } from "./email/consumer";
 import { emailProvider } from "./email/providers";
 import { type EmailMessage, type Env, loadConfig, type WebhookMessage } from "./env";
+import type { ServiceContext } from "./lib/context";
 import { consumeDeadWebhooks, consumeWebhookBatch } from "./webhooks/consumer";
 
 // Queue names as declared in wrangler.toml.
@@ -13,21 +14,20 @@ export const QUEUES = {
 
 export async function dispatchQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const config = loadConfig(env);
-  const db = openDb(env.DB);
-  const now = Date.now();
+  const ctx: ServiceContext = {
+    db: openDb(env.DB),
+    env,
+    config,
+    now: Date.now(),
+    origin: `queue ${batch.queue}`,
+  };
   switch (batch.queue) {
     case QUEUES.emails:
-      return consumeEmailBatch(
-        batch as MessageBatch<EmailMessage>,
-        db,
-        config,
-        emailProvider(config),
-        now,
-      );
+      return consumeEmailBatch(ctx, batch as MessageBatch<EmailMessage>, emailProvider(config));
     case QUEUES.webhookEvents:
-      return consumeWebhookBatch(batch as MessageBatch<WebhookMessage>, db, env, config, now);
+      return consumeWebhookBatch(ctx, batch as MessageBatch<WebhookMessage>);
     case QUEUES.webhookEventsDlq:
-      return consumeDeadWebhooks(batch as MessageBatch<WebhookMessage>, db, now);
+      return consumeDeadWebhooks(ctx, batch as MessageBatch<WebhookMessage>);
     default:
       // A queue without a consumer here: keep its messages (retry) rather than drop them.
       console.error(JSON.stringify({ msg: "no consumer for queue", queue: batch.queue }));

@@ -10,7 +10,7 @@ import { DAY } from "../src/lib/time";
 import { applyWebhookEvent } from "../src/webhooks/consumer";
 import { type FakeStripe, installFakeStripe, signedDelivery, stripeEvent } from "./fakes/stripe";
 import { insertPayment, insertSubscription, sellAt } from "./fixtures";
-import { api, count, holdQueues, signup, signupAdmin, type TestUser } from "./helpers";
+import { api, count, holdQueues, signup, signupAdmin, type TestUser, testContext } from "./helpers";
 
 let fake: FakeStripe;
 let queued: string[];
@@ -405,15 +405,13 @@ describe("webhook pipeline", () => {
   it("stores an unknown event type once and marks it ignored", async () => {
     const event = stripeEvent("customer.created", { id: "cus_x", object: "customer" });
     expect((await deliver(event)).status).toBe(200);
-    expect((await deliver(event)).body).toMatchObject({ received: true, duplicate: true });
-    expect(queued).toHaveLength(1);
-    const db = openDb(env.DB);
-    expect(await applyWebhookEvent(db, env, loadConfig(env), queued[0] ?? "", Date.now())).toBe(
-      "ignored",
-    );
-    expect(await applyWebhookEvent(db, env, loadConfig(env), queued[0] ?? "", Date.now())).toBe(
-      "skipped",
-    );
+    expect((await deliver(event)).body).toStrictEqual({ received: true });
+    // Both deliveries are queued; storing them keeps one row, which both messages name.
+    expect(queued).toHaveLength(2);
+    expect(queued[1]).toBe(queued[0]);
+    const _db = openDb(env.DB);
+    expect(await applyWebhookEvent(testContext(), queued[0] ?? "")).toBe("ignored");
+    expect(await applyWebhookEvent(testContext(), queued[0] ?? "")).toBe("skipped");
   });
 
   it("retries a failing event, dead-letters it as failed, and an admin replays it", async () => {
@@ -474,9 +472,12 @@ describe("webhook pipeline", () => {
     });
     expect(replay.status).toBe(202);
     expect(queued).toEqual([eventId]);
-    expect(await applyWebhookEvent(openDb(env.DB), env, loadConfig(env), eventId, Date.now())).toBe(
-      "processed",
-    );
+    expect(
+      await applyWebhookEvent(
+        { db: openDb(env.DB), env, config: loadConfig(env), now: Date.now() },
+        eventId,
+      ),
+    ).toBe("processed");
     expect(
       await count("select count(*) as n from payments where provider_payment_id = 'ch_dlq'"),
     ).toBe(1);

@@ -304,11 +304,9 @@ describe("consumeEmailBatch backoff", () => {
     const delays = spyOnDelays(batch);
     const ctx = createExecutionContext();
     await consumeEmailBatch(
+      { db: openDb(env.DB), config: loadConfig(env), now: Date.now() },
       batch,
-      openDb(env.DB),
-      loadConfig(env),
       failing(new Error("down")),
-      Date.now(),
     );
     const result = await getQueueResult(batch, ctx);
     expect(result.retryMessages).toStrictEqual([{ msgId: "b-1" }]);
@@ -413,8 +411,9 @@ describe("resendProvider", () => {
 });
 
 describe("deliverEmail", () => {
-  const db = () => openDb(env.DB);
   const config = () => loadConfig(env);
+  /** What a delivery runs with, at `now`. */
+  const at = (now: number) => ({ db: openDb(env.DB), config: config(), now });
 
   it("sends with the configured From and the row's address, subject and text", async () => {
     const row = await insertOutbox({ subject: "Reset your password", text_body: "the text" });
@@ -425,7 +424,7 @@ describe("deliverEmail", () => {
         return "prov-42";
       },
     };
-    const outcome = await deliverEmail(db(), config(), provider, row.id, 1_800_000_000_000);
+    const outcome = await deliverEmail(at(1_800_000_000_000), provider, row.id);
     expect(outcome).toBe("sent");
     expect(seen).toStrictEqual([
       {
@@ -443,7 +442,7 @@ describe("deliverEmail", () => {
       sent_at: 1_800_000_000_000,
       last_attempt_at: 1_800_000_000_000,
     });
-    expect(await deliverEmail(db(), config(), provider, row.id, 1_800_000_000_001)).toBe("skipped");
+    expect(await deliverEmail(at(1_800_000_000_001), provider, row.id)).toBe("skipped");
     expect(seen).toHaveLength(1);
   });
 
@@ -451,7 +450,7 @@ describe("deliverEmail", () => {
     const row = await insertOutbox();
     const provider = failing(new Error("provider down"));
     for (let attempt = 1; attempt < MAX_EMAIL_ATTEMPTS; attempt++) {
-      expect(await deliverEmail(db(), config(), provider, row.id, Date.now())).toBe("retry");
+      expect(await deliverEmail(at(Date.now()), provider, row.id)).toBe("retry");
       const after = await outboxRow(row.id);
       expect(after.attempts).toBe(attempt);
       expect(after.status).toBe("pending");
@@ -459,32 +458,32 @@ describe("deliverEmail", () => {
       expect(after.sent_at).toBeNull();
     }
     expect(MAX_EMAIL_ATTEMPTS).toBe(5);
-    expect(await deliverEmail(db(), config(), provider, row.id, Date.now())).toBe("failed");
+    expect(await deliverEmail(at(Date.now()), provider, row.id)).toBe("failed");
     const failed = await outboxRow(row.id);
     expect(failed.status).toBe("failed");
     expect(failed.attempts).toBe(MAX_EMAIL_ATTEMPTS);
     expect(failed.sent_at).toBeNull();
     expect(failed.provider_message_id).toBeNull();
     // Given up means given up: later deliveries do not call the provider.
-    expect(await deliverEmail(db(), config(), provider, row.id, Date.now())).toBe("skipped");
+    expect(await deliverEmail(at(Date.now()), provider, row.id)).toBe("skipped");
     expect(provider.calls).toHaveLength(MAX_EMAIL_ATTEMPTS);
   });
 
   it("a PermanentEmailError fails the row at once", async () => {
     const row = await insertOutbox();
     const provider = failing(new PermanentEmailError("resend answered 422: bad address"));
-    expect(await deliverEmail(db(), config(), provider, row.id, Date.now())).toBe("failed");
+    expect(await deliverEmail(at(Date.now()), provider, row.id)).toBe("failed");
     const after = await outboxRow(row.id);
     expect(after.status).toBe("failed");
     expect(after.attempts).toBe(1);
     expect(after.last_error).toBe("Error: resend answered 422: bad address");
-    expect(await deliverEmail(db(), config(), provider, row.id, Date.now())).toBe("skipped");
+    expect(await deliverEmail(at(Date.now()), provider, row.id)).toBe("skipped");
     expect(provider.calls).toHaveLength(1);
   });
 
   it("a success after failures clears the last error", async () => {
     const row = await insertOutbox({ attempts: 2, last_error: "Error: earlier" });
-    expect(await deliverEmail(db(), config(), logProvider, row.id, 1_800_000_000_500)).toBe("sent");
+    expect(await deliverEmail(at(1_800_000_000_500), logProvider, row.id)).toBe("sent");
     const after = await outboxRow(row.id);
     expect(after.status).toBe("sent");
     expect(after.attempts).toBe(3);
@@ -494,7 +493,7 @@ describe("deliverEmail", () => {
 
   it("truncates a long error to 500 characters", async () => {
     const row = await insertOutbox();
-    await deliverEmail(db(), config(), failing(new Error("e".repeat(2000))), row.id, Date.now());
+    await deliverEmail(at(Date.now()), failing(new Error("e".repeat(2000))), row.id);
     const after = await outboxRow(row.id);
     expect(after.last_error).toHaveLength(500);
     expect(after.last_error?.startsWith("Error: eee")).toBe(true);
@@ -512,8 +511,8 @@ describe("deliverEmail", () => {
       },
     };
     const outcomes = await Promise.all([
-      deliverEmail(db(), config(), slow, row.id, Date.now()),
-      deliverEmail(db(), config(), slow, row.id, Date.now()),
+      deliverEmail(at(Date.now()), slow, row.id),
+      deliverEmail(at(Date.now()), slow, row.id),
     ]);
     expect(outcomes.sort()).toStrictEqual(["sent", "skipped"]);
     expect(seen).toHaveLength(1);
@@ -522,7 +521,7 @@ describe("deliverEmail", () => {
 
   it("an unknown outbox id is skipped", async () => {
     const provider = failing(new Error("must not be called"));
-    expect(await deliverEmail(db(), config(), provider, "eml_missing", Date.now())).toBe("skipped");
+    expect(await deliverEmail(at(Date.now()), provider, "eml_missing")).toBe("skipped");
     expect(provider.calls).toHaveLength(0);
   });
 });

@@ -2,8 +2,9 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { expect, vi } from "vitest";
 import { openDb } from "../src/db";
-import type { Env, WebhookMessage } from "../src/env";
+import { type Env, loadConfig, type WebhookMessage } from "../src/env";
 import worker from "../src/index";
+import type { ServiceContext } from "../src/lib/context";
 import { storeReceived } from "../src/webhooks/store";
 import { setUserRole } from "./fixtures";
 
@@ -208,4 +209,9 @@ export function holdQueues(): HeldQueues {
 /** The RateLimiter object of a subject (`user:<id>`, `ip:<addr>`), for tests that drive it. */
 export function limiterStub(subject: string) {
   return env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(subject));
+}
+
+/** A service context over the test bindings, at `now`: for calling services directly. */
+export function testContext(now = Date.now()): ServiceContext {
+  return { db: openDb(env.DB), env: appEnv, config: loadConfig(env), now, origin: "test" };
 }

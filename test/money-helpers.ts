@@ -5,7 +5,6 @@ import { env } from "cloudflare:workers";
 import { expect, vi } from "vitest";
 import { runJob } from "../src/cron/runner";
 import { openDb } from "../src/db";
-import { loadConfig } from "../src/env";
 import { applyWebhookEvent } from "../src/webhooks/consumer";
 import { FakePayPal, type FakeSubscription, PAYPAL_BASE, type PayPalEvent } from "./fakes/paypal";
 import { FAKE_STRIPE_BASE, FakeStripe, signedDelivery } from "./fakes/stripe";
@@ -15,7 +14,7 @@ import {
   sellAt,
   subscriptionById,
 } from "./fixtures";
-import { api, holdQueues, login, type TestUser } from "./helpers";
+import { api, holdQueues, login, type TestUser, testContext } from "./helpers";
 
 export const db = openDb(env.DB);
 export const PRO_MINUTE = 200;
@@ -178,7 +177,7 @@ export async function showSubscription(user: TestUser) {
 async function drain(): Promise<string[]> {
   const outcomes: string[] = [];
   for (const id of queued.splice(0)) {
-    outcomes.push(await applyWebhookEvent(db, env, loadConfig(env), id, Date.now()));
+    outcomes.push(await applyWebhookEvent(testContext(), id));
   }
   return outcomes;
 }

@@ -12,7 +12,7 @@ import { clearPayPalTokenCache } from "../src/payments/paypal-client";
 import { applyWebhookEvent } from "../src/webhooks/consumer";
 import { FakePayPal, type PayPalEvent } from "./fakes/paypal";
 import { sellAt, subscriptionById } from "./fixtures";
-import { api, holdQueues, signup, type TestUser } from "./helpers";
+import { api, holdQueues, signup, type TestUser, testContext } from "./helpers";
 
 export const db = openDb(env.DB);
 export const config = () => loadConfig(env);
@@ -74,7 +74,7 @@ export async function storedEventId(providerEventId: string): Promise<string> {
 export async function receive(event: PayPalEvent) {
   const res = await deliver(event);
   expect(res.status).toBe(200);
-  return applyWebhookEvent(db, env, config(), await storedEventId(event.id), Date.now());
+  return applyWebhookEvent(testContext(), await storedEventId(event.id));
 }
 
 /** Runs the Worker's queue handler on these stored events (one message each). */

@@ -1,9 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
 import { auditInsert } from "../audit/audit";
 import { WINDOW_NAMES } from "../db/plan-features";
-import { newRouter, principalOf } from "../lib/context";
+import { newRouter, principalOf, serviceContext } from "../lib/context";
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
-import { pushPolicyBeforeCommit, resetUsage, sessionsEnded } from "../ratelimit/client";
+import { resetUsage } from "../ratelimit/client";
 import { UsageSchema, usageOf } from "../ratelimit/usage";
 import {
   AdminUserSchema,
@@ -71,20 +71,10 @@ adminUserRoutes.openapi(
   }),
   async (c) => {
     const user = await updateUser(
-      c.var.db,
+      serviceContext(c),
       principalOf(c).userId,
       c.req.valid("param").id,
       c.req.valid("json"),
-      c.var.now,
-      sessionsEnded(c),
-      // A disabled account's API keys are refused from the next request on; re-enabling restores them.
-      (active) =>
-        pushPolicyBeforeCommit(
-          c.env,
-          c.req.valid("param").id,
-          { accountActive: active },
-          c.var.now,
-        ),
     );
     return c.json(adminUser(user), 200);
   },

@@ -4,10 +4,11 @@ import { publicUser } from "../auth/serialize";
 import { revokeUserSessionsStatement } from "../auth/sessions";
 import type { Db } from "../db";
 import { auditLog, type User, users } from "../db/schema";
+import type { ServiceContext } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
 import { keysetPage } from "../lib/pagination";
 import { iso } from "../lib/time";
-import type { SessionsEnded } from "../ratelimit/client";
+import { endSessionsAfterCommit, pushPolicyBeforeCommit } from "../ratelimit/client";
 
 export function adminUser(user: User) {
   return {
@@ -54,16 +55,18 @@ export async function getUser(db: Db, id: string): Promise<User> {
   return user;
 }
 
+/**
+ * Changes a user's role or status. A disabled account's credentials (sessions and API keys) are
+ * refused from the next request on: its object is told before D1 records it (fail closed), and
+ * its sessions end in the same batch. Re-enabling restores its API keys, after the commit.
+ */
 export async function updateUser(
-  db: Db,
+  ctx: ServiceContext,
   actorId: string,
   id: string,
   patch: { role?: "user" | "admin" | undefined; status?: "active" | "disabled" | undefined },
-  now: number,
-  ended: SessionsEnded,
-  /** Sets whether the account's credentials are accepted; called before a disable commits. */
-  setActive: (active: boolean) => Promise<void>,
 ): Promise<User> {
+  const { db, env, now } = ctx;
   if (id === actorId)
     throw new ApiError("forbidden", "Admins cannot change their own role or status");
   const before = await getUser(db, id);
@@ -71,7 +74,7 @@ export async function updateUser(
     throw new ApiError("forbidden", "Deleted accounts cannot be changed");
   const disabling = patch.status === "disabled" && before.status !== "disabled";
   // Fail closed: the user's object refuses its credentials before D1 says disabled.
-  if (disabling) await setActive(false);
+  if (disabling) await pushPolicyBeforeCommit(env, id, { accountActive: false }, now);
   const changes = {
     ...(patch.role === undefined ? {} : { role: patch.role }),
     ...(patch.status === undefined ? {} : { status: patch.status }),
@@ -98,8 +101,12 @@ export async function updateUser(
     : [...(await db.batch([update, audit])), []];
   const user = updated[0];
   if (!user) throw notFound("User");
-  if (user.status === "active" && before.status !== "active") await setActive(true);
-  await ended(
+  // Re-enabled after the commit: a failed push here still fails the request, as it always has.
+  if (user.status === "active" && before.status !== "active") {
+    await pushPolicyBeforeCommit(env, id, { accountActive: true }, now);
+  }
+  await endSessionsAfterCommit(
+    ctx,
     id,
     revoked.map((s) => s.id),
   );

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { newRouter, principalOf } from "../lib/context";
+import { newRouter, principalOf, serviceContext } from "../lib/context";
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
 import { createApiKey, listApiKeys, revokeApiKey } from "./api-keys";
 
@@ -56,12 +56,9 @@ apiKeyRoutes.openapi(
   }),
   async (c) => {
     const created = await createApiKey(
-      c.var.db,
-      c.env,
-      c.var.config.API_KEY_SECRET,
+      serviceContext(c),
       principalOf(c).userId,
       c.req.valid("json"),
-      c.var.now,
     );
     return c.json(created, 201);
   },
@@ -80,7 +77,7 @@ apiKeyRoutes.openapi(
       ...errorResponses(403),
     },
   }),
-  async (c) => c.json({ data: await listApiKeys(c.var.db, c.env, principalOf(c).userId) }, 200),
+  async (c) => c.json({ data: await listApiKeys(serviceContext(c), principalOf(c).userId) }, 200),
 );
 
 apiKeyRoutes.openapi(
@@ -95,7 +92,7 @@ apiKeyRoutes.openapi(
     responses: { 204: { description: "Revoked" }, ...errorResponses(403, 404) },
   }),
   async (c) => {
-    await revokeApiKey(c.var.db, c.env, principalOf(c).userId, c.req.valid("param").id, c.var.now);
+    await revokeApiKey(serviceContext(c), principalOf(c).userId, c.req.valid("param").id);
     return c.body(null, 204);
   },
 );

@@ -1,7 +1,6 @@
 import { and, desc, eq, gt, isNull, or, sql } from "drizzle-orm";
-import type { Db } from "../db";
 import { apiKeys } from "../db/schema";
-import type { Env } from "../env";
+import type { ServiceContext } from "../lib/context";
 import { sha256Hex } from "../lib/crypto";
 import { ApiError, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
@@ -34,12 +33,9 @@ export function apiKeyView(row: typeof apiKeys.$inferSelect, lastUsedAt: number 
  * so two concurrent creations cannot both slip under it. The key is returned once, here.
  */
 export async function createApiKey(
-  db: Db,
-  env: Env,
-  apiKeySecret: string,
+  { db, env, config, now }: ServiceContext,
   userId: string,
   input: { name: string; expires_at?: string | undefined },
-  now: number,
 ) {
   const expiresAt = input.expires_at ? Date.parse(input.expires_at) : null;
   if (expiresAt !== null && expiresAt <= now) {
@@ -49,7 +45,7 @@ export async function createApiKey(
   }
   const plan = await planForUser(db, userId);
   const cap = maxApiKeys(plan.features);
-  const key = await mintApiKey(userId, apiKeySecret);
+  const key = await mintApiKey(userId, config.API_KEY_SECRET);
   const row = {
     id: newId("key"),
     userId,
@@ -92,7 +88,7 @@ export async function createApiKey(
   return { ...apiKeyView(row, null), key };
 }
 
-export async function listApiKeys(db: Db, env: Env, userId: string) {
+export async function listApiKeys({ db, env }: ServiceContext, userId: string) {
   const [rows, usage] = await Promise.all([
     db
       .select()
@@ -107,7 +103,11 @@ export async function listApiKeys(db: Db, env: Env, userId: string) {
 }
 
 /** Revokes a key: the owner's object forgets it first, so the very next request fails. */
-export async function revokeApiKey(db: Db, env: Env, userId: string, keyId: string, now: number) {
+export async function revokeApiKey(
+  { db, env, now }: ServiceContext,
+  userId: string,
+  keyId: string,
+) {
   const row = await db
     .select({ hash: apiKeys.keyHash })
     .from(apiKeys)

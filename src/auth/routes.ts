@@ -1,11 +1,11 @@
 import { createRoute } from "@hono/zod-openapi";
 import { enqueueEmails } from "../email/outbox";
-import { newRouter, principalOf } from "../lib/context";
+import { newRouter, principalOf, serviceContext } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
 import { afterResponse, clientMeta } from "../lib/request";
 import { ATTEMPT_RULES, emailSubject, refundAttempt, takeAttempt } from "../ratelimit/brute-force";
-import { apiKeysRevoked, sessionsEnded, userSubject } from "../ratelimit/client";
+import { userSubject } from "../ratelimit/client";
 import { limitByIp } from "../ratelimit/middleware";
 import { requireAuth } from "./middleware";
 import {
@@ -57,11 +57,9 @@ authRoutes.openapi(
     const body = c.req.valid("json");
     await takeAttempt(c.env, await emailSubject(body.email), ATTEMPT_RULES.signup, c.var.now);
     const { user, outboxIds, ...tokens } = await auth.signup(
-      c.var.db,
-      c.var.config,
+      serviceContext(c),
       body,
       clientMeta(c),
-      c.var.now,
     );
     afterResponse(c, "verification email enqueue", enqueueEmails(c.env, outboxIds));
     return c.json({ user: publicUser(user), ...tokens }, 201);
@@ -87,13 +85,7 @@ authRoutes.openapi(
     await takeAttempt(c.env, target, ATTEMPT_RULES.loginFailures, c.var.now);
     let failed = true;
     try {
-      const { user, ...tokens } = await auth.login(
-        c.var.db,
-        c.var.config,
-        body,
-        clientMeta(c),
-        c.var.now,
-      );
+      const { user, ...tokens } = await auth.login(serviceContext(c), body, clientMeta(c));
       failed = false;
       return c.json({ user: publicUser(user), ...tokens }, 200);
     } catch (error) {
@@ -121,13 +113,7 @@ authRoutes.openapi(
   }),
   async (c) => {
     const { refresh_token } = c.req.valid("json");
-    const { user, ...tokens } = await auth.refresh(
-      c.var.db,
-      c.var.config,
-      refresh_token,
-      c.var.now,
-      sessionsEnded(c),
-    );
+    const { user, ...tokens } = await auth.refresh(serviceContext(c), refresh_token);
     return c.json({ user: publicUser(user), ...tokens }, 200);
   },
 );
@@ -143,12 +129,7 @@ authRoutes.openapi(
     responses: { ...noContent, ...errorResponses(429) },
   }),
   async (c) => {
-    await revokeByRefreshToken(
-      c.var.db,
-      c.req.valid("json").refresh_token,
-      c.var.now,
-      sessionsEnded(c),
-    );
+    await revokeByRefreshToken(serviceContext(c), c.req.valid("json").refresh_token);
     return c.body(null, 204);
   },
 );
@@ -166,7 +147,7 @@ authRoutes.openapi(
   }),
   async (c) => {
     const { userId } = principalOf(c);
-    await revokeAllSessions(c.var.db, userId, "logout_all", c.var.now, sessionsEnded(c));
+    await revokeAllSessions(serviceContext(c), userId, "logout_all");
     return c.body(null, 204);
   },
 );
@@ -187,7 +168,7 @@ authRoutes.openapi(
     // The look-up and the writes happen after the answer, so its timing says nothing about
     // whether the email is registered.
     const work = auth
-      .forgotPassword(c.var.db, c.var.config, email, c.var.now)
+      .forgotPassword(serviceContext(c), email)
       .then((ids) => enqueueEmails(c.env, ids));
     afterResponse(c, "password reset email", work);
     return c.body(null, 202);
@@ -206,14 +187,7 @@ authRoutes.openapi(
   }),
   async (c) => {
     const { token, password } = c.req.valid("json");
-    await auth.resetPassword(
-      c.var.db,
-      token,
-      password,
-      c.var.now,
-      sessionsEnded(c),
-      apiKeysRevoked(c),
-    );
+    await auth.resetPassword(serviceContext(c), token, password);
     return c.body(null, 204);
   },
 );
@@ -229,7 +203,7 @@ authRoutes.openapi(
     responses: { ...noContent, ...errorResponses(429) },
   }),
   async (c) => {
-    await auth.verifyEmail(c.var.db, c.var.config, c.req.valid("json").token, c.var.now);
+    await auth.verifyEmail(serviceContext(c), c.req.valid("json").token);
     return c.body(null, 204);
   },
 );
@@ -248,7 +222,7 @@ authRoutes.openapi(
   async (c) => {
     const { userId } = principalOf(c);
     await takeAttempt(c.env, userSubject(userId), ATTEMPT_RULES.emailResend, c.var.now);
-    const ids = await auth.resendVerification(c.var.db, c.var.config, userId, c.var.now);
+    const ids = await auth.resendVerification(serviceContext(c), userId);
     afterResponse(c, "verification email enqueue", enqueueEmails(c.env, ids));
     return c.body(null, 202);
   },

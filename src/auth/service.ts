@@ -5,10 +5,11 @@ import { apiKeys, type User, users } from "../db/schema";
 import { defaultSettings } from "../db/user-settings";
 import { outboxInsert } from "../email/outbox";
 import type { Config } from "../env";
+import type { ServiceContext } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import type { ClientMeta } from "../lib/request";
-import type { ApiKeysRevoked, SessionsEnded } from "../ratelimit/client";
+import { endSessionsAfterCommit, revokeApiKeysAfterCommit } from "../ratelimit/client";
 import {
   findLiveMailedToken,
   issueMailedToken,
@@ -66,11 +67,9 @@ export async function findActiveUser(db: Db, userId: string): Promise<User | und
 }
 
 export async function signup(
-  db: Db,
-  config: Config,
+  { db, config, now }: ServiceContext,
   input: { email: string; password: string; name?: string | undefined },
   meta: ClientMeta,
-  now: number,
 ): Promise<AuthResult & { outboxIds: string[] }> {
   if (await findUserByEmail(db, input.email)) throw new ApiError("email_taken");
   const user: User = {
@@ -102,11 +101,9 @@ export async function signup(
 }
 
 export async function login(
-  db: Db,
-  config: Config,
+  { db, config, now }: ServiceContext,
   input: { email: string; password: string },
   meta: ClientMeta,
-  now: number,
 ): Promise<AuthResult> {
   const found = await findUserByEmail(db, input.email);
   const user = found?.status === "deleted" ? undefined : found;
@@ -130,14 +127,9 @@ export async function login(
   return { user, ...tokens };
 }
 
-export async function refresh(
-  db: Db,
-  config: Config,
-  presented: string,
-  now: number,
-  ended: SessionsEnded,
-): Promise<AuthResult> {
-  const rotated = await rotateRefreshToken(db, config, presented, now, ended);
+export async function refresh(ctx: ServiceContext, presented: string): Promise<AuthResult> {
+  const { db, config, now } = ctx;
+  const rotated = await rotateRefreshToken(ctx, presented);
   const user = await findActiveUser(db, rotated.userId);
   // Disabling or deleting a user revokes its sessions; this also covers a race with that.
   if (!user) throw new ApiError("invalid_refresh_token");
@@ -147,10 +139,8 @@ export async function refresh(
 
 /** Always succeeds from the caller's view; returns outbox ids only when an email was written. */
 export async function forgotPassword(
-  db: Db,
-  config: Config,
+  { db, config, now }: ServiceContext,
   email: string,
-  now: number,
 ): Promise<string[]> {
   const user = await findUserByEmail(db, email);
   if (user?.status !== "active") return [];
@@ -160,13 +150,11 @@ export async function forgotPassword(
 }
 
 export async function resetPassword(
-  db: Db,
+  ctx: ServiceContext,
   token: string,
   password: string,
-  now: number,
-  ended: SessionsEnded,
-  keysRevoked: ApiKeysRevoked,
 ): Promise<void> {
+  const { db, now } = ctx;
   const live = await findLiveMailedToken(db, token, "password_reset", now);
   if (!live) throw new ApiError("invalid_or_expired_token");
   const passwordHash = await hashPassword(password);
@@ -187,21 +175,21 @@ export async function resetPassword(
     spendMailedToken(db, live.id, now),
   ]);
   if (spent.length === 0) throw new ApiError("invalid_or_expired_token");
-  await ended(
+  await endSessionsAfterCommit(
+    ctx,
     live.userId,
     revoked.map((s) => s.id),
   );
-  await keysRevoked(
+  await revokeApiKeysAfterCommit(
+    ctx,
     live.userId,
     keys.map((k) => k.hash),
   );
 }
 
 export async function verifyEmail(
-  db: Db,
-  config: Config,
+  { db, config, now }: ServiceContext,
   token: string,
-  now: number,
 ): Promise<void> {
   const live = await findLiveMailedToken(db, token, "email_verify", now);
   if (!live) throw new ApiError("invalid_or_expired_token");
@@ -225,10 +213,8 @@ export async function verifyEmail(
 
 /** A fresh verification email; a no-op for verified users. Returns the outbox ids written. */
 export async function resendVerification(
-  db: Db,
-  config: Config,
+  { db, config, now }: ServiceContext,
   userId: string,
-  now: number,
 ): Promise<string[]> {
   const user = await findActiveUser(db, userId);
   if (!user || user.emailVerifiedAt !== null) return [];

@@ -2,12 +2,13 @@ import { and, eq, isNull, ne, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db";
 import { refreshTokens, sessions, type User } from "../db/schema";
 import type { Config } from "../env";
+import type { ServiceContext } from "../lib/context";
 import { randomToken, sha256Hex } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import type { ClientMeta } from "../lib/request";
 import { DAY } from "../lib/time";
-import type { SessionsEnded } from "../ratelimit/client";
+import { endSessionsAfterCommit } from "../ratelimit/client";
 import { signAccessToken } from "./tokens";
 
 export interface IssuedTokens {
@@ -105,12 +106,10 @@ export function revokeUserSessionsStatement(
  * newest token in the family stops working too.
  */
 export async function rotateRefreshToken(
-  db: Db,
-  config: Config,
+  ctx: ServiceContext,
   presented: string,
-  now: number,
-  ended: SessionsEnded,
 ): Promise<{ userId: string; sessionId: string; refreshToken: string }> {
+  const { db, config, now } = ctx;
   const tokenHash = await sha256Hex(presented);
   const row = await db
     .select({
@@ -130,7 +129,7 @@ export async function rotateRefreshToken(
   }
   if (row.usedAt !== null) {
     await revokeSessionStatement(db, row.sessionId, "refresh_token_reuse", now);
-    await ended(row.userId, [row.sessionId]);
+    await endSessionsAfterCommit(ctx, row.userId, [row.sessionId]);
     throw new ApiError("invalid_refresh_token");
   }
 
@@ -172,19 +171,15 @@ export async function rotateRefreshToken(
   ]);
   if (inserted.length === 0) {
     await revokeSessionStatement(db, row.sessionId, "refresh_token_reuse", now);
-    await ended(row.userId, [row.sessionId]);
+    await endSessionsAfterCommit(ctx, row.userId, [row.sessionId]);
     throw new ApiError("invalid_refresh_token");
   }
   return { userId: row.userId, sessionId: row.sessionId, refreshToken: next };
 }
 
 /** Logout: the session the refresh token belongs to ends. Unknown tokens are a quiet no-op. */
-export async function revokeByRefreshToken(
-  db: Db,
-  presented: string,
-  now: number,
-  ended: SessionsEnded,
-): Promise<void> {
+export async function revokeByRefreshToken(ctx: ServiceContext, presented: string): Promise<void> {
+  const { db, now } = ctx;
   const row = await db
     .select({ sessionId: refreshTokens.sessionId, userId: sessions.userId })
     .from(refreshTokens)
@@ -193,7 +188,8 @@ export async function revokeByRefreshToken(
     .get();
   if (!row) return;
   const revoked = await revokeSessionStatement(db, row.sessionId, "logout", now);
-  await ended(
+  await endSessionsAfterCommit(
+    ctx,
     row.userId,
     revoked.map((s) => s.id),
   );
@@ -201,14 +197,13 @@ export async function revokeByRefreshToken(
 
 /** Ends every session of the user (logout everywhere). */
 export async function revokeAllSessions(
-  db: Db,
+  ctx: ServiceContext,
   userId: string,
   reason: string,
-  now: number,
-  ended: SessionsEnded,
 ): Promise<void> {
-  const revoked = await revokeUserSessionsStatement(db, userId, reason, now);
-  await ended(
+  const revoked = await revokeUserSessionsStatement(ctx.db, userId, reason, ctx.now);
+  await endSessionsAfterCommit(
+    ctx,
     userId,
     revoked.map((s) => s.id),
   );

@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { newRouter, principalOf } from "../lib/context";
+import { newRouter, principalOf, serviceContext } from "../lib/context";
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
 import {
   CouponIdParam,
@@ -57,10 +57,9 @@ adminCouponRoutes.openapi(
   }),
   async (c) => {
     const coupon = await createCoupon(
-      c.var.db,
+      serviceContext(c),
       principalOf(c).userId,
       c.req.valid("json"),
-      c.var.now,
     );
     return c.json(couponView(coupon), 201);
   },
@@ -99,11 +98,10 @@ adminCouponRoutes.openapi(
   }),
   async (c) => {
     const coupon = await updateCoupon(
-      c.var.db,
+      serviceContext(c),
       principalOf(c).userId,
       c.req.valid("param").id,
       c.req.valid("json"),
-      c.var.now,
     );
     return c.json(couponView(coupon), 200);
   },
@@ -126,10 +124,9 @@ adminCouponRoutes.openapi(
   }),
   async (c) => {
     const coupon = await deleteCoupon(
-      c.var.db,
+      serviceContext(c),
       principalOf(c).userId,
       c.req.valid("param").id,
-      c.var.now,
     );
     return coupon ? c.json(couponView(coupon), 200) : c.body(null, 204);
   },

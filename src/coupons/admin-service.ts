@@ -4,6 +4,7 @@ import { and, eq } from "drizzle-orm";
 import { auditInsert } from "../audit/audit";
 import { type Db, isUniqueViolation } from "../db";
 import { type Coupon, coupons } from "../db/schema";
+import type { ServiceContext } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { keysetPage } from "../lib/pagination";
@@ -42,10 +43,9 @@ export function couponView(coupon: Coupon) {
 }
 
 export async function createCoupon(
-  db: Db,
+  { db, now }: ServiceContext,
   actorId: string,
   input: CreateCouponInput,
-  now: number,
 ): Promise<Coupon> {
   const code = normalizeCode(input.code);
   const terms: Terms = {
@@ -109,11 +109,10 @@ export async function getCoupon(db: Db, id: string): Promise<Coupon> {
 }
 
 export async function updateCoupon(
-  db: Db,
+  { db, now }: ServiceContext,
   actorId: string,
   id: string,
   patch: UpdateCouponInput,
-  now: number,
 ): Promise<Coupon> {
   const before = await getCoupon(db, id);
   const terms = patchedTerms(before, patch);
@@ -195,10 +194,9 @@ function pick(view: ReturnType<typeof couponView>, patch: object): Record<string
  * bills it is part of). Returns the deactivated coupon, or null when it was deleted.
  */
 export async function deleteCoupon(
-  db: Db,
+  { db, now }: ServiceContext,
   actorId: string,
   id: string,
-  now: number,
 ): Promise<Coupon | null> {
   const coupon = await getCoupon(db, id);
   if (await isCouponInUse(db, coupon)) {

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { JOB_RUN_STATUSES, JOB_TRIGGERS } from "../db/schema";
-import { newRouter, principalOf } from "../lib/context";
+import { newRouter, principalOf, serviceContext } from "../lib/context";
 import { bearerSecurity, errorResponses, jsonContent } from "../lib/openapi";
 import { jobRunView, jobsOverview, runJobForAdmin } from "./admin-service";
 
@@ -79,7 +79,7 @@ adminJobRoutes.openapi(
   }),
   async (c) => {
     const { name } = c.req.valid("param");
-    const run = await runJobForAdmin(c.env, c.var.db, principalOf(c).userId, name, c.var.now);
+    const run = await runJobForAdmin(serviceContext(c), principalOf(c).userId, name);
     return c.json(jobRunView(run), 200);
   },
 );

@@ -2,7 +2,7 @@ import { desc, eq } from "drizzle-orm";
 import { auditInsert } from "../audit/audit";
 import type { Db } from "../db";
 import { jobRuns } from "../db/schema";
-import type { Env } from "../env";
+import type { ServiceContext } from "../lib/context";
 import { notFound } from "../lib/errors";
 import { iso } from "../lib/time";
 import { isJobName, JOBS, SCHEDULE } from "./registry";
@@ -44,11 +44,9 @@ export async function jobsOverview(db: Db) {
 
 /** An admin's "run now": the run, then its audit entry naming it. */
 export async function runJobForAdmin(
-  env: Env,
-  db: Db,
+  { db, env, now }: ServiceContext,
   actorId: string,
   name: string,
-  now: number,
 ): Promise<JobRun> {
   if (!isJobName(name)) throw notFound("Job");
   const run = await runJob(env, name, "admin", now);

@@ -48,7 +48,8 @@ function asRead(sub: Subscription): SQL {
   return sql`${s.status} = ${sub.status} and ${s.standing} = ${sub.standing} and ${s.pastDueSince} is ${sub.pastDueSince}`;
 }
 
-export const dunningJob: Job = async ({ db, env, config, now }) => {
+export const dunningJob: Job = async (ctx) => {
+  const { db, env, config, now } = ctx;
   const counts = { past_due: 0, restricted: 0, suspended: 0, recovered: 0, skipped: 0, failed: 0 };
   const graceCut = now - config.BILLING_GRACE_DAYS * DAY;
   const suspendCut = now - config.SUSPEND_AFTER_DAYS * DAY;
@@ -123,7 +124,7 @@ export const dunningJob: Job = async ({ db, env, config, now }) => {
       if (!pastDue) counts.recovered++;
       else if (standing === "suspended" || standing === "restricted") counts[standing]++;
       else counts.past_due++;
-      await syncPoliciesAfterCommit({ env, config, now, origin: "job dunning" }, db, [sub.userId]);
+      await syncPoliciesAfterCommit(ctx, db, [sub.userId]);
     } catch (error) {
       counts.failed++;
       console.error(

@@ -90,7 +90,7 @@ async function renewOne(run: Run, sub: Subscription, work: Work): Promise<boolea
 }
 
 async function renewDue(run: Run, cursor: string | null): Promise<string | null> {
-  const { db, env, config, now, counts } = run;
+  const { db, config, now, counts } = run;
   const resyncAfter = config.RENEWAL_RESYNC_HOURS * HOUR;
   const due = await db
     .select()
@@ -103,9 +103,7 @@ async function renewDue(run: Run, cursor: string | null): Promise<string | null>
     if (!work) continue;
     try {
       if (await renewOne(run, sub, work)) {
-        await syncPoliciesAfterCommit({ env, config, now, origin: "job renewals" }, db, [
-          sub.userId,
-        ]);
+        await syncPoliciesAfterCommit(run, db, [sub.userId]);
       } else {
         counts.skipped++;
       }
@@ -125,9 +123,9 @@ async function renewDue(run: Run, cursor: string | null): Promise<string | null>
   return due.length === RENEWALS_PER_RUN ? (due.at(-1)?.id ?? null) : null;
 }
 
-export const renewalsJob: Job = async ({ db, env, config, now, cursor, setCursor }) => {
+export const renewalsJob: Job = async ({ cursor, setCursor, ...ctx }) => {
   const counts = Object.fromEntries(COUNT_KEYS.map((k) => [k, 0])) as Counts;
-  const run: Run = { db, env, config, now, counts };
+  const run: Run = { ...ctx, counts };
   setCursor(await renewDue(run, cursor));
   await remindTrials(run, counts);
   return counts satisfies JobCounts;

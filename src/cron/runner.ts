@@ -40,6 +40,7 @@ export async function runJob(
       env: { ...env, DB: metered.d1 },
       config,
       now,
+      origin: `job ${name}`,
       cursor: previous?.cursor ?? null,
       setCursor: (next) => {
         cursor = next;

@@ -1,7 +1,7 @@
 import { and, eq, isNull, lte, or, sql } from "drizzle-orm";
-import type { Db } from "../db";
 import { emailOutbox } from "../db/schema";
-import type { Config, EmailMessage } from "../env";
+import type { EmailMessage } from "../env";
+import type { ServiceContext } from "../lib/context";
 import { MINUTE } from "../lib/time";
 import { type EmailProvider, PermanentEmailError } from "./providers";
 
@@ -18,11 +18,9 @@ export const DELIVERY_LEASE = 2 * MINUTE;
  * delivery), so a sent or failed email is skipped and two deliveries at once send it once.
  */
 export async function deliverEmail(
-  db: Db,
-  config: Config,
+  { db, config, now }: Pick<ServiceContext, "db" | "config" | "now">,
   provider: EmailProvider,
   outboxId: string,
-  now: number,
 ): Promise<DeliveryOutcome> {
   const [row] = await db
     .update(emailOutbox)
@@ -67,14 +65,12 @@ export async function deliverEmail(
 }
 
 export async function consumeEmailBatch(
+  ctx: Pick<ServiceContext, "db" | "config" | "now">,
   batch: MessageBatch<EmailMessage>,
-  db: Db,
-  config: Config,
   provider: EmailProvider,
-  now: number,
 ): Promise<void> {
   for (const message of batch.messages) {
-    const outcome = await deliverEmail(db, config, provider, message.body.outbox_id, now);
+    const outcome = await deliverEmail(ctx, provider, message.body.outbox_id);
     if (outcome === "retry") {
       // Exponential backoff: 30 s, 60 s, 120 s, … between attempts.
       message.retry({ delaySeconds: 30 * 2 ** Math.min(message.attempts - 1, 6) });

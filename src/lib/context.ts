@@ -34,11 +34,19 @@ export interface ServiceContext {
   config: Config;
   /** The caller's clock (the request's, the cron's scheduled time): nothing deeper reads Date.now(). */
   now: number;
+  /** Who is acting, for log lines: `request <id>`, `job <name>`, `webhook event <id>`. */
+  origin?: string;
 }
 
-/** A request's service context: its database, config and clock, and the Worker's bindings. */
+/** A request's service context: its database, config and clock, the Worker's bindings, its id. */
 export function serviceContext(c: Context<AppEnv>): ServiceContext {
-  return { db: c.var.db, env: c.env, config: c.var.config, now: c.var.now };
+  return {
+    db: c.var.db,
+    env: c.env,
+    config: c.var.config,
+    now: c.var.now,
+    origin: `request ${c.var.requestId}`,
+  };
 }
 
 export function fieldErrors(error: z.ZodError): FieldError[] {

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireAuth } from "../auth/middleware";
 import { PAYMENT_STATUSES, PROVIDERS } from "../db/schema";
-import { newRouter, principalOf } from "../lib/context";
+import { newRouter, principalOf, serviceContext } from "../lib/context";
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
 import { PageQuery } from "../lib/pagination";
 import { getPayment, listPayments, paymentView, refundPayment } from "./service";
@@ -147,12 +147,10 @@ adminPaymentRoutes.openapi(
   }),
   async (c) => {
     const payment = await refundPayment(
-      c.var.db,
-      c.var.config,
+      serviceContext(c),
       principalOf(c).userId,
       c.req.valid("param").id,
       c.req.valid("json"),
-      c.var.now,
     );
     return c.json(paymentView(payment), 200);
   },

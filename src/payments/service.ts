@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { auditInsert } from "../audit/audit";
 import type { Db } from "../db";
 import { type Payment, payments } from "../db/schema";
-import type { Config } from "../env";
+import type { ServiceContext } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
 import { keysetPage } from "../lib/pagination";
 import { iso } from "../lib/time";
@@ -66,12 +66,10 @@ export async function getPayment(db: Db, id: string, ownerId?: string): Promise<
  * the larger of the two, so it is counted once.
  */
 export async function refundPayment(
-  db: Db,
-  config: Config,
+  { db, config, now }: ServiceContext,
   actorId: string,
   id: string,
   input: { amount?: number | undefined; reason?: string | undefined },
-  now: number,
 ): Promise<Payment> {
   const payment = await getPayment(db, id);
   if (payment.provider === "manual")

@@ -1,8 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
-import { newRouter, principalOf } from "../lib/context";
+import { newRouter, principalOf, serviceContext } from "../lib/context";
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
 import { afterResponse } from "../lib/request";
-import { requestPusher, syncPoliciesAfterCommit } from "../ratelimit/client";
+import { syncPoliciesAfterCommit } from "../ratelimit/client";
 import {
   AdminPlanListSchema,
   AdminPlanSchema,
@@ -55,7 +55,7 @@ adminPlanRoutes.openapi(
     },
   }),
   async (c) => {
-    const plan = await createPlan(c.var.db, principalOf(c).userId, c.req.valid("json"), c.var.now);
+    const plan = await createPlan(serviceContext(c), principalOf(c).userId, c.req.valid("json"));
     return c.json(adminPlanView(plan), 201);
   },
 );
@@ -92,20 +92,20 @@ adminPlanRoutes.openapi(
     },
   }),
   async (c) => {
+    const ctx = serviceContext(c);
     const { plan, entitlementsChanged } = await updatePlan(
-      c.var.db,
+      ctx,
       principalOf(c).userId,
       c.req.valid("param").id,
       c.req.valid("json"),
-      c.var.now,
     );
     // After the commit: each subscriber's RateLimiter re-reads its policy from D1. (The free
     // plan's users are not enumerated; their objects pick it up at their hourly reconcile.)
     // Done after answering, and one user's failure never stops the others (the hourly reconcile
     // heals any it missed).
     if (entitlementsChanged) {
-      const work = subscribersOfPlan(c.var.db, plan.id).then((userIds) =>
-        syncPoliciesAfterCommit(requestPusher(c), c.var.db, userIds),
+      const work = subscribersOfPlan(ctx.db, plan.id).then((userIds) =>
+        syncPoliciesAfterCommit(ctx, ctx.db, userIds),
       );
       afterResponse(c, "plan limiter sync", work);
     }
@@ -131,10 +131,9 @@ adminPlanRoutes.openapi(
   }),
   async (c) => {
     const plan = await deletePlan(
-      c.var.db,
+      serviceContext(c),
       principalOf(c).userId,
       c.req.valid("param").id,
-      c.var.now,
     );
     return plan ? c.json(adminPlanView(plan), 200) : c.body(null, 204);
   },

@@ -3,6 +3,7 @@ import { auditInsert } from "../audit/audit";
 import { type Db, isUniqueViolation } from "../db";
 import type { PlanFeatures } from "../db/plan-features";
 import { type Plan, plans, subscriptions } from "../db/schema";
+import type { ServiceContext } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { iso } from "../lib/time";
@@ -65,10 +66,9 @@ export async function planHasSubscriptions(db: Db, planId: string): Promise<bool
 }
 
 export async function createPlan(
-  db: Db,
+  { db, now }: ServiceContext,
   actorId: string,
   input: CreatePlanInput,
-  now: number,
 ): Promise<Plan> {
   await assertProviderIdsFree(db, input.provider_ids, null);
   const id = newId("pln");
@@ -121,11 +121,10 @@ export async function createPlan(
 }
 
 export async function updatePlan(
-  db: Db,
+  { db, now }: ServiceContext,
   actorId: string,
   id: string,
   patch: PatchPlanInput,
-  now: number,
 ): Promise<{ plan: Plan; entitlementsChanged: boolean }> {
   const before = await getPlan(db, id);
   if (before.code === FREE_PLAN_CODE && patch.status === "archived") {
@@ -187,10 +186,9 @@ function changedFields(plan: Plan, changes: Partial<Plan>): Record<string, unkno
  * history keeps pointing at it). The free plan is neither. Returns the archived plan, or null.
  */
 export async function deletePlan(
-  db: Db,
+  { db, now }: ServiceContext,
   actorId: string,
   id: string,
-  now: number,
 ): Promise<Plan | null> {
   const plan = await getPlan(db, id);
   if (plan.code === FREE_PLAN_CODE) {

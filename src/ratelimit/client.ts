@@ -6,11 +6,10 @@
 //   writes nothing (fail closed: a revoked key or a disabled account must never outlive a 500).
 // - …AfterCommit: D1 already holds the change; a failure is logged, never thrown (the answer
 //   stands), and the object's hourly reconcile, which re-reads D1, heals it.
-import type { Context } from "hono";
 import type { Db } from "../db";
 import type { WindowName } from "../db/plan-features";
-import type { Config, Env } from "../env";
-import type { AppEnv } from "../lib/context";
+import type { Env } from "../env";
+import type { ServiceContext } from "../lib/context";
 import type { LiveKey, SubjectPolicy } from "../policy/policy";
 import { loadUserPolicy } from "../policy/policy";
 import type { BucketResult, ConsumeRequest, ConsumeResult } from "./messages";
@@ -89,23 +88,14 @@ export async function removeApiKeyBeforeCommit(env: Env, userId: string, keyHash
 
 // ---- after a commit: never throws; logged, healed by the hourly reconcile -------------------
 
-/** Who pushes after a commit, for the log line when it fails: `request <id>` or `job <name>`. */
-export interface Pusher {
-  env: Env;
-  config: Config;
-  now: number;
-  origin: string;
-}
-
-export function requestPusher(c: Context<AppEnv>): Pusher {
-  return { env: c.env, config: c.var.config, now: c.var.now, origin: `request ${c.var.requestId}` };
-}
+/** Who pushes after a commit (a service's context); its origin names it in the failure's log line. */
+export type Pusher = Pick<ServiceContext, "env" | "config" | "now" | "origin">;
 
 function logFailure(pusher: Pusher, what: string, userId: string, error: unknown): void {
   console.error(
     JSON.stringify({
       msg: `limiter push failed: ${what}`,
-      origin: pusher.origin,
+      origin: pusher.origin ?? "unknown",
       user: userId,
       error: String(error),
     }),
@@ -165,19 +155,4 @@ export async function revokeApiKeysAfterCommit(
       logFailure(pusher, "api_keys", userId, error);
     });
   }
-}
-
-/** Told which sessions ended, after the D1 change that ended them. */
-export type SessionsEnded = (userId: string, sessionIds: string[]) => Promise<void>;
-/** Told which API keys were revoked, after the D1 change that revoked them. */
-export type ApiKeysRevoked = (userId: string, keyHashes: string[]) => Promise<void>;
-
-/** The request's SessionsEnded, for services that end sessions. */
-export function sessionsEnded(c: Context<AppEnv>): SessionsEnded {
-  return (userId, sessionIds) => endSessionsAfterCommit(requestPusher(c), userId, sessionIds);
-}
-
-/** The request's ApiKeysRevoked, for services that revoke keys. */
-export function apiKeysRevoked(c: Context<AppEnv>): ApiKeysRevoked {
-  return (userId, hashes) => revokeApiKeysAfterCommit(requestPusher(c), userId, hashes);
 }

@@ -18,9 +18,10 @@ const REASON = "Account deleted";
  * live. Cancellations confirmed before the failure stay recorded: they did happen.
  */
 export async function endSubscriptionsForDeletion(
-  { db, env, config, now }: ServiceContext,
+  ctx: ServiceContext,
   userId: string,
 ): Promise<void> {
+  const { db, config, now } = ctx;
   const live = await db
     .select()
     .from(subscriptions)
@@ -48,10 +49,7 @@ export async function endSubscriptionsForDeletion(
     }
   } catch (error) {
     // The account stays, with fewer subscriptions than it had: its limits follow at once.
-    if (ended > 0) {
-      const pusher = { env, config, now, origin: "account deletion" };
-      await syncPoliciesAfterCommit(pusher, db, [userId]);
-    }
+    if (ended > 0) await syncPoliciesAfterCommit(ctx, db, [userId]);
     throw error;
   }
 }

@@ -18,7 +18,7 @@ export interface CancelInput {
  * now (the limiter is re-synced at once).
  */
 export async function cancel(ctx: ServiceContext, userId: string, input: CancelInput) {
-  const { db, env, config, now } = ctx;
+  const { db, config, now } = ctx;
   const subscription = await entitledSubscription(ctx, userId);
   // A scheduled downgrade goes with the subscription.
   await scheduled.supersedeScheduledChange(ctx, subscription);
@@ -42,7 +42,7 @@ export async function cancel(ctx: ServiceContext, userId: string, input: CancelI
     .set({ ...changes, updatedAt: now })
     .where(eq(subscriptions.id, subscription.id));
   if (!input.at_period_end) {
-    await syncPoliciesAfterCommit({ env, config, now, origin: "cancel" }, db, [userId]);
+    await syncPoliciesAfterCommit(ctx, db, [userId]);
   }
   return (
     (await db.query.subscriptions.findFirst({ where: eq(subscriptions.id, subscription.id) })) ??

@@ -95,7 +95,7 @@ export async function preview(ctx: ServiceContext, userId: string, target: Chang
  * change off. Manual subscriptions can only be downgraded.
  */
 export async function change(ctx: ServiceContext, userId: string, target: ChangeTarget) {
-  const { db, env, config, now } = ctx;
+  const { db, config, now } = ctx;
   const found = await preview(ctx, userId, target);
   const { subscription, nextPlan, preview: proration } = found;
   if (found.current) {
@@ -138,6 +138,6 @@ export async function change(ctx: ServiceContext, userId: string, target: Change
     })
     .where(eq(subscriptions.id, subscription.id));
   // Committed at the provider and in D1: a failed push is logged and healed by the reconcile.
-  await syncPoliciesAfterCommit({ env, config, now, origin: "plan change" }, db, [userId]);
+  await syncPoliciesAfterCommit(ctx, db, [userId]);
   return { effective: "now" as const, preview: proration, approval_url: null };
 }

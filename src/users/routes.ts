@@ -6,9 +6,7 @@ import { UserSettingsSchema } from "../db/user-settings";
 import { newRouter, principalOf, serviceContext } from "../lib/context";
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
 import { entitlementRoutes, meteredQuota } from "../plans/entitlements";
-import { pushPolicyBeforeCommit, sessionsEnded } from "../ratelimit/client";
 import { routeCost } from "../ratelimit/middleware";
-import { endSubscriptionsForDeletion } from "../subscriptions/account-closure";
 import { exportUser } from "./export";
 import { ChangePasswordBody, DeleteMeBody, ExportSchema, MeSchema, PatchMeBody } from "./schemas";
 import * as users from "./service";
@@ -56,10 +54,9 @@ meRoutes.openapi(
   }),
   async (c) => {
     const user = await users.updateProfile(
-      c.var.db,
+      serviceContext(c),
       principalOf(c).userId,
       c.req.valid("json"),
-      c.var.now,
     );
     return c.json({ ...profileOf(user), ...(await users.billingSummary(c.var.db, user.id)) }, 200);
   },
@@ -100,10 +97,9 @@ meRoutes.openapi(
   }),
   async (c) => {
     const saved = await users.replaceSettings(
-      c.var.db,
+      serviceContext(c),
       principalOf(c).userId,
       c.req.valid("json"),
-      c.var.now,
     );
     return c.json(saved, 200);
   },
@@ -124,13 +120,11 @@ meRoutes.openapi(
     const { userId, sessionId } = principalOf(c);
     const body = c.req.valid("json");
     await users.changePassword(
-      c.var.db,
+      serviceContext(c),
       userId,
       sessionId,
       body.current_password,
       body.new_password,
-      c.var.now,
-      sessionsEnded(c),
     );
     return c.body(null, 204);
   },
@@ -169,20 +163,10 @@ meRoutes.openapi(
     responses: { 204: { description: "Deleted" }, ...errorResponses(403, 502, 503) },
   }),
   async (c) => {
-    const { userId } = principalOf(c);
-    const ctx = serviceContext(c);
-    const { db, now } = ctx;
     await users.deleteAccount(
-      db,
-      userId,
+      serviceContext(c),
+      principalOf(c).userId,
       c.req.valid("json").password,
-      now,
-      sessionsEnded(c),
-      // Billing stops first, then its credentials: if either cannot be done, nothing is deleted.
-      async () => {
-        await endSubscriptionsForDeletion(ctx, userId);
-        await pushPolicyBeforeCommit(c.env, userId, { accountActive: false }, now);
-      },
     );
     return c.body(null, 204);
   },

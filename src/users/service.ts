@@ -12,10 +12,12 @@ import {
   users,
 } from "../db/schema";
 import { defaultSettings, type UserSettings } from "../db/user-settings";
+import type { ServiceContext } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
 import { currentSubscription, isEntitled, planById } from "../policy/current";
 import { freePlan, limitsOf } from "../policy/policy";
-import type { SessionsEnded } from "../ratelimit/client";
+import { endSessionsAfterCommit, pushPolicyBeforeCommit } from "../ratelimit/client";
+import { endSubscriptionsForDeletion } from "../subscriptions/account-closure";
 import { subscriptionView } from "../subscriptions/view";
 
 /** The caller's own user row. A deleted or disabled account cannot act on itself. */
@@ -40,14 +42,13 @@ export async function billingSummary(db: Db, userId: string) {
 }
 
 export async function updateProfile(
-  db: Db,
+  { db, now }: ServiceContext,
   userId: string,
   patch: {
     name?: string | null | undefined;
     locale?: string | null | undefined;
     timezone?: string | null | undefined;
   },
-  now: number,
 ): Promise<User> {
   await loadSelf(db, userId);
   const changes: Partial<User> = { updatedAt: now };
@@ -60,10 +61,9 @@ export async function updateProfile(
 }
 
 export async function replaceSettings(
-  db: Db,
+  { db, now }: ServiceContext,
   userId: string,
   settings: UserSettings,
-  now: number,
 ): Promise<UserSettings> {
   await loadSelf(db, userId);
   await db.update(users).set({ settings, updatedAt: now }).where(eq(users.id, userId));
@@ -72,14 +72,13 @@ export async function replaceSettings(
 
 /** Ends every other session (all of them when the caller used an API key). */
 export async function changePassword(
-  db: Db,
+  ctx: ServiceContext,
   userId: string,
   sessionId: string | null,
   current: string,
   next: string,
-  now: number,
-  ended: SessionsEnded,
 ): Promise<void> {
+  const { db, now } = ctx;
   const user = await loadSelf(db, userId);
   if (!(await verifyPassword(current, user.passwordHash))) throw new ApiError("incorrect_password");
   const [, revoked] = await db.batch([
@@ -95,7 +94,8 @@ export async function changePassword(
       sessionId ? { except: sessionId } : {},
     ),
   ]);
-  await ended(
+  await endSessionsAfterCommit(
+    ctx,
     userId,
     revoked.map((s) => s.id),
   );
@@ -104,23 +104,21 @@ export async function changePassword(
 /**
  * Deletes the account: personal data goes, the row stays anonymized so that records accounting
  * must keep (payments, audit entries) still point at something. One batch: all or nothing.
+ * After the password check and before anything is deleted, billing stops (every live
+ * subscription ended, at the provider first) and then the user's object refuses its
+ * credentials: fail closed, if either cannot be done that is the answer and nothing is deleted.
  */
 export async function deleteAccount(
-  db: Db,
+  ctx: ServiceContext,
   userId: string,
   password: string,
-  now: number,
-  ended: SessionsEnded,
-  /**
-   * Runs after the password check, before anything is deleted (ends billing, freezes the
-   * credentials): fail closed, what it throws is the answer and nothing is deleted.
-   */
-  beforeDelete: () => Promise<void>,
 ): Promise<void> {
+  const { db, env, now } = ctx;
   const user = await loadSelf(db, userId);
   if (!(await verifyPassword(password, user.passwordHash)))
     throw new ApiError("incorrect_password");
-  await beforeDelete();
+  await endSubscriptionsForDeletion(ctx, userId);
+  await pushPolicyBeforeCommit(env, userId, { accountActive: false }, now);
   const userSessionIds = db
     .select({ id: sessions.id })
     .from(sessions)
@@ -149,7 +147,8 @@ export async function deleteAccount(
       })
       .where(eq(users.id, userId)),
   ]);
-  await ended(
+  await endSessionsAfterCommit(
+    ctx,
     userId,
     deletedSessions.map((s) => s.id),
   );

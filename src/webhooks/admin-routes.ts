@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { PAID_PROVIDERS, WEBHOOK_EVENT_STATUSES } from "../db/schema";
-import { newRouter, principalOf } from "../lib/context";
+import { newRouter, principalOf, serviceContext } from "../lib/context";
 import { bearerSecurity, errorResponses, jsonContent } from "../lib/openapi";
 import { PageQuery } from "../lib/pagination";
 import { afterResponse } from "../lib/request";
@@ -73,7 +73,7 @@ adminWebhookRoutes.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid("param");
-    const event = await markForReplay(c.var.db, principalOf(c).userId, id, c.var.now);
+    const event = await markForReplay(serviceContext(c), principalOf(c).userId, id);
     afterResponse(c, "webhook replay enqueue", c.env.WEBHOOK_EVENTS.send({ event_id: id }));
     return c.json(webhookEventView(event), 202);
   },

@@ -2,6 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { auditInsert } from "../audit/audit";
 import type { Db } from "../db";
 import { type WebhookEvent, webhookEvents } from "../db/schema";
+import type { ServiceContext } from "../lib/context";
 import { notFound } from "../lib/errors";
 import { keysetPage } from "../lib/pagination";
 import { iso } from "../lib/time";
@@ -55,10 +56,9 @@ export async function listWebhookEvents(
  * lost send is picked up by the cron sweep of pending events.
  */
 export async function markForReplay(
-  db: Db,
+  { db, now }: ServiceContext,
   actorId: string,
   id: string,
-  now: number,
 ): Promise<WebhookEvent> {
   const existing = await db
     .select({ id: webhookEvents.id })

@@ -1,8 +1,9 @@
 import { and, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
-import { type Db, runBatch } from "../db";
+import { runBatch } from "../db";
 import { webhookEvents } from "../db/schema";
 import { enqueueEmails } from "../email/outbox";
-import type { Config, Env, ReceivedEvent, WebhookMessage } from "../env";
+import type { ReceivedEvent, WebhookMessage } from "../env";
+import type { ServiceContext } from "../lib/context";
 import { MINUTE } from "../lib/time";
 import { providerFor } from "../payments/providers";
 import { syncPoliciesAfterCommit } from "../ratelimit/client";
@@ -22,12 +23,10 @@ export type ApplyOutcome = "processed" | "ignored" | "skipped";
  * subscription only moves to a state newer than the one it has).
  */
 export async function applyWebhookEvent(
-  db: Db,
-  env: Env,
-  config: Config,
+  ctx: ServiceContext,
   eventId: string,
-  now: number,
 ): Promise<ApplyOutcome> {
+  const { db, env, config, now } = ctx;
   const [event] = await db
     .update(webhookEvents)
     .set({ attempts: sql`${webhookEvents.attempts} + 1`, lockedUntil: now + APPLY_LEASE })
@@ -53,14 +52,14 @@ export async function applyWebhookEvent(
   }
   try {
     const effect = await handler(
-      { db, env, config, now, event, provider: () => providerFor(event.provider, config) },
+      { ...ctx, event, provider: () => providerFor(event.provider, config) },
       JSON.parse(event.payload),
     );
     await runBatch(db, [...effect.statements, done("processed")]);
     await enqueueEmails(env, effect.emails);
     // Committed already: a failed push is healed by the object's hourly reconcile.
     await syncPoliciesAfterCommit(
-      { env, config, now, origin: `webhook event ${eventId}` },
+      { ...ctx, origin: `webhook event ${eventId}` },
       db,
       effect.syncUsers,
     );
@@ -83,12 +82,10 @@ const backoff = (attempts: number) => ({ delaySeconds: Math.min(600, 10 * 2 ** (
  * its event is applied (or was already): until then the queue keeps it and retries.
  */
 export async function consumeWebhookBatch(
+  ctx: ServiceContext,
   batch: MessageBatch<WebhookMessage>,
-  db: Db,
-  env: Env,
-  config: Config,
-  now: number,
 ): Promise<void> {
+  const { db } = ctx;
   const received = batch.messages.filter(
     (m): m is Message<{ received: ReceivedEvent }> => "received" in m.body,
   );
@@ -107,7 +104,7 @@ export async function consumeWebhookBatch(
     const eventId = "event_id" in message.body ? message.body.event_id : storedIds.get(message);
     if (!eventId) continue; // not stored: retried above
     try {
-      await applyWebhookEvent(db, env, config, eventId, now);
+      await applyWebhookEvent(ctx, eventId);
       message.ack();
     } catch (error) {
       console.error(
@@ -123,10 +120,10 @@ export async function consumeWebhookBatch(
  * event that never got stored is stored now, as failed, so it can be replayed too.
  */
 export async function consumeDeadWebhooks(
+  ctx: ServiceContext,
   batch: MessageBatch<WebhookMessage>,
-  db: Db,
-  now: number,
 ): Promise<void> {
+  const { db, now } = ctx;
   for (const message of batch.messages) {
     const body = message.body;
     const failed = {

@@ -1,6 +1,7 @@
-import type { Db, Statement } from "../db";
+import type { Statement } from "../db";
 import type { WebhookEvent } from "../db/schema";
-import type { Config, Env } from "../env";
+import type { Config } from "../env";
+import type { ServiceContext } from "../lib/context";
 import type { BillingProvider, PaidProvider } from "../payments/provider";
 
 /** An event whose signature checked out, ready to be stored. */
@@ -16,11 +17,7 @@ export interface WebhookVerifier {
   verify(request: Request, rawBody: string, config: Config, now: number): Promise<VerifiedEvent>;
 }
 
-export interface EventContext {
-  db: Db;
-  env: Env;
-  config: Config;
-  now: number;
+export interface EventContext extends ServiceContext {
   event: WebhookEvent;
   /** The provider's API, for handlers that re-fetch an object (never on the receive path). */
   provider: () => BillingProvider;
