@@ -95,7 +95,7 @@ export async function consumeWebhookBatch(
       db,
       received.map((m) => m.body.received),
     );
-    received.forEach((message, i) => storedIds.set(message, ids[i] as string));
+    for (const [i, message] of received.entries()) storedIds.set(message, ids[i] as string);
   } catch (error) {
     console.error(JSON.stringify({ msg: "webhook events not stored", error: String(error) }));
     for (const message of received) message.retry(backoff(message.attempts));
