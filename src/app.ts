@@ -2,15 +2,13 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
-import { requestId } from "hono/request-id";
-import { secureHeaders } from "hono/secure-headers";
 import { adminRouter } from "./admin/router";
 import { authRoutes } from "./auth/routes";
 import { couponRoutes } from "./coupons/routes";
 import { docsPage } from "./docs";
 import { newRouter } from "./lib/context";
 import { ApiError } from "./lib/errors";
-import { requestContext, requestLog } from "./lib/middleware";
+import { requestScope } from "./lib/middleware";
 import { notFoundHandler } from "./lib/not-found";
 import { onError } from "./lib/on-error";
 import { errorResponses, jsonContent, ProblemSchema, withCommonProblems } from "./lib/openapi";
@@ -69,20 +67,21 @@ const healthRoute = createRoute({
 export function buildApp() {
   const app = newRouter();
 
-  app.use("*", requestId({ headerName: "X-Request-Id" }));
-  app.use("*", requestLog);
-  app.use("*", requestContext);
-  app.use("*", secureHeaders());
-  app.use(
-    "*",
-    cors({
-      origin: (origin, c) => (c.var.config.CORS_ORIGINS.includes(origin) ? origin : null),
-      allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-      allowHeaders: ["Authorization", "Content-Type", "X-API-Key", "X-Request-Id"],
-      exposeHeaders: ["X-Request-Id", "RateLimit", "RateLimit-Policy", "Retry-After"],
-      maxAge: 600,
-    }),
-  );
+  app.use("*", requestScope);
+  const crossOrigin = cors({
+    origin: (origin, c) => (c.var.config.CORS_ORIGINS.includes(origin) ? origin : null),
+    allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+    allowHeaders: ["Authorization", "Content-Type", "X-API-Key", "X-Request-Id"],
+    exposeHeaders: ["X-Request-Id", "RateLimit", "RateLimit-Policy", "Retry-After"],
+    maxAge: 600,
+  });
+  app.use("*", (c, next) => {
+    // CORS is about browsers, which send Origin; servers calling the API skip it. The answer
+    // still varies by origin, for caches.
+    if (c.req.header("origin") !== undefined) return crossOrigin(c, next);
+    c.header("Vary", "Origin");
+    return next();
+  });
   // Provider events can be larger than any request a client sends. The 413 names the limit of
   // the path that refused the body. One middleware per limit, made once, not per request.
   const bodyLimits = new Map<number, MiddlewareHandler>();

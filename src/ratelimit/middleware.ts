@@ -82,10 +82,14 @@ export async function enforce(
       },
     );
   }
+  // Set as the response is made (cheaper than changing it afterwards); an error answer is a new
+  // response, which gets them too.
+  for (const [name, value] of Object.entries(headers)) c.header(name, value);
+  if (result.standing === "past_due") c.header("X-Billing-Standing", "past_due");
   await next();
-  for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
-  if (result.standing === "past_due") {
-    c.res.headers.set("X-Billing-Standing", "past_due");
+  if (c.error) {
+    for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
+    if (result.standing === "past_due") c.res.headers.set("X-Billing-Standing", "past_due");
   }
 }
 
