@@ -25,6 +25,9 @@ export function effectiveLimits(policy: SubjectPolicy | null): Limits {
   return policy.standing === "restricted" ? policy.freeLimits : policy.limits;
 }
 
+const UPSERT_ALL = `INSERT INTO counters (window, start, count) VALUES ${WINDOW_NAMES.map(() => "(?, ?, ?)").join(", ")}
+  ON CONFLICT (window) DO UPDATE SET start = excluded.start, count = excluded.count`;
+
 export class RateWindows {
   /** A copy of the `counters` rows, so the hot path reads memory and only writes SQLite. */
   private readonly counters: Counters = {};
@@ -58,9 +61,7 @@ export class RateWindows {
     }
 
     const result = evaluate(limits, this.counters, request.cost, now, billingAnchor);
-    if (result.allowed) {
-      for (const name of WINDOW_NAMES) this.write(name, result.next[name]);
-    }
+    if (result.allowed) this.writeAll(result.next);
     return {
       outcome: result.allowed ? "allowed" : "limited",
       standing,
@@ -83,13 +84,13 @@ export class RateWindows {
     }
   }
 
-  private write(name: WindowName, counter: Counter): void {
-    this.counters[name] = counter;
-    this.sql.exec(
-      "INSERT INTO counters (window, start, count) VALUES (?, ?, ?) ON CONFLICT (window) DO UPDATE SET start = excluded.start, count = excluded.count",
-      name,
-      counter.start,
-      counter.count,
-    );
+  /** The four windows after a counted request, in one statement: the hot path's only write. */
+  private writeAll(next: Record<WindowName, Counter>): void {
+    const values: (string | number)[] = [];
+    for (const name of WINDOW_NAMES) {
+      this.counters[name] = next[name];
+      values.push(name, next[name].start, next[name].count);
+    }
+    this.sql.exec(UPSERT_ALL, ...values);
   }
 }

@@ -3,11 +3,21 @@
 // the tokens would have expired anyway: after that the signature check refuses them alone.
 
 export class RevokedSessions {
-  constructor(private readonly sql: SqlStorage) {}
+  /** The rows, held in memory: every authenticated request asks, and only revocations write. */
+  private readonly until = new Map<string, number>();
+
+  constructor(private readonly sql: SqlStorage) {
+    for (const row of sql.exec<{ sid: string; until: number }>(
+      "SELECT sid, until FROM revoked_sessions",
+    )) {
+      this.until.set(row.sid, row.until);
+    }
+  }
 
   /** Refused from now until `until`; a later `until` from another revocation wins. */
   revoke(sessionIds: readonly string[], until: number): void {
     for (const sid of sessionIds) {
+      this.until.set(sid, Math.max(this.until.get(sid) ?? until, until));
       this.sql.exec(
         "INSERT INTO revoked_sessions (sid, until) VALUES (?, ?) ON CONFLICT (sid) DO UPDATE SET until = max(until, excluded.until)",
         sid,
@@ -17,15 +27,13 @@ export class RevokedSessions {
   }
 
   isRevoked(sid: string, now: number): boolean {
-    return (
-      this.sql
-        .exec("SELECT 1 FROM revoked_sessions WHERE sid = ? AND until >= ?", sid, now)
-        .toArray().length > 0
-    );
+    const until = this.until.get(sid);
+    return until !== undefined && until >= now;
   }
 
   /** Forgets sessions whose tokens have expired by now: nothing could present them. */
   prune(now: number): void {
+    for (const [sid, until] of this.until) if (until < now) this.until.delete(sid);
     this.sql.exec("DELETE FROM revoked_sessions WHERE until < ?", now);
   }
 }
