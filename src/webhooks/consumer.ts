@@ -8,7 +8,7 @@ import { MINUTE } from "../lib/time";
 import { providerFor } from "../payments/providers";
 import { syncPoliciesAfterCommit } from "../ratelimit/client";
 import { WEBHOOKS } from "./registry";
-import { storeReceived } from "./store";
+import { insertReceivedStatement, storeReceived } from "./store";
 
 /** How long one delivery may hold an event while applying it. */
 const APPLY_LEASE = 2 * MINUTE;
@@ -135,18 +135,7 @@ export async function consumeDeadWebhooks(
     if ("received" in body) {
       const event = body.received;
       await runBatch(db, [
-        db
-          .insert(webhookEvents)
-          .values({
-            id: event.id,
-            provider: event.provider,
-            providerEventId: event.provider_event_id,
-            type: event.type,
-            occurredAt: event.occurred_at,
-            payload: event.payload,
-            receivedAt: event.received_at,
-          })
-          .onConflictDoNothing(),
+        insertReceivedStatement(db, event),
         db
           .update(webhookEvents)
           .set(failed)

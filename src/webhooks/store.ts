@@ -3,6 +3,22 @@ import type { Db } from "../db";
 import { webhookEvents } from "../db/schema";
 import type { ReceivedEvent } from "../env";
 
+/** The row of a received event, unless its provider event id is stored already. */
+export function insertReceivedStatement(db: Db, event: ReceivedEvent) {
+  return db
+    .insert(webhookEvents)
+    .values({
+      id: event.id,
+      provider: event.provider,
+      providerEventId: event.provider_event_id,
+      type: event.type,
+      occurredAt: event.occurred_at,
+      payload: event.payload,
+      receivedAt: event.received_at,
+    })
+    .onConflictDoNothing();
+}
+
 /**
  * Stores received events in one batch, once each: a provider's event id is unique, so a
  * duplicate is dropped here. Answers the stored row's id for each event (the first delivery's
@@ -13,20 +29,7 @@ export async function storeReceived(
   events: readonly ReceivedEvent[],
 ): Promise<{ ids: string[]; inserted: number }> {
   if (events.length === 0) return { ids: [], inserted: 0 };
-  const inserts = events.map((event) =>
-    db
-      .insert(webhookEvents)
-      .values({
-        id: event.id,
-        provider: event.provider,
-        providerEventId: event.provider_event_id,
-        type: event.type,
-        occurredAt: event.occurred_at,
-        payload: event.payload,
-        receivedAt: event.received_at,
-      })
-      .onConflictDoNothing(),
-  );
+  const inserts = events.map((event) => insertReceivedStatement(db, event));
   const [first, ...rest] = inserts;
   const results = first ? await db.batch([first, ...rest]) : [];
   const rows = await db
