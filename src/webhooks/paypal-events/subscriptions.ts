@@ -14,6 +14,7 @@ import {
 import type { ProviderSubscriptionState } from "../../payments/provider";
 import { planById } from "../../policy/current";
 import { applyStateStatement, planForProviderPrice } from "../../subscriptions/sync";
+import { cancelForClosedAccount } from "../closed-accounts";
 import type { EventContext, EventHandler } from "../types";
 import { ignored, ourSubscription, resourceOf, stringOr } from "./common";
 
@@ -74,6 +75,10 @@ export function subscriptionHandler(paymentFailed: boolean): EventHandler {
     if (!subscription) return ignored(context, `unknown subscription ${providerId}`);
     const { db, now, event } = context;
     const reported = subscriptionState(resource);
+    if (await cancelForClosedAccount(context, subscription.userId, reported.status, subscription)) {
+      reported.status = "canceled";
+      reported.canceledAt = event.occurredAt;
+    }
     const ended = reported.status === "canceled" || reported.status === "expired";
     const status = paymentFailed && !ended ? "past_due" : reported.status;
     const state: ProviderSubscriptionState = {

@@ -8,19 +8,27 @@ import { idOf } from "../../payments/stripe-api";
 import { type StripeSubscriptionLike, subscriptionState } from "../../payments/stripe-state";
 import { planById } from "../../policy/current";
 import { planForProviderPrice } from "../../subscriptions/sync";
+import { cancelForClosedAccount } from "../closed-accounts";
 import { type EventHandler, noEffect } from "../types";
 import { effect, objectOf, ourSubscription } from "./common";
 import { syncSubscription } from "./sync";
 
 export const subscriptionChanged =
   (deleted: boolean): EventHandler =>
-  async ({ db, now, event }, payload) => {
+  async (context, payload) => {
+    const { db, now, event } = context;
     const subscription = objectOf<StripeSubscriptionLike>(payload).data.object;
     const state = subscriptionState(subscription, event.occurredAt);
     // A deleted subscription has ended whatever its last status said.
     if (deleted && state.status !== "expired") state.status = "canceled";
     const sync = await syncSubscription(db, subscription, state, now);
-    return effect(sync.statements, [sync.userId]);
+    const closed = await cancelForClosedAccount(context, sync.userId, state.status, {
+      providerSubscriptionId: subscription.id,
+    });
+    if (!closed) return effect(sync.statements, [sync.userId]);
+    const canceled = { ...state, status: "canceled" as const, canceledAt: event.occurredAt };
+    const recorded = await syncSubscription(db, subscription, canceled, now);
+    return effect(recorded.statements, [recorded.userId]);
   };
 
 export const trialWillEnd: EventHandler = async ({ db, now }, payload) => {
