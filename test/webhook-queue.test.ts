@@ -8,9 +8,17 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ReceivedEvent, WebhookMessage } from "../src/env";
 import worker from "../src/index";
+import { DAY } from "../src/lib/time";
 import { QUEUES } from "../src/queues";
 import { stripeEvent } from "./fakes/stripe-events";
-import { count, type HeldQueues, holdQueues } from "./helpers";
+import { count, type HeldQueues, holdQueues, signup } from "./helpers";
+import {
+  FREE_MINUTE,
+  installFakes,
+  limitsOf,
+  PRO_MINUTE,
+  stripeSubscription,
+} from "./money-helpers";
 import { deliver } from "./stripe-helpers";
 
 let held: HeldQueues;
@@ -110,6 +118,29 @@ describe("webhook queue", () => {
       status: "failed",
       last_error: "retries exhausted",
     });
+  });
+
+  it("a batch's events for a user re-sync its limiter once, after the last of them", async () => {
+    const { stripe } = installFakes();
+    const user = await signup("queue-sync");
+    const now = Date.now();
+    const sub = await stripeSubscription(stripe, user, { start: now - DAY, end: now + 29 * DAY });
+    expect((await limitsOf(user)).minute).toBe(PRO_MINUTE);
+    const remote = stripe.subscriptions.get(sub.stripeId) ?? {};
+    const updated = stripeEvent("customer.subscription.updated", structuredClone(remote));
+    const deleted = stripeEvent("customer.subscription.deleted", {
+      ...structuredClone(remote),
+      status: "canceled",
+    });
+    const pushes = vi.spyOn(env.RATE_LIMITER, "get");
+    const result = await runQueue(QUEUES.webhookEvents, [
+      { received: received(updated, "evt_qsync1") },
+      { received: received(deleted, "evt_qsync2") },
+    ]);
+    expect(result.explicitAcks.sort()).toStrictEqual(["msg-0", "msg-1"]);
+    expect(pushes).toHaveBeenCalledTimes(1);
+    // In force on the next request: back on the free plan.
+    expect((await limitsOf(user)).minute).toBe(FREE_MINUTE);
   });
 
   it("a body too large for a queue message is stored on receipt and queued by id", async () => {

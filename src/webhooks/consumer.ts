@@ -25,6 +25,11 @@ export type ApplyOutcome = "processed" | "ignored" | "skipped";
 export async function applyWebhookEvent(
   ctx: ServiceContext,
   eventId: string,
+  /**
+   * Where a batch collects what follows a commit (users whose limiter to re-sync, emails to
+   * queue), to do it once for the batch; without it, it is done here, for this event.
+   */
+  after?: AfterCommit,
 ): Promise<ApplyOutcome> {
   const { db, env, config, now } = ctx;
   const [event] = await db
@@ -56,13 +61,10 @@ export async function applyWebhookEvent(
       JSON.parse(event.payload),
     );
     await runBatch(db, [...effect.statements, done("processed")]);
-    await enqueueEmails(env, effect.emails);
-    // Committed already: a failed push is healed by the object's hourly reconcile.
-    await syncPoliciesAfterCommit(
-      { ...ctx, origin: `webhook event ${eventId}` },
-      db,
-      effect.syncUsers,
-    );
+    const followUp = after ?? newAfterCommit();
+    for (const id of effect.emails) followUp.emails.push(id);
+    for (const user of effect.syncUsers) followUp.syncUsers.add(user);
+    if (!after) await runAfterCommit({ ...ctx, origin: `webhook event ${eventId}` }, followUp);
     return "processed";
   } catch (error) {
     await db
@@ -71,6 +73,20 @@ export async function applyWebhookEvent(
       .where(eq(webhookEvents.id, eventId));
     throw error;
   }
+}
+
+/** What follows the commits of applied events: emails to queue, limiters to re-sync. */
+export interface AfterCommit {
+  emails: string[];
+  syncUsers: Set<string>;
+}
+
+const newAfterCommit = (): AfterCommit => ({ emails: [], syncUsers: new Set() });
+
+/** Committed already: a failed send or push is logged, and healed by the sweeps and reconcile. */
+async function runAfterCommit(ctx: ServiceContext, after: AfterCommit): Promise<void> {
+  await enqueueEmails(ctx.env, after.emails);
+  await syncPoliciesAfterCommit(ctx, ctx.db, after.syncUsers);
 }
 
 /** Exponential backoff: 10 s, 20 s, 40 s, … (capped at ~10 min). */
@@ -100,11 +116,13 @@ export async function consumeWebhookBatch(
     console.error(JSON.stringify({ msg: "webhook events not stored", error: String(error) }));
     for (const message of received) message.retry(backoff(message.attempts));
   }
+  // A batch's events for one user re-sync its limiter once, after the last of them.
+  const after = newAfterCommit();
   for (const message of batch.messages) {
     const eventId = "event_id" in message.body ? message.body.event_id : storedIds.get(message);
     if (!eventId) continue; // not stored: retried above
     try {
-      await applyWebhookEvent(ctx, eventId);
+      await applyWebhookEvent(ctx, eventId, after);
       message.ack();
     } catch (error) {
       console.error(
@@ -113,6 +131,7 @@ export async function consumeWebhookBatch(
       message.retry(backoff(message.attempts));
     }
   }
+  await runAfterCommit(ctx, after);
 }
 
 /**
