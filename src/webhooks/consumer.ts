@@ -31,7 +31,7 @@ export async function applyWebhookEvent(
    */
   after?: AfterCommit,
 ): Promise<ApplyOutcome> {
-  const { db, env, config, now } = ctx;
+  const { db, config, now } = ctx;
   const [event] = await db
     .update(webhookEvents)
     .set({ attempts: sql`${webhookEvents.attempts} + 1`, lockedUntil: now + APPLY_LEASE })
