@@ -144,7 +144,7 @@ export function buildApp() {
         },
         tags: TAGS,
       }),
-      { openWhenSuspended, adminOnly: (path) => path.startsWith("/v1/admin") },
+      { openWhenSuspended },
     );
     // The deployment that serves the document, so an SDK generated from it calls that one.
     return c.json({ ...document, servers: [{ url: new URL(c.req.url).origin }] });

@@ -8,7 +8,11 @@ import type { ServiceContext } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
 import { keysetPage } from "../lib/pagination";
 import { iso } from "../lib/time";
-import { endSessionsAfterCommit, pushPolicyBeforeCommit } from "../ratelimit/client";
+import {
+  endSessionsAfterCommit,
+  pushPolicyBeforeCommit,
+  syncPoliciesAfterCommit,
+} from "../ratelimit/client";
 
 export function adminUser(user: User) {
   return {
@@ -101,9 +105,9 @@ export async function updateUser(
     : [...(await db.batch([update, audit])), []];
   const user = updated[0];
   if (!user) throw notFound("User");
-  // Re-enabled after the commit: a failed push here still fails the request, as it always has.
+  // Re-enabled: committed already, so a failed push is logged and the reconcile heals it.
   if (user.status === "active" && before.status !== "active") {
-    await pushPolicyBeforeCommit(env, id, { accountActive: true }, now);
+    await syncPoliciesAfterCommit(ctx, [id]);
   }
   await endSessionsAfterCommit(
     ctx,

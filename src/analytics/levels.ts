@@ -3,6 +3,7 @@
 // signups and active users. A re-run for the same day writes the same values again.
 import { and, count, eq, gt, gte, lt, sql } from "drizzle-orm";
 import type { Db } from "../db";
+import { runBatch } from "../db";
 import {
   plans,
   revenueDaily,
@@ -103,7 +104,6 @@ export async function writeLevels(db: Db, day: number, now: number) {
       })
       .onConflictDoUpdate({ target: [revenueDaily.day, revenueDaily.currency], set: values });
   });
-  const [first, ...rest] = statements;
-  if (first) await db.batch([first, ...rest]);
+  await runBatch(db, statements);
   return { currencies: levels.size, signups, activeUsers };
 }

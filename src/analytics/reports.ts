@@ -14,10 +14,10 @@ import {
   webhookEvents,
 } from "../db/schema";
 import { ApiError } from "../lib/errors";
-import { DAY, isoDate } from "../lib/time";
+import { DAY, isoDate, utcDay } from "../lib/time";
 import { ENTITLED_STATUSES } from "../policy/current";
 import { mrrSeries, type RevenueDay, summarize } from "./metrics";
-import { snapshotDay, utcDay } from "./snapshot";
+import { snapshotDay } from "./snapshot";
 
 /** Longest ranges a request may read: days of snapshots per currency. */
 export const MAX_RANGE_DAYS = { day: 366, month: 1830, summary: 1830 } as const;

@@ -22,14 +22,9 @@
 import { max } from "drizzle-orm";
 import { revenueDaily } from "../db/schema";
 import type { Job, JobCounts } from "../lib/jobs";
-import { DAY } from "../lib/time";
+import { DAY, utcDay } from "../lib/time";
 import { writeLevels } from "./levels";
 import { recordMovements } from "./record-movements";
-
-/** UTC midnight of the day `ms` falls in. */
-export function utcDay(ms: number): number {
-  return Math.floor(ms / DAY) * DAY;
-}
 
 /** The day a run at `now` snapshots: the UTC day that ended before `now`'s day began. */
 export function snapshotDay(now: number): number {

@@ -124,7 +124,7 @@ export const dunningJob: Job = async (ctx) => {
       if (!pastDue) counts.recovered++;
       else if (standing === "suspended" || standing === "restricted") counts[standing]++;
       else counts.past_due++;
-      await syncPoliciesAfterCommit(ctx, db, [sub.userId]);
+      await syncPoliciesAfterCommit(ctx, [sub.userId]);
     } catch (error) {
       counts.failed++;
       console.error(

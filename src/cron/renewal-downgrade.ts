@@ -1,5 +1,5 @@
 // A scheduled downgrade of a provider subscription, applied at its period end.
-import { and, eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import type { Db, Statement } from "../db";
 import { type Plan, type Subscription, subscriptions } from "../db/schema";
 import type { ServiceContext } from "../lib/context";
@@ -42,6 +42,9 @@ export async function downgradeAtProvider(
           fetchedState(sub, fetched, now),
           { plan: target, interval },
           now,
+          // Only with the downgrade itself: a row changed since it was read (the change called
+          // off) gets neither.
+          and(eq(s.planId, target.id), isNull(s.scheduledPlanId)),
         ),
       );
     } catch (error) {

@@ -2,11 +2,9 @@
 // and in SQL (`needsWorkSql`, to select them), which must agree.
 import { and, eq, inArray, lte, or, type SQL, sql } from "drizzle-orm";
 import { PAID_PROVIDERS, type Subscription, subscriptions } from "../db/schema";
+import { RUNNING_STATUSES as RENEWABLE } from "../policy/current";
 
 const s = subscriptions;
-
-/** Statuses this job looks at: the live ones except an unfinished checkout. */
-const RENEWABLE = ["trialing", "active", "past_due", "paused"] as const;
 
 /** When the subscription's current term ends: the trial's end while trialing, else the period's. */
 function boundaryOf(sub: Subscription): number | null {

@@ -103,7 +103,7 @@ async function renewDue(run: Run, cursor: string | null): Promise<string | null>
     if (!work) continue;
     try {
       if (await renewOne(run, sub, work)) {
-        await syncPoliciesAfterCommit(run, db, [sub.userId]);
+        await syncPoliciesAfterCommit(run, [sub.userId]);
       } else {
         counts.skipped++;
       }

@@ -1,7 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Job, JobCounts } from "../lib/jobs";
-import { DAY } from "../lib/time";
-import { HOURLY_RETENTION_DAYS, int, utcDay } from "./rollups";
+import { DAY, utcDay } from "../lib/time";
+import { HOURLY_RETENTION_DAYS, int } from "./rollups";
 
 /** usage_daily: 13 months. */
 export const DAILY_RETENTION_DAYS = 396;

@@ -1,7 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db";
 import type { Job } from "../lib/jobs";
-import { DAY } from "../lib/time";
+import { DAY, utcDay } from "../lib/time";
 
 // ---- Usage rollup ------------------------------------------------------------------------------
 //
@@ -33,11 +33,6 @@ const INCREMENTAL = JSON.stringify({ v: 2 });
 export function int(n: number): SQL {
   if (!Number.isSafeInteger(n)) throw new Error(`not an integer: ${n}`);
   return sql.raw(String(n));
-}
-
-/** UTC midnight of the day holding `t` (ms). */
-export function utcDay(t: number): number {
-  return Math.floor(t / DAY) * DAY;
 }
 
 /** The rows the rollup has still to add (the partial index's condition, word for word). */

@@ -32,8 +32,6 @@ export const requestScope = createMiddleware<AppEnv>(async (c, next) => {
   const requestId = incoming && CLIENT_REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
   c.set("requestId", requestId);
   c.set("now", now);
-  c.set("principal", undefined);
-  c.set("cost", undefined);
   c.header("X-Request-Id", requestId);
   for (const [name, value] of STANDARD_HEADERS) c.header(name, value);
   try {

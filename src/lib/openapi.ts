@@ -60,8 +60,6 @@ export const bearerSecurity = [{ bearerAuth: [] }];
 export interface CommonProblemRules {
   /** Paths a suspended subscriber may still use (no 402 there). */
   openWhenSuspended: (path: string) => boolean;
-  /** Paths only admins reach (403 for everyone else). */
-  adminOnly: (path: string) => boolean;
 }
 
 interface Operation {
@@ -74,7 +72,7 @@ interface Operation {
 /**
  * Adds the problems every route of a kind can answer, so no route keeps them by hand: invalid
  * input (400) where there is input, 413/415 where there is a body, and behind authentication
- * 401, 429, 402 (suspended for non-payment, unless the path stays open) and 403 on admin paths.
+ * 401, 403 (a disabled account, or not an admin), 429, and 402 (suspended for non-payment, unless the path stays open).
  * A route lists only what is its own (404, 409, a feature's 403, an anonymous route's 429).
  */
 export function withCommonProblems<T extends { paths?: Record<string, unknown> }>(
@@ -88,9 +86,9 @@ export function withCommonProblems<T extends { paths?: Record<string, unknown> }
       if (operation.parameters?.length || operation.requestBody) statuses.push(400);
       if (operation.requestBody) statuses.push(413, 415);
       if (operation.security?.length) {
-        statuses.push(401, 429);
+        // 403: a disabled account, or a non-admin on an admin path.
+        statuses.push(401, 403, 429);
         if (!rules.openWhenSuspended(path)) statuses.push(402);
-        if (rules.adminOnly(path)) statuses.push(403);
       }
       for (const status of statuses) {
         operation.responses[status] ??= {

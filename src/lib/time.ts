@@ -10,6 +10,9 @@ export function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
 
+/** UTC midnight of the day holding `ms`. */
+export const utcDay = (ms: number): number => Math.floor(ms / DAY) * DAY;
+
 /** The UTC date of an instant, `YYYY-MM-DD`: days in history, reports and emails. */
 export const isoDate = (ms: number): string => iso(ms).slice(0, 10);
 

@@ -105,7 +105,7 @@ adminPlanRoutes.openapi(
     // heals any it missed).
     if (entitlementsChanged) {
       const work = subscribersOfPlan(ctx.db, plan.id).then((userIds) =>
-        syncPoliciesAfterCommit(ctx, ctx.db, userIds),
+        syncPoliciesAfterCommit(ctx, userIds),
       );
       afterResponse(c, "plan limiter sync", work);
     }

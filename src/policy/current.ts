@@ -6,6 +6,8 @@ import { type Plan, plans, type Subscription, subscriptions } from "../db/schema
 export const LIVE_STATUSES = ["incomplete", "trialing", "active", "past_due", "paused"] as const;
 /** Statuses in which the subscription's plan applies (an incomplete checkout grants nothing). */
 export const ENTITLED_STATUSES = ["trialing", "active", "past_due"] as const;
+/** Statuses of a subscription that is under way at the provider (a checkout not yet done is not). */
+export const RUNNING_STATUSES = [...ENTITLED_STATUSES, "paused"] as const;
 
 /**
  * The user's current subscription: the newest one that has not ended, preferring one that

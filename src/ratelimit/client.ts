@@ -1,12 +1,3 @@
-// The one module that talks to the RateLimiter objects. Every function's name says what a
-// failure means for its caller:
-// - asking (consume, meter, hit, snapshot…): the request path; a failure is the request's
-//   failure, and nothing has been written.
-// - …BeforeCommit: the caller has written nothing to D1 yet; a failure throws, and the caller
-//   writes nothing (fail closed: a revoked key or a disabled account must never outlive a 500).
-// - …AfterCommit: D1 already holds the change; a failure is logged, never thrown (the answer
-//   stands), and the object's hourly reconcile, which re-reads D1, heals it.
-import type { Db } from "../db";
 import type { WindowName } from "../db/plan-features";
 import type { Env } from "../env";
 import type { ServiceContext } from "../lib/context";
@@ -19,6 +10,11 @@ export const ipSubject = (ip: string) => `ip:${ip}`;
 
 function stub(env: Env, subject: string) {
   return env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(subject));
+}
+
+/** A changed plan, standing, anchor or account state, in force from the object's next call. */
+async function configure(env: Env, userId: string, patch: Partial<SubjectPolicy>, now: number) {
+  await stub(env, userSubject(userId)).configure(userSubject(userId), patch, now);
 }
 
 // ---- asking -------------------------------------------------------------------------------
@@ -69,7 +65,7 @@ export async function pushPolicyBeforeCommit(
   patch: Partial<SubjectPolicy>,
   now: number,
 ): Promise<void> {
-  await stub(env, userSubject(userId)).configure(userSubject(userId), patch, now);
+  await configure(env, userId, patch, now);
 }
 
 /**
@@ -108,20 +104,15 @@ function logFailure(pusher: Pusher, what: string, userId: string, error: unknown
  * force on the next request.
  */
 export async function syncPoliciesAfterCommit(
-  pusher: Pusher,
-  db: Db,
+  ctx: Pusher & Pick<ServiceContext, "db">,
   userIds: Iterable<string>,
 ): Promise<void> {
   for (const userId of new Set(userIds)) {
     try {
-      const policy = await loadUserPolicy(db, userId);
-      await stub(pusher.env, userSubject(userId)).configure(
-        userSubject(userId),
-        policy,
-        pusher.now,
-      );
+      const policy = await loadUserPolicy(ctx.db, userId);
+      await configure(ctx.env, userId, policy, ctx.now);
     } catch (error) {
-      logFailure(pusher, "policy", userId, error);
+      logFailure(ctx, "policy", userId, error);
     }
   }
 }

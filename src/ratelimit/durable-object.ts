@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { openDb } from "../db";
+import { openDb, runBatch } from "../db";
 import { WINDOW_NAMES, type WindowName } from "../db/plan-features";
 import type { Env } from "../env";
 import { HOUR } from "../lib/time";
@@ -62,7 +62,8 @@ export class RateLimiter extends DurableObject<Env> {
 
   async consume(request: ConsumeRequest): Promise<ConsumeResult> {
     this.policy.remember(request.subject);
-    if (!request.limits) await this.policy.ensure(request.now);
+    // Loaded once; only the first call after the object starts waits for D1.
+    if (!request.limits && !this.policy.current) await this.policy.ensure(request.now);
 
     // From here to the return: no await. Check and count are one indivisible step.
     const now = this.tick(request.now);
@@ -167,11 +168,10 @@ export class RateLimiter extends DurableObject<Env> {
     const subject = this.policy.subject;
     if (this.policy.userId !== null && subject !== null) {
       const db = openDb(this.env.DB);
-      const [first, ...rest] = [
+      await runBatch(db, [
         ...this.usage.statements(db, subject, hours, now),
         ...this.keys.statements(db, uses),
-      ];
-      if (first) await db.batch([first, ...rest]);
+      ]);
     }
     this.usage.markFlushed(hours);
     this.keys.markFlushed(uses);

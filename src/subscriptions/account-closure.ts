@@ -38,7 +38,7 @@ export async function endSubscriptionsForDeletion(
       }
       await db
         .update(subscriptions)
-        .set(endedNow(subscription, now))
+        .set(endedNow(subscription, now, "account_deleted"))
         .where(
           and(
             eq(subscriptions.id, subscription.id),
@@ -49,20 +49,23 @@ export async function endSubscriptionsForDeletion(
     }
   } catch (error) {
     // The account stays, with fewer subscriptions than it had: its limits follow at once.
-    if (ended > 0) await syncPoliciesAfterCommit(ctx, db, [userId]);
+    if (ended > 0) await syncPoliciesAfterCommit(ctx, [userId]);
     throw error;
   }
 }
 
-/** The record of a subscription ended now: an unfinished checkout expires, the rest are canceled. */
-function endedNow(subscription: Subscription, now: number) {
+/**
+ * The record of a subscription ended now: an unfinished checkout expires, the rest are canceled;
+ * nothing is scheduled any more, and a provider event older than now never revives it.
+ */
+export function endedNow(subscription: Subscription, now: number, reason: string | null) {
   const checkout = subscription.status === "incomplete";
   return {
     status: checkout ? ("expired" as const) : ("canceled" as const),
     canceledAt: checkout ? subscription.canceledAt : now,
     endedAt: now,
     cancelAtPeriodEnd: false,
-    cancelReason: "account_deleted",
+    cancelReason: reason,
     standing: "good" as const,
     pastDueSince: null,
     scheduledPlanId: null,

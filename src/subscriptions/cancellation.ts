@@ -5,6 +5,7 @@ import type { ServiceContext } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { providerFor } from "../payments/providers";
 import { syncPoliciesAfterCommit } from "../ratelimit/client";
+import { endedNow } from "./account-closure";
 import * as scheduled from "./scheduled-change";
 import { entitledSubscription } from "./view";
 
@@ -30,19 +31,13 @@ export async function cancel(ctx: ServiceContext, userId: string, input: CancelI
   }
   const changes = input.at_period_end
     ? { cancelAtPeriodEnd: true, cancelReason: input.reason ?? null }
-    : {
-        status: "canceled" as const,
-        canceledAt: now,
-        endedAt: now,
-        cancelReason: input.reason ?? null,
-        standing: "good" as const,
-      };
+    : endedNow(subscription, now, input.reason ?? null);
   await db
     .update(subscriptions)
     .set({ ...changes, updatedAt: now })
     .where(eq(subscriptions.id, subscription.id));
   if (!input.at_period_end) {
-    await syncPoliciesAfterCommit(ctx, db, [userId]);
+    await syncPoliciesAfterCommit(ctx, [userId]);
   }
   return (
     (await db.query.subscriptions.findFirst({ where: eq(subscriptions.id, subscription.id) })) ??

@@ -138,6 +138,6 @@ export async function change(ctx: ServiceContext, userId: string, target: Change
     })
     .where(eq(subscriptions.id, subscription.id));
   // Committed at the provider and in D1: a failed push is logged and healed by the reconcile.
-  await syncPoliciesAfterCommit(ctx, db, [userId]);
+  await syncPoliciesAfterCommit(ctx, [userId]);
   return { effective: "now" as const, preview: proration, approval_url: null };
 }

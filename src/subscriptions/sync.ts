@@ -1,5 +1,5 @@
 // Shared by the Stripe and PayPal event handlers: how a provider's report changes our records.
-import { and, eq, lte, or, sql } from "drizzle-orm";
+import { and, eq, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Db, Statement } from "../db";
 import {
   type Interval,
@@ -82,6 +82,8 @@ export function applyStateStatement(
   state: ProviderSubscriptionState,
   mapped: { plan: Plan; interval: Interval } | null,
   now: number,
+  /** A further condition the row must meet when the batch reaches this statement. */
+  guard?: SQL,
 ): Statement {
   const pastDue = state.status === "past_due";
   const ended = ENDED.includes(state.status);
@@ -108,7 +110,11 @@ export function applyStateStatement(
       updatedAt: now,
     })
     .where(
-      and(eq(subscriptions.id, subscription.id), lte(subscriptions.providerStateAt, state.stateAt)),
+      and(
+        eq(subscriptions.id, subscription.id),
+        lte(subscriptions.providerStateAt, state.stateAt),
+        guard,
+      ),
     );
 }
 

@@ -18,15 +18,11 @@ import {
   usageDaily,
   usageHourly,
 } from "../db/schema";
+import type { ServiceContext } from "../lib/context";
 import { iso } from "../lib/time";
 import { userSubject } from "../ratelimit/client";
 import type { UserExport } from "./schemas";
 import { loadSelf } from "./service";
-
-export interface ExportContext {
-  db: Db;
-  now: number;
-}
 
 /** Every section read in one D1 batch, so the export is one consistent snapshot. */
 function readAll(db: Db, userId: string) {
@@ -104,7 +100,7 @@ function readAll(db: Db, userId: string) {
 }
 
 /** Everything stored about the caller, as GET /v1/me/export answers it. */
-export async function exportUser({ db, now }: ExportContext, userId: string): Promise<UserExport> {
+export async function exportUser({ db, now }: ServiceContext, userId: string): Promise<UserExport> {
   const user = await loadSelf(db, userId);
   const [subs, pays, keys, hourly, daily, redemptions, logins, emails, audit] = await readAll(
     db,

@@ -143,7 +143,7 @@ meRoutes.openapi(
     responses: { 200: jsonContent(ExportSchema, "The export"), ...errorResponses(403) },
   }),
   async (c) => {
-    const data = await exportUser(c.var, principalOf(c).userId);
+    const data = await exportUser(serviceContext(c), principalOf(c).userId);
     c.header("content-disposition", 'attachment; filename="tollgate-export.json"');
     return c.json(data, 200);
   },

@@ -4,10 +4,8 @@
 // throws and the queue retries the event.
 import { eq } from "drizzle-orm";
 import { type Subscription, type SubscriptionStatus, users } from "../db/schema";
-import { ENTITLED_STATUSES } from "../policy/current";
+import { RUNNING_STATUSES } from "../policy/current";
 import type { EventContext } from "./types";
-
-const LIVE: readonly SubscriptionStatus[] = [...ENTITLED_STATUSES, "paused"];
 
 /**
  * True when the subscription (in `status`) belongs to a deleted account and was just canceled at
@@ -19,7 +17,7 @@ export async function cancelForClosedAccount(
   status: SubscriptionStatus,
   subscription: Pick<Subscription, "providerSubscriptionId"> & Partial<Subscription>,
 ): Promise<boolean> {
-  if (!userId || !LIVE.includes(status)) return false;
+  if (!userId || !(RUNNING_STATUSES as readonly string[]).includes(status)) return false;
   const owner = await context.db
     .select({ status: users.status })
     .from(users)

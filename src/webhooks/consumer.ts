@@ -86,7 +86,7 @@ const newAfterCommit = (): AfterCommit => ({ emails: [], syncUsers: new Set() })
 /** Committed already: a failed send or push is logged, and healed by the sweeps and reconcile. */
 async function runAfterCommit(ctx: ServiceContext, after: AfterCommit): Promise<void> {
   await enqueueEmails(ctx.env, after.emails);
-  await syncPoliciesAfterCommit(ctx, ctx.db, after.syncUsers);
+  await syncPoliciesAfterCommit(ctx, after.syncUsers);
 }
 
 /** Exponential backoff: 10 s, 20 s, 40 s, … (capped at ~10 min). */

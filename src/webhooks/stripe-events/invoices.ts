@@ -5,7 +5,7 @@ import type { Statement } from "../../db";
 import { type Plan, users } from "../../db/schema";
 import { outboxInsert } from "../../email/outbox";
 import { ApiError } from "../../lib/errors";
-import { idOf, stripeClient } from "../../payments/stripe-api";
+import { call, idOf, stripeClient } from "../../payments/stripe-api";
 import { type StripeSubscriptionLike, subscriptionState } from "../../payments/stripe-state";
 import { planById } from "../../policy/current";
 import { recordPaymentStatements } from "../../subscriptions/sync";
@@ -91,9 +91,9 @@ async function invoiceOwner(
   if (providerSubscriptionId) {
     const client = stripeClient(context.config);
     if (!client) throw new ApiError("provider_unavailable", "Stripe is not configured");
-    const subscription = (await (
-      await client()
-    ).subscriptions.retrieve(providerSubscriptionId)) as unknown as StripeSubscriptionLike;
+    const subscription = (await call(client, (stripe) =>
+      stripe.subscriptions.retrieve(providerSubscriptionId),
+    )) as unknown as StripeSubscriptionLike;
     // Fetched now: newer than any event about it sent before.
     const sync = await syncSubscription(
       db,
