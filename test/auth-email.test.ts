@@ -1,7 +1,7 @@
 // Email verification: verify (single-use, expiring tokens of the right purpose), resend, and
 // the ADMIN_EMAILS address promoted once verified.
 import { decodeJwt } from "jose";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   type AuthBody,
   countOutbox,
@@ -15,10 +15,6 @@ import {
 import { api, count, expectProblem, mailedToken, PASSWORD, signup } from "./helpers";
 
 const ADMIN_EMAIL = "root@tollgate.test";
-
-afterEach(() => {
-  vi.useRealTimers();
-});
 
 // ---------------------------------------------------------------------------------------------
 // Email verification

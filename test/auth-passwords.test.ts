@@ -1,7 +1,7 @@
 // Password reset: forgot (the same answer for known and unknown emails) and reset (single-use,
 // expiring, superseded tokens; every earlier session ended).
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   countOutbox,
   expectFieldErrors,
@@ -14,10 +14,6 @@ import {
 } from "./auth-helpers";
 import { setUserStatus } from "./fixtures";
 import { expectProblem, login, mailedToken, signup, uniqueEmail } from "./helpers";
-
-afterEach(() => {
-  vi.useRealTimers();
-});
 
 // ---------------------------------------------------------------------------------------------
 // Password reset

@@ -1,6 +1,6 @@
 // Sessions: refresh-token rotation and reuse detection, logout, logout-all, and the access
 // tokens of an ended session refused at once.
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   DAY,
   expectFieldErrors,
@@ -15,10 +15,6 @@ import {
 } from "./auth-helpers";
 import { setUserStatus } from "./fixtures";
 import { api, count, expectProblem, login, mailedToken, signup } from "./helpers";
-
-afterEach(() => {
-  vi.useRealTimers();
-});
 
 // ---------------------------------------------------------------------------------------------
 // Refresh

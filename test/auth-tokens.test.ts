@@ -1,17 +1,13 @@
 // Access tokens: their claims and signature, and every forged, tampered, expired or
 // wrongly-signed token refused; the previous signing key still accepted.
 import { base64url, decodeJwt, decodeProtectedHeader, SignJWT } from "jose";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { MINUTE, me, refresh, sessionIdOf } from "./auth-helpers";
 import { setUserStatus } from "./fixtures";
 import { api, expectProblem, signup, type TestUser } from "./helpers";
 
 const KEY_CURRENT = { kid: "test-2", secret: "test-signing-key-number-two-0123456789" };
 const KEY_PREVIOUS = { kid: "test-1", secret: "test-signing-key-number-one-0123456789" };
-
-afterEach(() => {
-  vi.useRealTimers();
-});
 
 interface ForgeOptions {
   kid?: string | undefined;

@@ -1,7 +1,7 @@
 // The billing anchor day: manual subscriptions rolled forward by the renewals job renew on it,
 // clamped to shorter months without drifting (Jan 31 → Feb 28 → Mar 31), and the limiter's month
 // window follows the same days.
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { DAY, MINUTE } from "../src/lib/time";
 import { api, signup, type TestUser } from "./helpers";
 import {
@@ -15,10 +15,6 @@ import {
 
 beforeEach(async () => {
   await cleanSubscriptions();
-});
-
-afterEach(() => {
-  vi.useRealTimers();
 });
 
 describe("the billing anchor day", () => {

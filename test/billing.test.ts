@@ -2,7 +2,7 @@
 // against the fake Stripe API.
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { openDb } from "../src/db";
 import { loadConfig } from "../src/env";
 import worker from "../src/index";
@@ -19,11 +19,6 @@ beforeEach(async () => {
   fake = installFakeStripe();
   queued = holdQueues().events;
   await sellAt("stripe", "basic", "pro");
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-  vi.useRealTimers();
 });
 
 const T0 = Date.parse("2032-03-01T00:00:00Z");

@@ -1,6 +1,6 @@
 import { createExecutionContext, createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it, type Mock, vi } from "vitest";
+import { beforeEach, describe, expect, it, type Mock, vi } from "vitest";
 import { REDACTED_BODY } from "../src/cron/jobs";
 import type { EmailMessage, Env } from "../src/env";
 import worker from "../src/index";
@@ -132,10 +132,6 @@ beforeEach(async () => {
     env.DB.prepare("delete from refresh_tokens"),
     env.DB.prepare("delete from auth_tokens"),
   ]);
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
 });
 
 /** The outbox ids in every sendBatch call, in call order. */

@@ -3,7 +3,7 @@
 // email goes out once, and a subscription paid up again is set back to good.
 import { createExecutionContext, createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { DUNNING_PER_RUN, dunningStanding } from "../src/cron/dunning";
 import { runJob } from "../src/cron/runner";
 import { openDb } from "../src/db";
@@ -39,11 +39,6 @@ beforeEach(async () => {
   });
   // Storage is shared by this file's tests and the job works on whole tables: start clean.
   await emptyJobTables();
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-  vi.useRealTimers();
 });
 
 // ---- helpers ---------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it, type Mock, vi } from "vitest";
+import { beforeEach, describe, expect, it, type Mock, vi } from "vitest";
 import { openDb } from "../src/db";
 import { consumeEmailBatch, deliverEmail, MAX_EMAIL_ATTEMPTS } from "../src/email/consumer";
 import {
@@ -151,10 +151,6 @@ const failing = (error: Error): EmailProvider & { calls: OutgoingEmail[] } => {
     },
   };
 };
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
 
 describe("queue consumer (tollgate-emails)", () => {
   // Keep messages away from the real queue, whose consumer would deliver them in the background

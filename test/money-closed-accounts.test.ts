@@ -1,12 +1,9 @@
-// A checkout left open when an account was deleted and completed afterwards must not bill the
-// deleted account: the subscription the provider reports is canceled there at once, and
-// recorded as canceled.
-import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { DAY } from "../src/lib/time";
 import { clearPayPalTokenCache } from "../src/payments/paypal-client";
 import type { FakePayPal } from "./fakes/paypal";
 import { type FakeStripe, stripeEvent } from "./fakes/stripe";
+import { setUserStatus } from "./fixtures";
 import { api, signup, type TestUser } from "./helpers";
 import {
   installFakes,
@@ -27,8 +24,6 @@ beforeEach(async () => {
   await setUpBilling();
 });
 
-afterEach(() => vi.restoreAllMocks());
-
 const period = () => ({ start: Date.now() - DAY, end: Date.now() + 29 * DAY });
 
 async function deleteAccount(user: TestUser): Promise<void> {
@@ -39,18 +34,13 @@ async function deleteAccount(user: TestUser): Promise<void> {
   expect(res.status, res.text).toBe(204);
 }
 
-async function markDeleted(userId: string): Promise<void> {
-  // What DELETE /v1/me leaves behind; the subscription below appears only afterwards.
-  await env.DB.prepare("update users set status = 'deleted' where id = ?").bind(userId).run();
-}
-
 describe("a subscription that comes alive for a deleted account", () => {
   it("Stripe: canceled at Stripe now and recorded canceled", async () => {
     const user = await signup("closed-stripe");
     await deleteAccount(user);
     // The checkout it had open is paid afterwards: Stripe now has a live subscription for it.
     const sub = await stripeSubscription(stripe, user, period());
-    await markDeleted(user.id);
+    await setUserStatus(user.id, "deleted"); // as DELETE /v1/me left it
     const remote = stripe.subscriptions.get(sub.stripeId);
     await receiveStripe(
       stripeEvent("customer.subscription.created", structuredClone(remote ?? {})),
@@ -64,7 +54,7 @@ describe("a subscription that comes alive for a deleted account", () => {
     const user = await signup("closed-paypal");
     await deleteAccount(user);
     const sub = await paypalSubscription(paypal, user, period());
-    await markDeleted(user.id);
+    await setUserStatus(user.id, "deleted"); // as DELETE /v1/me left it
     await receivePayPal(
       paypal.subscriptionEvent(
         "BILLING.SUBSCRIPTION.ACTIVATED",

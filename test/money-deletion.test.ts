@@ -2,7 +2,7 @@
 // provider at once (not at the period end) and recorded, and a provider that refuses or fails
 // leaves everything as it was (502, nothing deleted).
 import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { DAY } from "../src/lib/time";
 import { clearPayPalTokenCache } from "../src/payments/paypal-client";
 import type { FakePayPal } from "./fakes/paypal";
@@ -27,10 +27,6 @@ beforeEach(async () => {
   clearPayPalTokenCache();
   ({ stripe, paypal } = installFakes());
   await setUpBilling();
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
 });
 
 const period = () => ({ start: Date.now() - 10 * DAY, end: Date.now() + 20 * DAY });

@@ -1,7 +1,7 @@
 // A Stripe downgrade never bills an extra period at the old price: it is a subscription schedule
 // at Stripe from the moment it is asked for, the paid-for plan's limits hold until the period
 // end, and the renewal (Stripe's event, or the renewals job) moves the subscription.
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { DAY, MINUTE } from "../src/lib/time";
 import { clearPayPalTokenCache } from "../src/payments/paypal-client";
 import { type FakeStripe, stripeEvent } from "./fakes/stripe";
@@ -36,11 +36,6 @@ beforeEach(async () => {
   ({ stripe } = installFakes());
   await setUpBilling();
   await cleanSubscriptions();
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-  vi.useRealTimers();
 });
 
 const fakeSubscription = (id: string) => structuredClone(stripe.subscriptions.get(id) ?? {});

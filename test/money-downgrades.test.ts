@@ -1,7 +1,7 @@
 // PayPal and manual downgrades: PayPal's revision is requested when the downgrade is asked for
 // (it bills from the next cycle), the paid-for plan holds until the period end, and the renewals
 // job applies the change then. Manual subscriptions ask no provider.
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { DAY, MINUTE } from "../src/lib/time";
 import { clearPayPalTokenCache } from "../src/payments/paypal-client";
 import type { FakePayPal } from "./fakes/paypal";
@@ -38,11 +38,6 @@ beforeEach(async () => {
   ({ stripe, paypal } = installFakes());
   await setUpBilling();
   await cleanSubscriptions();
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-  vi.useRealTimers();
 });
 
 describe("a PayPal downgrade", () => {

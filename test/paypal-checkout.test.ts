@@ -1,7 +1,7 @@
 // Buying through PayPal: checkout through the API creates the PayPal subscription and a local
 // incomplete one; a coupon becomes a plan override whose billing cycles carry the discount,
 // exactly, and is redeemed once the subscription is active.
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { ApiError } from "../src/lib/errors";
 import { couponBillingCycles } from "../src/payments/paypal-plans";
 import { insertCoupon, subscriptionById } from "./fixtures";
@@ -9,10 +9,6 @@ import { api, count, minuteLimit, signup } from "./helpers";
 import { activeSubscription, checkout, iso, paypal, receive, setUpPayPal } from "./paypal-helpers";
 
 beforeEach(setUpPayPal);
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
 
 /** The body tollgate sent PayPal to create this subscription. */
 function sentSubscriptionBody(paypalId: string): unknown {

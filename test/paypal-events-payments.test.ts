@@ -2,7 +2,7 @@
 // restoring good standing, refunds (through the admin API and PayPal's own) and chargebacks,
 // and events that must wait for the sale they refer to.
 import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { Payment } from "../src/db/schema";
 import { applyWebhookEvent } from "../src/webhooks/consumer";
 import { subscriptionById } from "./fixtures";
@@ -20,10 +20,6 @@ import {
 } from "./paypal-helpers";
 
 beforeEach(setUpPayPal);
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
 
 async function paymentRow(providerPaymentId: string) {
   return (await db.query.payments.findFirst({

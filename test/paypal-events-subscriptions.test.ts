@@ -2,7 +2,7 @@
 // changes, suspension and failed payments, cancellation and expiry, events out of order, and
 // cancellations asked of tollgate.
 import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { DAY } from "../src/lib/time";
 import { createPayPalProvider } from "../src/payments/paypal";
 import type { BillingProvider } from "../src/payments/provider";
@@ -24,10 +24,6 @@ import {
 } from "./paypal-helpers";
 
 beforeEach(setUpPayPal);
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
 
 describe("PayPal subscription events", () => {
   it("a verified ACTIVATED makes the subscription active; the next request already has the plan's limits", async () => {

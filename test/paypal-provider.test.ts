@@ -1,7 +1,7 @@
 // The PayPal provider's API client against the fake: credentials and the cached token, retried
 // checkouts, the subscription state it maps, cancelling, and the errors it reports; plus the
 // exact conversion of amounts between minor units and PayPal's decimal strings.
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { Payment } from "../src/db/schema";
 import { ApiError } from "../src/lib/errors";
 import { createPayPalProvider } from "../src/payments/paypal";
@@ -11,10 +11,6 @@ import { subscriptionById } from "./fixtures";
 import { activeSubscription, checkout, config, db, paypal, setUpPayPal } from "./paypal-helpers";
 
 beforeEach(setUpPayPal);
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
 
 describe("PayPal amounts (minor units <-> decimal strings)", () => {
   it("formats integer minor units exactly", () => {

@@ -1,7 +1,7 @@
 // Receiving PayPal's webhooks: each delivery is confirmed with PayPal (its headers, our webhook
 // id, the event byte for byte) before anything is stored or queued.
 import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { DAY } from "../src/lib/time";
 import { applyWebhookEvent } from "../src/webhooks/consumer";
 import { subscriptionById } from "./fixtures";
@@ -18,10 +18,6 @@ import {
 } from "./paypal-helpers";
 
 beforeEach(setUpPayPal);
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
 
 describe("PayPal webhook verification", () => {
   it("asks PayPal with the delivery's headers, our webhook id and the event byte for byte", async () => {

@@ -1,17 +1,13 @@
 // GET /v1/me/export holds every documented section and no secret; and a 413 names the limit of
 // the path that refused the body.
 import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { HOUR } from "../src/lib/time";
 import { api, login, mailedToken, signup, signupAdmin } from "./helpers";
 import { insertSubscription, setUpBilling } from "./money-helpers";
 
 beforeEach(async () => {
   await setUpBilling();
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
 });
 
 type Json = Record<string, unknown>;

@@ -7,7 +7,7 @@ import {
   waitOnExecutionContext,
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
 import { DAY, HOUR, MINUTE } from "../src/lib/time";
 import { userSubject } from "../src/ratelimit/client";
@@ -22,10 +22,6 @@ import {
   uniqueEmail,
 } from "./helpers";
 import { ping, T0 } from "./ratelimit-helpers";
-
-afterEach(() => {
-  vi.useRealTimers();
-});
 
 describe("sessions and API keys", () => {
   it("logout-all stops existing access tokens on the very next request", async () => {

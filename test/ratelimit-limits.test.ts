@@ -2,15 +2,11 @@
 // (and the month on the billing anchor), the headers and 429s it sends, billing standing,
 // usage reports and flushes, and the object's own clock.
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { DAY, HOUR, MINUTE } from "../src/lib/time";
 import { pushPolicyBeforeCommit, userSubject } from "../src/ratelimit/client";
 import { api, count, limiterStub, login, signup, signupAdmin } from "./helpers";
 import { ping, statuses, T0 } from "./ratelimit-helpers";
-
-afterEach(() => {
-  vi.useRealTimers();
-});
 
 describe("exactness", () => {
   it("admits exactly the limit out of limit + 50 simultaneous requests", async () => {

@@ -2,15 +2,11 @@
 // plugin's runInDurableObject / runDurableObjectAlarm rather than by calling its insides.
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { DAY, HOUR, MINUTE } from "../src/lib/time";
 import { userSubject } from "../src/ratelimit/client";
 import { MIGRATIONS, migrate, schemaVersion } from "../src/ratelimit/migrations";
 import { api, limiterStub, signup } from "./helpers";
-
-afterEach(() => {
-  vi.useRealTimers();
-});
 
 const T0 = Date.parse("2032-03-01T00:00:00Z");
 const LIMITS = { minute: 10, hour: null, day: null, month: null };

@@ -30,7 +30,7 @@ export let emailBatches: string[][];
 let ticks = 0;
 
 /**
- * beforeEach of every renewals-*.test.ts (with tearDownRenewals after each): the clock at NOW,
+ * beforeEach of every renewals-*.test.ts: the clock at NOW,
  * no cached PayPal token, held queues, and clean tables (the job works on whole tables, shared
  * by a file's tests); Basic and Pro purchasable at Stripe and PayPal.
  */
@@ -42,11 +42,6 @@ export async function setUpRenewals(): Promise<void> {
   await emptyJobTables();
   await sellAt("stripe", "basic", "pro");
   await sellAt("paypal", "basic", "pro");
-}
-
-export function tearDownRenewals(): void {
-  vi.restoreAllMocks();
-  vi.useRealTimers();
 }
 
 /** A subscription row made 90 days before NOW (an active monthly Pro one unless told); its id. */

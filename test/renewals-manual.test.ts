@@ -1,6 +1,6 @@
 // The renewals job rolling manual subscriptions forward by whole intervals (with the limiter's
 // month window), applying their scheduled downgrades with the renewal.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { rollForward } from "../src/cron/renewal-manual";
 import { DAY, HOUR } from "../src/lib/time";
 import { subscriptionById } from "./fixtures";
@@ -14,11 +14,9 @@ import {
   seedSubscription,
   seedUser,
   setUpRenewals,
-  tearDownRenewals,
 } from "./renewals-helpers";
 
 beforeEach(setUpRenewals);
-afterEach(tearDownRenewals);
 
 describe("manual subscriptions", () => {
   it("rolls the period forward by whole intervals past now, with the limiter's month window", async () => {

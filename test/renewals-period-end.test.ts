@@ -1,6 +1,6 @@
 // The renewals job at the period end: subscriptions set to cancel then are ended (PayPal told
 // first, as it never was), and downgrades scheduled for then are applied, once.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { DAY, HOUR, MINUTE } from "../src/lib/time";
 import { FakePayPal } from "./fakes/paypal";
 import { installFakeStripe } from "./fakes/stripe";
@@ -15,11 +15,9 @@ import {
   sec,
   seedSubscription,
   setUpRenewals,
-  tearDownRenewals,
 } from "./renewals-helpers";
 
 beforeEach(setUpRenewals);
-afterEach(tearDownRenewals);
 
 describe("cancel at the period end", () => {
   it("ends a Stripe subscription at its period end, puts the user on free limits, once", async () => {

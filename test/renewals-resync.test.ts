@@ -2,7 +2,7 @@
 // only after the grace hours, ending those the provider ended, letting newer events win, and
 // going on past a provider's failure.
 import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { DAY, HOUR, MINUTE } from "../src/lib/time";
 import { FakePayPal } from "./fakes/paypal";
 import { installFakeStripe } from "./fakes/stripe";
@@ -18,11 +18,9 @@ import {
   sec,
   seedSubscription,
   setUpRenewals,
-  tearDownRenewals,
 } from "./renewals-helpers";
 
 beforeEach(setUpRenewals);
-afterEach(tearDownRenewals);
 
 describe("re-sync when no renewal event came", () => {
   it("re-syncs a Stripe subscription only after RENEWAL_RESYNC_HOURS past its period end", async () => {

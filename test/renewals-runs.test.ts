@@ -2,7 +2,7 @@
 // ways in (the */10 cron with its scheduled time, the admin route).
 import { createExecutionContext, createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { RENEWALS_PER_RUN } from "../src/cron/renewals";
 import type { Env } from "../src/env";
 import worker from "../src/index";
@@ -18,13 +18,11 @@ import {
   seedSubscription,
   seedUser,
   setUpRenewals,
-  tearDownRenewals,
 } from "./renewals-helpers";
 
 const handler: ExportedHandler<Env> = worker;
 
 beforeEach(setUpRenewals);
-afterEach(tearDownRenewals);
 
 describe("bounded runs", () => {
   it(`changes at most ${RENEWALS_PER_RUN} subscriptions per run; the next run goes on`, async () => {

@@ -1,7 +1,7 @@
 // The renewals job and trials: ended manual trials become active, ended Stripe trials are
 // re-synced once their events had time to come, and trial_ending reminders go out once.
 import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { DAY, HOUR, MINUTE } from "../src/lib/time";
 import { installFakeStripe } from "./fakes/stripe";
 import { type SubscriptionFields, setUserStatus, subscriptionById } from "./fixtures";
@@ -17,11 +17,9 @@ import {
   seedSubscription,
   seedUser,
   setUpRenewals,
-  tearDownRenewals,
 } from "./renewals-helpers";
 
 beforeEach(setUpRenewals);
-afterEach(tearDownRenewals);
 
 describe("trials", () => {
   it("makes an ended manual trial active from its end", async () => {

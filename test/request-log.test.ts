@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { Hono } from "hono";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { AppEnv } from "../src/lib/context";
 import { requestScope } from "../src/lib/middleware";
 
@@ -25,8 +25,6 @@ function appWith(vars: Record<string, string>, answer: (status: number) => Respo
 const plain = (status: number) => new Response(null, { status });
 
 describe("request log", () => {
-  afterEach(() => vi.restoreAllMocks());
-
   it("logs every failure and no ordinary request when the sample rate is 0", async () => {
     const log = vi.spyOn(console, "log").mockImplementation(() => {});
     const app = appWith({ REQUEST_LOG_SAMPLE_RATE: "0" }, plain);

@@ -1,7 +1,7 @@
 // Buying through Stripe: the provider's checkout calls against the fake API (customer, session,
 // coupon, trial, errors) and the billing portal; then checkout through the API and the events
 // that complete it, binding the pending record and raising the user's limits.
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { createBillingPortalSession, createStripeProvider } from "../src/payments/stripe";
 import { invoiceObject, stripeEvent, subscriptionObject } from "./fakes/stripe";
 import { subscriptionById } from "./fixtures";
@@ -27,10 +27,6 @@ import {
 } from "./stripe-helpers";
 
 beforeEach(setUpStripe);
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
 
 describe("Stripe checkout: the provider's calls", () => {
   it("is not configured without a secret key", () => {

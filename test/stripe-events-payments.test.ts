@@ -1,6 +1,6 @@
 // Stripe's payment events applied: a failed payment (past due, an email) and the paid retry that
 // restores the subscription, failed attempts without a charge, and amounts in minor units.
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { formatMoney } from "../src/webhooks/stripe-events/invoices";
 import { invoiceObject, stripeEvent } from "./fakes/stripe";
 import { subscriptionById } from "./fixtures";
@@ -18,10 +18,6 @@ import {
 } from "./stripe-helpers";
 
 beforeEach(setUpStripe);
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
 
 describe("Stripe events: payments", () => {
   it("a failed payment makes it past_due with an email; the next paid invoice restores it", async () => {

@@ -2,7 +2,7 @@
 // order, deletions, the trial reminder, an invoice ahead of its subscription, and the coupon
 // redeemed when a subscription starts.
 import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { invoiceObject, stripeEvent, subscriptionObject } from "./fakes/stripe";
 import { subscriptionById } from "./fixtures";
 import { count, signup } from "./helpers";
@@ -23,10 +23,6 @@ import {
 } from "./stripe-helpers";
 
 beforeEach(setUpStripe);
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
 
 describe("Stripe events: subscriptions", () => {
   it("a subscription first seen in an event is recorded from its metadata", async () => {

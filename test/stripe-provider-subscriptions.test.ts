@@ -1,15 +1,11 @@
 // What tollgate asks of Stripe about a subscription it has, against the fake API: a plan change,
 // cancelling and resuming, fetching its state; and how Stripe's statuses and periods map.
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { Subscription } from "../src/db/schema";
 import { mapStripeStatus, subscriptionState } from "../src/payments/stripe-state";
 import { expectApiError, fake, type Json, plan, setUpStripe, stripe } from "./stripe-helpers";
 
 beforeEach(setUpStripe);
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
 
 /** A subscription as D1 would hold it, for the provider's calls (nothing is stored). */
 function localSubscription(fields: Partial<Subscription>): Subscription {

@@ -1,6 +1,6 @@
 // Refunds through Stripe: the provider refunding a charge (or a PaymentIntent's) by the amount
 // asked, and charge.refunded events raising a payment's refunded total, never lowering it.
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { BillingProvider } from "../src/payments/provider";
 import { chargeObject, stripeEvent } from "./fakes/stripe";
 import { subscriptionById } from "./fixtures";
@@ -17,10 +17,6 @@ import {
 } from "./stripe-helpers";
 
 beforeEach(setUpStripe);
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
 
 describe("Stripe refunds", () => {
   it("refunds the payment's charge, by the amount asked", async () => {

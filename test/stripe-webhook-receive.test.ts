@@ -3,7 +3,7 @@
 // what was stored.
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import worker from "../src/index";
 import { applyWebhookEvent } from "../src/webhooks/consumer";
 import {
@@ -27,10 +27,6 @@ import {
 } from "./stripe-helpers";
 
 beforeEach(setUpStripe);
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
 
 describe("Stripe webhooks: receiving", () => {
   it("refuses a bad signature with 400 invalid_signature and stores nothing", async () => {

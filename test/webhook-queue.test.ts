@@ -5,7 +5,7 @@
 // queue message are stored on receipt.
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { ReceivedEvent, WebhookMessage } from "../src/env";
 import worker from "../src/index";
 import { DAY } from "../src/lib/time";
@@ -25,7 +25,6 @@ let held: HeldQueues;
 beforeEach(() => {
   held = holdQueues();
 });
-afterEach(() => vi.restoreAllMocks());
 
 function received(event: Record<string, unknown>, id: string): ReceivedEvent {
   return {
