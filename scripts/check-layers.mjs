@@ -11,6 +11,8 @@ import { fileURLToPath } from "node:url";
 export const LAYERS = [
   // Foundations: no feature import, ever.
   "env",
+  // Messages in every language: below lib, so errors and emails render in the caller's locale.
+  "i18n",
   "db",
   "lib",
   // Delivery and records every domain writes to, and the policy the limiter enforces.
@@ -20,11 +22,17 @@ export const LAYERS = [
   // Limits and identity.
   "ratelimit",
   "auth",
+  // What reaches the user (in-app, email, SMS, push, the live stream), and their calendar.
+  "notifications",
+  "events",
   // Billing state.
   "plans",
   "coupons",
   "payments",
   "subscriptions",
+  "wallets",
+  // Priced runs and the proxy mode, on the wallet and the limiter.
+  "actions",
   // What consumes provider events, and the user's own account across all of the above.
   "webhooks",
   "users",
