@@ -7,15 +7,8 @@ import {
   PROVIDERS,
   USER_STATUSES,
 } from "../db/schema";
+import { LOCALES } from "../i18n";
 import { SubscriptionSchema } from "../subscriptions/schemas";
-
-function isLocale(value: string): boolean {
-  try {
-    return Intl.getCanonicalLocales(value).length === 1;
-  } catch {
-    return false;
-  }
-}
 
 function isTimeZone(value: string): boolean {
   try {
@@ -26,16 +19,15 @@ function isTimeZone(value: string): boolean {
   }
 }
 
-export const LocaleSchema = z
-  .string()
-  .max(35)
-  .refine(isLocale, "must be a BCP 47 language tag such as en-GB")
-  .openapi({ example: "en-GB" });
+export const LocaleSchema = z.enum(LOCALES).openapi({
+  description: "The language of answers and messages when a request names none in Accept-Language",
+  example: "es",
+});
 
 export const TimeZoneSchema = z
   .string()
   .max(64)
-  .refine(isTimeZone, "must be an IANA time zone such as Europe/Paris")
+  .refine(isTimeZone, "validation.time_zone")
   .openapi({ example: "Europe/Paris" });
 
 export const PlanSummarySchema = z
@@ -53,7 +45,7 @@ export const PlanSummarySchema = z
   .openapi("PlanSummary");
 
 export const MeSchema = UserSchema.extend({
-  locale: z.string().nullable(),
+  locale: LocaleSchema.nullable(),
   timezone: z.string().nullable(),
   plan: PlanSummarySchema.nullable(),
   subscription: SubscriptionSchema.nullable(),
@@ -65,7 +57,10 @@ export const PatchMeBody = z
     locale: LocaleSchema.nullable().optional(),
     timezone: TimeZoneSchema.nullable().optional(),
   })
-  .refine((body) => Object.keys(body).length > 0, "send at least one of name, locale, timezone")
+  .refine((body) => Object.keys(body).length > 0, {
+    message: "validation.at_least_one_of",
+    params: { fields: "name, locale, timezone" },
+  })
   .openapi("UpdateProfileRequest");
 
 export const ChangePasswordBody = z
