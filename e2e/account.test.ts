@@ -1,7 +1,7 @@
 // The customer portal in a real browser: sign-up, usage and plan, API keys shown once, revoke;
 // the email flows (verify, reset) from the links the dev server logs.
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { after, test } from "node:test";
 import type { Page } from "playwright-core";
 import { accessibilityProblems } from "./a11y.ts";
@@ -133,6 +133,80 @@ test("the email links land on the portal: confirm the address, reset the passwor
   // Confirmed: no banner.
   await page.locator(".plan-name").waitFor();
   assert.equal(await page.getByText("Confirm your email address.").count(), 0);
+  assertClean(guarded);
+});
+
+test("keyboard: a skip link first, visible focus, and Enter follows links", async (t) => {
+  const guarded = await openPage(t);
+  const { page } = guarded;
+  await signUpInBrowser(page, uniqueEmail("keyboard"));
+  await page.keyboard.press("Tab");
+  const skip = page.getByRole("link", { name: "Skip to content" });
+  assert.equal(await skip.evaluate((el) => el === document.activeElement), true);
+  // The focused control is outlined.
+  const outline = await skip.evaluate((el) => getComputedStyle(el).outlineStyle);
+  assert.equal(outline, "solid");
+  // Tab on to the navigation and open "Usage" with Enter.
+  for (let i = 0; i < 20; i++) {
+    const name = await page.evaluate(() => document.activeElement?.textContent ?? "");
+    if (name === "Usage") break;
+    await page.keyboard.press("Tab");
+  }
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: "Usage", exact: true }).waitFor();
+  assertClean(guarded);
+});
+
+test("profile, settings and the data export", async (t) => {
+  const guarded = await openPage(t);
+  const { page } = guarded;
+  await signUpInBrowser(page, uniqueEmail("profile"));
+  await nav(page, "Profile").click();
+  await page.getByLabel("Name").fill("Grace Hopper");
+  await page.getByLabel("Time zone (IANA)").fill("Europe/Paris");
+  await page.getByRole("button", { name: "Save profile" }).click();
+  await page.getByText("Profile saved.").waitFor();
+  assert.equal(await page.getByLabel("Name").inputValue(), "Grace Hopper");
+  await expectAccessible(page, "the profile page");
+
+  await nav(page, "Settings").click();
+  await page.getByLabel("Items per page").fill("50");
+  await page.getByLabel("Share anonymous usage analytics").check();
+  await page.getByLabel("Items per page").press("Enter");
+  await page.getByText("Settings saved.").waitFor();
+  assert.equal(await page.getByLabel("Items per page").inputValue(), "50");
+  assert.equal(await page.getByLabel("Share anonymous usage analytics").isChecked(), true);
+  await expectAccessible(page, "the settings page");
+
+  const [file] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: "Download my data" }).click(),
+  ]);
+  assert.equal(file.suggestedFilename(), "tollgate-export.json");
+  const path = await file.path();
+  const exported = JSON.parse(readFileSync(path, "utf8"));
+  assert.equal(exported.user.name, "Grace Hopper");
+  assert.equal(exported.settings.items_per_page, 50);
+  assertClean(guarded);
+});
+
+test("deleting the account asks for the password and signs out", async (t) => {
+  const guarded = await openPage(t);
+  const { page, context } = guarded;
+  const email = uniqueEmail("delete");
+  await signUpInBrowser(page, email);
+  await nav(page, "Settings").click();
+  await page.getByLabel("Your password, to confirm").fill(PASSWORD);
+  await page.getByRole("button", { name: "Delete my account" }).click();
+  await page.getByText("Your account is deleted.").waitFor();
+  await page.getByRole("heading", { name: "Sign in" }).waitFor();
+  assert.equal((await context.cookies()).length, 0);
+  const login = await fetch(`${BASE_URL}/v1/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email, password: PASSWORD }),
+  });
+  assert.equal(login.status, 401);
   assertClean(guarded);
 });
 
