@@ -3,9 +3,10 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig(async () => {
-  // wrangler.toml's [assets] directory must exist, and /docs' files be in it (wrangler runs
-  // this itself as the build command; the test pool does not).
+  // wrangler.toml's [assets] directory must exist, with /docs' files and the browser apps in it
+  // (wrangler runs these itself as the build command; the test pool does not).
   execFileSync(process.execPath, ["scripts/docs-assets.mjs"], { stdio: "inherit" });
+  execFileSync(process.execPath, ["scripts/build-web.mjs"], { stdio: "inherit" });
   const migrations = await readD1Migrations("./migrations");
   return {
     plugins: [

@@ -43,6 +43,8 @@ export const LAYERS = [
   // Entry points.
   "queues",
   "docs",
+  // The browser apps' pages (their client-side routes), served by the Worker.
+  "web",
   "app",
   "index",
 ];

@@ -19,6 +19,7 @@ import { openWhenSuspended } from "./ratelimit/middleware";
 import { billingRoutes, subscriptionRoutes } from "./subscriptions/routes";
 import { meRoutes } from "./users/routes";
 import { pingRoutes } from "./users/usage-routes";
+import { appPage, BROWSER_APPS } from "./web/apps";
 import { webhookRoutes } from "./webhooks/receiver";
 
 const WEBHOOK_MAX_BYTES = 1024 * 1024;
@@ -151,6 +152,8 @@ export function buildApp() {
   });
   // Not operations of the API, so not in the document: the document itself and its viewer.
   app.get("/docs", docsPage);
+  // The browser apps' client-side routes (their files are static assets, served before this).
+  for (const name of BROWSER_APPS) app.get(`/${name}/*`, appPage);
 
   app.notFound(notFoundHandler(() => app.routes));
   app.onError(onError);

@@ -31,7 +31,7 @@ describe("password reset", () => {
       .bind(user.email)
       .first<{ user_id: string; status: string; text_body: string }>();
     expect(row?.user_id).toBe(user.id);
-    expect(row?.text_body).toMatch(/https:\/\/app\.test\/reset-password\?token=/);
+    expect(row?.text_body).toMatch(/https:\/\/app\.test\/account\/reset\?token=/);
     const token = await mailedToken(user.email, "password_reset");
     expect(token.length).toBeGreaterThanOrEqual(40);
   });

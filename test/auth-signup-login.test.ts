@@ -53,7 +53,7 @@ describe("POST /v1/auth/signup", () => {
       status: "pending",
     });
     expect(rows.results[0]?.text_body).toMatch(
-      /https:\/\/app\.test\/verify-email\?token=[A-Za-z0-9_-]{40,}/,
+      /https:\/\/app\.test\/account\/verify\?token=[A-Za-z0-9_-]{40,}/,
     );
     expect(await countOutbox(user.email, "password_reset")).toBe(0);
     // The mailed token exists hashed in auth_tokens, unused, for email verification.

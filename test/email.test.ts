@@ -51,7 +51,7 @@ async function insertOutbox(fields: Partial<OutboxRow> = {}): Promise<OutboxRow>
     to_address: `${crypto.randomUUID().slice(0, 8)}@example.test`,
     template: "verify_email",
     subject: "Confirm your email address",
-    text_body: "Open https://app.test/verify-email?token=abc",
+    text_body: "Open https://app.test/account/verify?token=abc",
     status: "pending",
     attempts: 0,
     last_error: null,
@@ -180,7 +180,7 @@ describe("queue consumer (tollgate-emails)", () => {
       provider_message_id: null,
       sent_at: null,
     });
-    expect(row.text_body).toMatch(/https:\/\/app\.test\/verify-email\?token=[A-Za-z0-9_-]{43}/);
+    expect(row.text_body).toMatch(/https:\/\/app\.test\/account\/verify\?token=[A-Za-z0-9_-]{43}/);
     expect(sendBatch).toHaveBeenCalledTimes(1);
     expect(sendBatch.mock.calls[0]?.[0]).toStrictEqual([{ body: { outbox_id: row.id } }]);
   });

@@ -1,12 +1,21 @@
 import { createRoute } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { enqueueEmails } from "../email/outbox";
-import { newRouter, principalOf, serviceContext } from "../lib/context";
+import { type AppEnv, newRouter, principalOf, serviceContext } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
 import { afterResponse, clientMeta } from "../lib/request";
 import { ATTEMPT_RULES, emailSubject, refundAttempt, takeAttempt } from "../ratelimit/brute-force";
 import { userSubject } from "../ratelimit/client";
 import { limitByIp } from "../ratelimit/middleware";
+import {
+  clearCookiesWhenRefused,
+  clearRefreshCookie,
+  cookieMode,
+  refreshCookie,
+  SessionCookieHeaders,
+  tokensFor,
+} from "./cookie";
 import { requireAuth } from "./middleware";
 import {
   AuthResponseSchema,
@@ -27,6 +36,20 @@ const accepted = { 202: { description: "Accepted" } } as const;
 
 export const authRoutes = newRouter();
 
+/** The refresh token: the cookie in cookie mode (401 without one), else the required field. */
+function presentedRefreshToken(
+  c: Context<AppEnv>,
+  useCookie: boolean,
+  given: string | undefined,
+): string {
+  const presented = useCookie ? refreshCookie(c) : given;
+  if (presented) return presented;
+  if (useCookie) throw new ApiError("invalid_refresh_token", "No session cookie");
+  throw new ApiError("invalid_request", "refresh_token is required", {
+    errors: [{ path: "refresh_token", message: "Required" }],
+  });
+}
+
 // Anonymous auth routes are limited per client IP; the authenticated ones per user.
 for (const path of [
   "/signup",
@@ -39,6 +62,7 @@ for (const path of [
 ]) {
   authRoutes.use(path, limitByIp);
 }
+authRoutes.use("/refresh", clearCookiesWhenRefused);
 
 authRoutes.openapi(
   createRoute({
@@ -47,7 +71,7 @@ authRoutes.openapi(
     operationId: "auth.signup",
     tags,
     summary: "Create an account and a session",
-    request: { body: jsonBody(SignupBody) },
+    request: { body: jsonBody(SignupBody), headers: SessionCookieHeaders },
     responses: {
       201: jsonContent(AuthResponseSchema, "The new user and their tokens"),
       ...errorResponses(409, 429),
@@ -55,6 +79,7 @@ authRoutes.openapi(
   }),
   async (c) => {
     const body = c.req.valid("json");
+    const useCookie = cookieMode(c);
     await takeAttempt(c.env, await emailSubject(body.email), ATTEMPT_RULES.signup, c.var.now);
     const { user, outboxIds, ...tokens } = await auth.signup(
       serviceContext(c),
@@ -62,7 +87,7 @@ authRoutes.openapi(
       clientMeta(c),
     );
     afterResponse(c, "verification email enqueue", enqueueEmails(c.env, outboxIds));
-    return c.json({ user: publicUser(user), ...tokens }, 201);
+    return c.json(tokensFor(c, useCookie, { user: publicUser(user), ...tokens }), 201);
   },
 );
 
@@ -73,7 +98,7 @@ authRoutes.openapi(
     operationId: "auth.login",
     tags,
     summary: "Log in with email and password",
-    request: { body: jsonBody(LoginBody) },
+    request: { body: jsonBody(LoginBody), headers: SessionCookieHeaders },
     responses: {
       200: jsonContent(AuthResponseSchema, "The user and a new session's tokens"),
       ...errorResponses(401, 403, 429),
@@ -81,13 +106,14 @@ authRoutes.openapi(
   }),
   async (c) => {
     const body = c.req.valid("json");
+    const useCookie = cookieMode(c);
     const target = await emailSubject(body.email);
     await takeAttempt(c.env, target, ATTEMPT_RULES.loginFailures, c.var.now);
     let failed = true;
     try {
       const { user, ...tokens } = await auth.login(serviceContext(c), body, clientMeta(c));
       failed = false;
-      return c.json({ user: publicUser(user), ...tokens }, 200);
+      return c.json(tokensFor(c, useCookie, { user: publicUser(user), ...tokens }), 200);
     } catch (error) {
       failed = error instanceof ApiError && error.code === "invalid_credentials";
       throw error;
@@ -105,16 +131,17 @@ authRoutes.openapi(
     operationId: "auth.refresh",
     tags,
     summary: "Trade a refresh token for new tokens (the refresh token rotates)",
-    request: { body: jsonBody(RefreshBody) },
+    request: { body: jsonBody(RefreshBody), headers: SessionCookieHeaders },
     responses: {
       200: jsonContent(AuthResponseSchema, "New tokens"),
       ...errorResponses(401, 429),
     },
   }),
   async (c) => {
-    const { refresh_token } = c.req.valid("json");
-    const { user, ...tokens } = await auth.refresh(serviceContext(c), refresh_token);
-    return c.json({ user: publicUser(user), ...tokens }, 200);
+    const useCookie = cookieMode(c);
+    const presented = presentedRefreshToken(c, useCookie, c.req.valid("json").refresh_token);
+    const { user, ...tokens } = await auth.refresh(serviceContext(c), presented);
+    return c.json(tokensFor(c, useCookie, { user: publicUser(user), ...tokens }), 200);
   },
 );
 
@@ -125,11 +152,16 @@ authRoutes.openapi(
     operationId: "auth.logout",
     tags,
     summary: "End the session a refresh token belongs to",
-    request: { body: jsonBody(RefreshBody) },
+    request: { body: jsonBody(RefreshBody), headers: SessionCookieHeaders },
     responses: { ...noContent, ...errorResponses(429) },
   }),
   async (c) => {
-    await revokeByRefreshToken(serviceContext(c), c.req.valid("json").refresh_token);
+    const useCookie = cookieMode(c);
+    const given = c.req.valid("json").refresh_token;
+    // A browser without its cookie (already signed out) has nothing to end.
+    const presented = useCookie ? refreshCookie(c) : presentedRefreshToken(c, false, given);
+    if (presented) await revokeByRefreshToken(serviceContext(c), presented);
+    if (useCookie) clearRefreshCookie(c);
     return c.body(null, 204);
   },
 );

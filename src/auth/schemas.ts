@@ -29,7 +29,9 @@ export const AuthResponseSchema = z
   .object({
     user: UserSchema,
     access_token: z.string(),
-    refresh_token: z.string(),
+    refresh_token: z.string().optional().openapi({
+      description: "Always present, except in cookie mode (X-Session-Cookie: 1): then a cookie",
+    }),
     token_type: z.literal("Bearer"),
     expires_in: z.number().int().openapi({ description: "Access token lifetime in seconds" }),
   })
@@ -44,7 +46,11 @@ export const LoginBody = z
   .openapi("LoginRequest");
 
 export const RefreshBody = z
-  .strictObject({ refresh_token: OpaqueTokenSchema })
+  .strictObject({
+    refresh_token: OpaqueTokenSchema.optional().openapi({
+      description: "Required, except in cookie mode (X-Session-Cookie: 1), which reads the cookie",
+    }),
+  })
   .openapi("RefreshRequest");
 
 export const ForgotBody = z.strictObject({ email: EmailSchema }).openapi("ForgotPasswordRequest");

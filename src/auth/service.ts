@@ -36,8 +36,8 @@ function link(config: Config, path: string, token: string): string {
 }
 
 const MAIL_FOR = {
-  email_verify: { template: "verify_email", path: "/verify-email" },
-  password_reset: { template: "password_reset", path: "/reset-password" },
+  email_verify: { template: "verify_email", path: "/account/verify" },
+  password_reset: { template: "password_reset", path: "/account/reset" },
 } as const;
 
 /** A new single-use token and the email that carries its link, as statements for one batch. */
