@@ -5,7 +5,6 @@ import {
   collectPages,
   csvCell,
   csvFilename,
-  decimalOf,
   PAYMENT_HEADERS,
   paymentsCsv,
   rateLimitRetry,
@@ -89,18 +88,6 @@ describe("toCsv", () => {
       ["a,b", 'q"uote', "multi\nline"],
       ["'=cmd", "", "7"],
     ]);
-  });
-});
-
-describe("decimalOf", () => {
-  it("writes minor units exactly as a decimal of the currency", () => {
-    expect(decimalOf(1234, 2)).toBe("12.34");
-    expect(decimalOf(5, 2)).toBe("0.05");
-    expect(decimalOf(-5, 2)).toBe("-0.05");
-    expect(decimalOf(0, 2)).toBe("0.00");
-    expect(decimalOf(500, 0)).toBe("500");
-    expect(decimalOf(1234, 3)).toBe("1.234");
-    expect(decimalOf(900719925474099, 2)).toBe("9007199254740.99");
   });
 });
 
@@ -194,10 +181,10 @@ describe("paymentsCsv", () => {
       created_at: "2031-01-01T00:00:00.000Z",
     };
     const rows = parseCsv(
-      paymentsCsv(
-        [payment, { ...payment, id: "pay_2", currency: "jpy", amount: 500, amount_refunded: 0 }],
-        (c) => (c === "jpy" ? 0 : 2),
-      ),
+      paymentsCsv([
+        payment,
+        { ...payment, id: "pay_2", currency: "jpy", amount: 500, amount_refunded: 0 },
+      ]),
     );
     expect(rows[0]).toEqual([...PAYMENT_HEADERS]);
     const get = (row: string[] | undefined, name: string) =>

@@ -84,18 +84,18 @@ describe("planBody", () => {
     name: " Team ",
     description: "",
     currency: "USD",
-    price_month: "29",
-    price_year: "290.00",
+    "prices.month": "29",
+    "prices.year": "290.00",
     trial_days: "14",
-    limit_minute: "60",
-    limit_hour: "",
-    limit_day: "10,000",
-    limit_month: "",
+    "limits.minute": "60",
+    "limits.hour": "",
+    "limits.day": "10,000",
+    "limits.month": "",
     features: '{"max_api_keys": 10}',
-    stripe_price_month: "price_123",
-    stripe_price_year: "",
-    paypal_plan_month: "",
-    paypal_plan_year: "",
+    "provider_ids.stripe_price_month": "price_123",
+    "provider_ids.stripe_price_year": "",
+    "provider_ids.paypal_plan_month": "",
+    "provider_ids.paypal_plan_year": "",
     sort_order: "3",
   };
 
@@ -121,18 +121,20 @@ describe("planBody", () => {
 
   it("leaves the code out of an edit, and prices follow the currency's digits", () => {
     const body = planBody(
-      { ...form, currency: "jpy", price_month: "500", price_year: "5000" },
+      { ...form, currency: "jpy", "prices.month": "500", "prices.year": "5000" },
       digitsOf,
       "edit",
     );
     expect(body).not.toHaveProperty("code");
     expect(body.prices).toEqual({ month: 500, year: 5000 });
     fails(
-      () => planBody({ ...form, currency: "jpy", price_month: "5.5" }, digitsOf, "edit"),
+      () => planBody({ ...form, currency: "jpy", "prices.month": "5.5" }, digitsOf, "edit"),
       "prices.month",
     );
     fails(() => planBody({ ...form, currency: "dollars" }, digitsOf, "edit"), "currency");
-    fails(() => planBody({ ...form, limit_hour: "lots" }, digitsOf, "edit"), "limits.hour");
+    fails(() => planBody({ ...form, "limits.hour": "lots" }, digitsOf, "edit"), "limits.hour");
+    expect(planBody({ ...form, sort_order: "-5" }, digitsOf, "edit").sort_order).toBe(-5);
+    fails(() => planBody({ ...form, sort_order: "1.5" }, digitsOf, "edit"), "sort_order");
   });
 });
 

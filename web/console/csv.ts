@@ -2,6 +2,7 @@
 // (CRLF line ends; a field with a comma, quote or line break is quoted, quotes doubled) and safe
 // to open in a spreadsheet: text that a spreadsheet would run as a formula is prefixed with a
 // quote (OWASP's CSV injection advice). Pure, except for `collectPages`' fetches.
+import { minorToDecimal } from "../../src/lib/currency";
 import type { AdminUserRow, Payment, Window } from "./types";
 import { WINDOWS } from "./types";
 
@@ -22,17 +23,6 @@ export function csvCell(value: Cell): string {
 /** A header row and the rows, CRLF after each line. */
 export function toCsv(header: readonly string[], rows: readonly (readonly Cell[])[]): string {
   return [header, ...rows].map((row) => `${row.map(csvCell).join(",")}\r\n`).join("");
-}
-
-/**
- * An amount in minor units as a plain decimal for a spreadsheet ("1234" with 2 digits → "12.34",
- * "-5" → "-0.05"); exact, from the digits.
- */
-export function decimalOf(minor: number, digits: number): string {
-  if (digits === 0) return String(minor);
-  const sign = minor < 0 ? "-" : "";
-  const text = String(Math.abs(minor)).padStart(digits + 1, "0");
-  return `${sign}${text.slice(0, -digits)}.${text.slice(-digits)}`;
 }
 
 const USAGE_HEADERS = WINDOWS.flatMap((w) => [`${w}_used`, `${w}_limit`]);
@@ -91,17 +81,13 @@ export const PAYMENT_HEADERS = [
 ] as const;
 
 /**
- * The payments export: amounts as decimals of their currency (`digitsOf` says how many minor
- * digits it has) and as the integer minor units the API keeps.
+ * The payments export: amounts as exact decimals of their currency (for a spreadsheet) and as
+ * the integer minor units the API keeps.
  */
-export function paymentsCsv(
-  payments: readonly Payment[],
-  digitsOf: (currency: string) => number,
-): string {
+export function paymentsCsv(payments: readonly Payment[]): string {
   return toCsv(
     PAYMENT_HEADERS,
     payments.map((p) => {
-      const digits = digitsOf(p.currency);
       return [
         p.id,
         p.user_id,
@@ -109,8 +95,8 @@ export function paymentsCsv(
         p.provider,
         p.status,
         p.currency.toUpperCase(),
-        decimalOf(p.amount, digits),
-        decimalOf(p.amount_refunded, digits),
+        minorToDecimal(p.amount, p.currency),
+        minorToDecimal(p.amount_refunded, p.currency),
         p.amount,
         p.amount_refunded,
         p.subscription_id,

@@ -49,6 +49,15 @@ export function parseCount(text: string, path: string): number {
   return n;
 }
 
+/** A whole number, negative too (a sort order). */
+export function parseInteger(text: string, path: string): number {
+  const clean = text.trim();
+  if (!/^-?\d+$/.test(clean)) throw new InputError(path, "Enter a whole number");
+  const n = Number(clean);
+  if (!Number.isSafeInteger(n)) throw new InputError(path, "The number is too large");
+  return n;
+}
+
 /**
  * A datetime-local value ("2031-01-31T18:00", in the admin's time zone) as an ISO instant, or
  * null when blank.
@@ -98,9 +107,10 @@ const PROVIDER_FIELDS = [
 ] as const;
 
 /**
- * The plan form's values as the admin API's body (create, or the fields of an edit). Prices are
- * decimals of the plan's currency; a blank limit is unlimited (null); a blank provider id is
- * none (null).
+ * The plan form's values as the admin API's body (create, or the fields of an edit). The form's
+ * fields are named by the API's paths ("prices.month", "limits.day"), so the API's own field
+ * errors land next to them too. Prices are decimals of the plan's currency; a blank limit is
+ * unlimited (null); a blank provider id is none (null).
  */
 export function planBody(
   values: Record<string, string>,
@@ -116,18 +126,18 @@ export function planBody(
     description: (values.description ?? "").trim() || null,
     currency,
     prices: {
-      month: parseMinor(values.price_month ?? "0", digits, "prices.month"),
-      year: parseMinor(values.price_year ?? "0", digits, "prices.year"),
+      month: parseMinor(values["prices.month"] ?? "0", digits, "prices.month"),
+      year: parseMinor(values["prices.year"] ?? "0", digits, "prices.year"),
     },
     trial_days: parseCount(values.trial_days ?? "0", "trial_days"),
     limits: Object.fromEntries(
-      WINDOW_FIELDS.map((w) => [w, parseOptionalCount(values[`limit_${w}`] ?? "", `limits.${w}`)]),
+      WINDOW_FIELDS.map((w) => [w, parseOptionalCount(values[`limits.${w}`] ?? "", `limits.${w}`)]),
     ),
     features: parseJsonObject(values.features ?? "", "features"),
     provider_ids: Object.fromEntries(
-      PROVIDER_FIELDS.map((f) => [f, (values[f] ?? "").trim() || null]),
+      PROVIDER_FIELDS.map((f) => [f, (values[`provider_ids.${f}`] ?? "").trim() || null]),
     ),
-    sort_order: parseCount(values.sort_order ?? "0", "sort_order"),
+    sort_order: parseInteger(values.sort_order ?? "0", "sort_order"),
   };
   if (mode === "create") body.code = (values.code ?? "").trim().toLowerCase();
   return body;

@@ -1,0 +1,350 @@
+// The console's small parts: coloured tags that also say what they mean, compact usage bars,
+// a pager over keyset cursors, a modal confirmation dialog, stat tiles and a loading frame.
+import type { ComponentChildren } from "preact";
+import { useEffect, useId, useRef, useState } from "preact/hooks";
+import { Problem } from "../shared/api";
+import { meterWidth, usageLabel, usageLevel, usagePercent } from "../shared/format";
+import { asProblem, ProblemAlert } from "../shared/problem";
+import { navigate } from "../shared/router";
+import { humanize, planTone, STANDING_TONES, STATUS_TONES, type Tone } from "./colours";
+import { InputError } from "./inputs";
+import { queryString } from "./query";
+import { type Standing, type UserStatus, WINDOWS, type Windows } from "./types";
+
+/**
+ * A failure as a Problem to show: a field the form could not read (InputError) becomes an
+ * invalid_request naming it, like the API's own 400.
+ */
+export function problemOf(error: unknown): Problem {
+  if (error instanceof InputError) {
+    return new Problem({
+      status: 400,
+      code: "invalid_request",
+      title: "Check the form",
+      errors: [{ path: error.path, message: error.message }],
+    });
+  }
+  return asProblem(error);
+}
+
+/** Runs a form's submit, turning what the form could not read into a Problem the form shows. */
+export function readingInput<A extends unknown[]>(submit: (...args: A) => Promise<void> | void) {
+  return async (...args: A): Promise<void> => {
+    try {
+      await submit(...args);
+    } catch (error) {
+      throw problemOf(error);
+    }
+  };
+}
+
+export function Tag({ tone, children, label }: { tone: Tone; children: string; label?: string }) {
+  // Colours through the CSSOM (allowed by the CSP, unlike style attributes in markup).
+  return (
+    <span
+      class="badge tag"
+      style={{ color: tone.fg, background: tone.bg }}
+      {...(label ? { "aria-label": label } : {})}
+    >
+      {children}
+    </span>
+  );
+}
+
+export const PlanTag = ({ code }: { code: string }) => (
+  <Tag tone={planTone(code)} label={`Plan ${code}`}>
+    {code}
+  </Tag>
+);
+
+export const StandingTag = ({ standing }: { standing: Standing }) => (
+  <Tag tone={STANDING_TONES[standing]} label={`Standing: ${humanize(standing)}`}>
+    {humanize(standing)}
+  </Tag>
+);
+
+export const StatusTag = ({ status }: { status: UserStatus }) => (
+  <Tag tone={STATUS_TONES[status]} label={`Status: ${status}`}>
+    {humanize(status)}
+  </Tag>
+);
+
+const SHORT: Record<string, string> = { minute: "Min", hour: "Hour", day: "Day", month: "Month" };
+
+/** One bar per window, amber from 80%, red from 100%, each with its number as text. */
+export function UsageBars({ windows, who }: { windows: Windows; who: string }) {
+  return (
+    <ul class="ubars" aria-label={`Usage of ${who}`}>
+      {WINDOWS.map((w) => {
+        const { used, limit } = windows[w];
+        const percent = usagePercent(used, limit);
+        const level = usageLevel(percent);
+        return (
+          <li key={w} class={`ubar ubar-${level}`}>
+            <span class="ubar-name">{SHORT[w]}</span>
+            {/* The bar repeats the number beside it, for the eye. */}
+            <span class="ubar-track" aria-hidden="true">
+              <span class="ubar-fill" style={{ width: `${meterWidth(percent)}%` }} />
+            </span>
+            <span class="ubar-value">{percent === null ? "∞" : `${percent}%`}</span>
+            <span class="visually-hidden">: {usageLabel(used, limit)}</span>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+/**
+ * Keyset paging: the cursors of the pages before this one, so "Previous" goes back exactly.
+ * A list whose filters change is a new list: key its component by them, and it starts again.
+ */
+export function useCursorPager() {
+  const [stack, setStack] = useState<(string | null)[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  return {
+    cursor,
+    page: stack.length + 1,
+    next: (nextCursor: string) => {
+      setStack((s) => [...s, cursor]);
+      setCursor(nextCursor);
+    },
+    prev: () => {
+      setCursor(stack.at(-1) ?? null);
+      setStack(stack.slice(0, -1));
+    },
+  };
+}
+
+export function Pager({
+  pager,
+  nextCursor,
+  label,
+}: {
+  pager: ReturnType<typeof useCursorPager>;
+  nextCursor: string | null | undefined;
+  label: string;
+}) {
+  if (pager.page === 1 && !nextCursor) return null;
+  return (
+    <nav class="pager actions" aria-label={`${label} pages`}>
+      <button type="button" disabled={pager.page === 1} onClick={pager.prev}>
+        Previous
+      </button>
+      <span class="muted">Page {pager.page}</span>
+      <button
+        type="button"
+        disabled={!nextCursor}
+        onClick={() => nextCursor && pager.next(nextCursor)}
+      >
+        Next
+      </button>
+    </nav>
+  );
+}
+
+/**
+ * A modal confirmation (the native <dialog>: focus moves into it and stays there, Escape closes
+ * it, focus returns to what opened it). Its body may hold fields; they are submitted with it.
+ * The browser focuses its first field, or Cancel (the safe choice) when it has none.
+ */
+export function ConfirmDialog({
+  title,
+  confirm,
+  danger,
+  onConfirm,
+  onClose,
+  children,
+}: {
+  title: string;
+  confirm: string;
+  danger?: boolean;
+  onConfirm: (values: Record<string, string>, form: HTMLFormElement) => Promise<void>;
+  onClose: () => void;
+  children?: ComponentChildren;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<Problem | null>(null);
+  useEffect(() => {
+    const opener = document.activeElement as HTMLElement | null;
+    ref.current?.showModal();
+    return () => opener?.focus();
+  }, []);
+  return (
+    <dialog
+      ref={ref}
+      class="dialog"
+      aria-labelledby={titleId}
+      onCancel={(event) => {
+        event.preventDefault();
+        if (!busy) onClose();
+      }}
+    >
+      <form
+        onSubmit={async (event) => {
+          event.preventDefault();
+          const form = event.currentTarget;
+          const values: Record<string, string> = {};
+          for (const [name, value] of new FormData(form)) {
+            if (typeof value === "string")
+              values[name] = values[name] ? `${values[name]},${value}` : value;
+          }
+          setBusy(true);
+          setProblem(null);
+          try {
+            await onConfirm(values, form);
+            onClose();
+          } catch (error) {
+            setProblem(problemOf(error));
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        <h2 id={titleId}>{title}</h2>
+        <div class="dialog-body">{children}</div>
+        <ProblemAlert problem={problem} />
+        <div class="actions dialog-actions">
+          <button type="button" onClick={onClose} disabled={busy}>
+            Cancel
+          </button>
+          <button type="submit" class={danger ? "danger" : "primary"} disabled={busy}>
+            {busy ? `${confirm}…` : confirm}
+          </button>
+        </div>
+      </form>
+    </dialog>
+  );
+}
+
+export function Stat({
+  label,
+  value,
+  detail,
+  tone,
+}: {
+  label: string;
+  value: ComponentChildren;
+  detail?: ComponentChildren;
+  tone?: "ok" | "warn" | "over";
+}) {
+  return (
+    <div class={`stat${tone ? ` stat-${tone}` : ""}`}>
+      <p class="stat-label">{label}</p>
+      <p class="stat-value">{value}</p>
+      {detail ? <p class="stat-detail">{detail}</p> : null}
+    </div>
+  );
+}
+
+/** The data of a view, or its loading note, or the problem that stopped it. */
+export function Loading<T>({
+  state,
+  children,
+}: {
+  state: { data: T | undefined; problem: Problem | null; loading: boolean };
+  children: (data: T) => ComponentChildren;
+}) {
+  if (state.data !== undefined) {
+    return (
+      <>
+        {state.problem ? <ProblemAlert problem={state.problem} /> : null}
+        {children(state.data)}
+      </>
+    );
+  }
+  if (state.problem) return <ProblemAlert problem={state.problem} />;
+  return (
+    <p class="muted" role="status">
+      Loading…
+    </p>
+  );
+}
+
+/** A short message that screen readers announce (after an action). */
+export function Notice({ text }: { text: string | null }) {
+  return (
+    <p class="notice" role="status" aria-live="polite">
+      {text ?? ""}
+    </p>
+  );
+}
+
+export interface FilterField {
+  name: string;
+  label: string;
+  /** A select of these values (with "Any"); a text field without. */
+  options?: readonly string[];
+  placeholder?: string;
+}
+
+/**
+ * A list's filters as a form whose submit puts them in the URL (`path?name=value…`); the list
+ * below reads them back from there.
+ */
+export function FilterForm({
+  path,
+  label,
+  fields,
+  values,
+}: {
+  path: string;
+  label: string;
+  fields: readonly FilterField[];
+  values: Record<string, string>;
+}) {
+  const key = queryString(values);
+  const active = Object.values(values).some((v) => v !== "");
+  return (
+    <form
+      class="filters"
+      aria-label={label}
+      onSubmit={(event) => {
+        event.preventDefault();
+        const data = new FormData(event.currentTarget);
+        navigate(
+          `${path}${queryString(Object.fromEntries(fields.map((f) => [f.name, String(data.get(f.name) ?? "")])))}`,
+        );
+      }}
+    >
+      {fields.map((f) => {
+        const id = `filter-${f.name}`;
+        return (
+          <div class="field" key={f.name}>
+            <label for={id}>{f.label}</label>
+            {f.options ? (
+              <select id={id} name={f.name} defaultValue={values[f.name] ?? ""} key={key}>
+                <option value="">Any</option>
+                {f.options.map((o) => (
+                  <option key={o} value={o}>
+                    {humanize(o)}
+                  </option>
+                ))}
+              </select>
+            ) : (
+              <input
+                id={id}
+                name={f.name}
+                defaultValue={values[f.name] ?? ""}
+                key={key}
+                placeholder={f.placeholder}
+              />
+            )}
+          </div>
+        );
+      })}
+      <div class="actions filter-actions">
+        <button type="submit" class="primary">
+          Filter
+        </button>
+        {active ? (
+          <button type="button" onClick={() => navigate(path)}>
+            Clear filters
+          </button>
+        ) : null}
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,52 @@
+// The audit log: every admin action, newest first, filtered by action, actor or target.
+import { useLoad } from "../../shared/load";
+import { useRoute } from "../../shared/router";
+import { admin } from "../admin-api";
+import { FilterForm, Loading, Pager, useCursorPager } from "../components";
+import { AUDIT_FILTERS, type FilterValues, hasFilters, queryString, readFilters } from "../query";
+import { AuditTable } from "./user";
+
+type Filters = FilterValues<typeof AUDIT_FILTERS>;
+
+export function AuditPage() {
+  useRoute();
+  const filters = readFilters(AUDIT_FILTERS, location.search);
+  return (
+    <>
+      <h1>Audit log</h1>
+      <FilterForm
+        path="/audit"
+        label="Filter the audit log"
+        values={filters}
+        fields={[
+          { name: "action", label: "Action", placeholder: "user.update" },
+          { name: "actor_id", label: "By (admin id)", placeholder: "usr_…" },
+          { name: "target_id", label: "Target id", placeholder: "usr_… or pay_…" },
+        ]}
+      />
+      <AuditList key={queryString(filters)} filters={filters} />
+    </>
+  );
+}
+
+function AuditList({ filters }: { filters: Filters }) {
+  const pager = useCursorPager();
+  const audit = useLoad(
+    () => admin.audit(filters, { cursor: pager.cursor, limit: 50 }),
+    [pager.cursor],
+  );
+  return (
+    <Loading state={audit}>
+      {(page) =>
+        page.data.length === 0 ? (
+          <p class="empty">No entries{hasFilters(filters) ? " match these filters" : " yet"}.</p>
+        ) : (
+          <>
+            <AuditTable entries={page.data} />
+            <Pager pager={pager} nextCursor={page.next_cursor} label="Audit" />
+          </>
+        )
+      }
+    </Loading>
+  );
+}
