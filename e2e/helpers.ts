@@ -1,5 +1,6 @@
 // What the browser tests share besides the browser: accounts made through the API, unique emails.
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { BASE_URL } from "./browser.ts";
 
 export const uniqueEmail = (who: string) => `${who}-${randomUUID().slice(0, 8)}@e2e.test`;
@@ -13,4 +14,26 @@ export async function signupViaApi(email: string, password = PASSWORD): Promise<
     body: JSON.stringify({ email, password }),
   });
   if (response.status !== 201) throw new Error(`signup failed: ${await response.text()}`);
+}
+
+/**
+ * The link of the last email to `to` whose link path is `path` (the dev server logs every email
+ * with its text); waits for the queue consumer to send it. Null without a worker log.
+ */
+export async function emailedLink(to: string, path: string): Promise<string | null> {
+  const file = process.env.E2E_WORKER_LOG;
+  if (!file) return null;
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const links = readFileSync(file, "utf8")
+      .split("\n")
+      .filter((line) => line.startsWith('{"msg":"email"') && line.includes(`"to":"${to}"`))
+      .flatMap((line) => [...(JSON.parse(line).text as string).matchAll(/https?:\/\/\S+/g)])
+      .map((m) => m[0])
+      .filter((link) => new URL(link).pathname === path);
+    const last = links.at(-1);
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no email to ${to} with a link to ${path}`);
 }

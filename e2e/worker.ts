@@ -2,7 +2,7 @@
 // migrated into a fresh temporary persistence directory (so every run starts empty), the
 // development secrets of .dev.vars.example, and APP_URL pointing at itself (email links).
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +11,8 @@ export interface RunningWorker {
   url: string;
   /** Everything the dev server printed (emails are logged with their links). */
   log: () => string;
+  /** The file the output is also written to, for the tests to read emails from. */
+  logFile: string;
   stop: () => Promise<void>;
 }
 
@@ -60,18 +62,27 @@ export async function startWorker(): Promise<RunningWorker> {
       `APP_URL:${url}`,
       "--var",
       "REQUEST_LOGS:off",
+      // Every test's browser shares one client address: the per-IP limits of anonymous routes
+      // (sign-in, refresh, plans) are tested in vitest, not here.
+      "--var",
+      "ANON_LIMIT_PER_MINUTE:100000",
+      "--var",
+      "ANON_LIMIT_PER_HOUR:100000",
+      "--var",
+      "ANON_LIMIT_PER_DAY:100000",
       "--show-interactive-dev-session=false",
       "--live-reload=false",
     ],
     { env: WRANGLER_ENV, stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
   let output = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
+  const logFile = join(persist, "wrangler-dev.log");
+  const record = (chunk: Buffer) => {
     output += chunk.toString();
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
+    appendFileSync(logFile, chunk);
+  };
+  child.stdout?.on("data", record);
+  child.stderr?.on("data", record);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
 
   const stop = async () => {
@@ -89,7 +100,7 @@ export async function startWorker(): Promise<RunningWorker> {
     if (child.exitCode !== null) break;
     try {
       const response = await fetch(`${url}/health`);
-      if (response.ok) return { url, log: () => output, stop };
+      if (response.ok) return { url, log: () => output, logFile, stop };
     } catch {
       // Not listening yet.
     }

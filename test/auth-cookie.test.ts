@@ -132,11 +132,12 @@ describe("cookie mode", () => {
   it("refuses cookie mode from another origin (CSRF), by Origin or by Sec-Fetch-Site", async () => {
     const user = await signup("cookie-csrf");
     const cookies = setCookies((await cookieLogin(user.email)).headers);
-    for (const headers of [
+    const foreign: Record<string, string>[] = [
       { origin: "https://evil.example" },
       { "sec-fetch-site": "cross-site" },
       { "sec-fetch-site": "same-site" },
-    ]) {
+    ];
+    for (const headers of foreign) {
       const res = await api("POST", "/v1/auth/refresh", {
         body: {},
         headers: { ...COOKIE, ...headers, cookie: cookieHeader(cookies) },

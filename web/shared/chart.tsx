@@ -57,6 +57,9 @@ function options(props: ChartProps, width: number): uPlot.Options {
 
 export function Chart(props: ChartProps) {
   const holder = useRef<HTMLDivElement>(null);
+  // Redraw when the numbers change, not whenever the caller makes new arrays of the same ones.
+  const signature = JSON.stringify([props.x, props.series, props.height]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the signature stands for the data
   useEffect(() => {
     const element = holder.current;
     if (!element) return;
@@ -70,7 +73,7 @@ export function Chart(props: ChartProps) {
       resize.disconnect();
       plot.destroy();
     };
-  }, [props.x, props.series, props.height, props.formatValue]);
+  }, [signature]);
 
   const format = props.formatValue ?? ((v: number) => String(v));
   return (
