@@ -1,20 +1,26 @@
 // The admin API's answers as the console reads them (the OpenAPI document at /openapi.json is
 // the contract; these name only what the console uses).
 
-export type Window = "minute" | "hour" | "day" | "month";
-export const WINDOWS: readonly Window[] = ["minute", "hour", "day", "month"];
+import type {
+  ApiKey,
+  Limits,
+  Money,
+  Page,
+  Payment as SharedPayment,
+  Plan as SharedPlan,
+  Standing,
+  Subscription,
+  Usage,
+  UsageWindow,
+  WindowName,
+} from "../shared/types";
 
-export interface WindowUsage {
-  used: number;
-  limit: number | null;
-  remaining: number | null;
-  reset_at: string;
-}
+export { WINDOWS } from "../shared/types";
+export type { ApiKey, Limits, Money, Page, Standing, Subscription, Usage };
+export type Window = WindowName;
+export type Windows = Record<Window, UsageWindow>;
 
-export type Windows = Record<Window, WindowUsage>;
-
-export const STANDINGS = ["good", "past_due", "restricted", "suspended"] as const;
-export type Standing = (typeof STANDINGS)[number];
+export const STANDINGS: readonly Standing[] = ["good", "past_due", "restricted", "suspended"];
 export const USER_STATUSES = ["active", "disabled", "deleted"] as const;
 export type UserStatus = (typeof USER_STATUSES)[number];
 
@@ -38,59 +44,13 @@ export interface AdminUserRow extends AdminUser {
   usage?: Windows | null;
 }
 
-export interface Page<T> {
-  data: T[];
-  next_cursor: string | null;
-}
-
-export interface Usage {
-  plan: string | null;
-  standing: Standing;
-  windows: Windows;
-  history: { date: string; allowed: number; denied: number }[];
-}
-
-export interface Subscription {
-  id: string;
-  plan: { id: string; code: string; name: string } | null;
-  interval: "month" | "year";
-  status: string;
-  standing: Standing;
-  provider: "stripe" | "paypal" | "manual";
-  cancel_at_period_end: boolean;
-  current_period_start: string | null;
-  current_period_end: string | null;
-  trial_end: string | null;
-  scheduled_change: { plan_id: string; interval: string; effective_at: string | null } | null;
-  created_at: string;
-}
-
 export const PAYMENT_STATUSES = ["succeeded", "failed", "refunded", "partially_refunded"] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
-export interface Payment {
-  id: string;
+/** A payment as admins see it: whose it is, too. */
+export interface Payment extends SharedPayment {
   user_id: string;
-  subscription_id: string | null;
-  provider: "stripe" | "paypal" | "manual";
-  amount: number;
-  amount_refunded: number;
-  currency: string;
   status: PaymentStatus;
-  period_start: string | null;
-  period_end: string | null;
-  receipt_url: string | null;
-  failure_reason: string | null;
-  created_at: string;
-}
-
-export interface ApiKey {
-  id: string;
-  name: string;
-  prefix: string;
-  created_at: string;
-  last_used_at: string | null;
-  expires_at: string | null;
 }
 
 export interface AuditEntry {
@@ -103,22 +63,8 @@ export interface AuditEntry {
   created_at: string;
 }
 
-export type Limits = Record<Window, number | null>;
-
-export interface Money {
-  amount: number;
-  currency: string;
-}
-
-export interface Plan {
-  id: string;
-  code: string;
-  name: string;
-  description: string | null;
-  prices: { month: Money; year: Money };
-  limits: Limits;
-  trial_days: number;
-  features: Record<string, unknown>;
+/** A plan as admins see it: archived ones too, with the provider's price ids. */
+export interface Plan extends SharedPlan {
   status: "active" | "archived";
   sort_order: number;
   provider_ids: {

@@ -182,17 +182,7 @@ function MrrCharts({ series }: { series: MrrSeries }) {
           x={chart.x}
           series={chart.levels}
           formatValue={format}
-          summary={
-            change ? (
-              <p>
-                {formatMoney(change.last.mrr, currency)} on {change.last.date},{" "}
-                {change.change >= 0 ? "up" : "down"}{" "}
-                {formatMoney(Math.abs(change.change), currency)}
-                {change.percent === null ? "" : ` (${Math.abs(change.percent)}%)`} since{" "}
-                {change.first.date}.
-              </p>
-            ) : null
-          }
+          summary={change ? <ChangeText change={change} currency={currency} /> : null}
         />
         <Chart
           title="MRR movements"
@@ -230,6 +220,25 @@ function MrrCharts({ series }: { series: MrrSeries }) {
         </tbody>
       </table>
     </>
+  );
+}
+
+function ChangeText({
+  change,
+  currency,
+}: {
+  change: NonNullable<ReturnType<typeof mrrChange>>;
+  currency: string;
+}) {
+  const at = `${formatMoney(change.last.mrr, currency)} on ${change.last.date}`;
+  if (change.first === change.last) return <p>{at}, the only snapshot in this range.</p>;
+  const way = change.change >= 0 ? "up" : "down";
+  const percent = change.percent === null ? "" : ` (${Math.abs(change.percent)}%)`;
+  return (
+    <p>
+      {at}, {way} {formatMoney(Math.abs(change.change), currency)}
+      {percent} since {change.first.date}.
+    </p>
   );
 }
 

@@ -127,7 +127,7 @@ function TextArea({
   return (
     <div class="field">
       <label for={id}>{label}</label>
-      <textarea id={id} name={name} rows={4} defaultValue={value} aria-describedby={`${id}-hint`} />
+      <textarea id={id} name={name} rows={8} defaultValue={value} aria-describedby={`${id}-hint`} />
       <p class="hint" id={`${id}-hint`}>
         {hint}
       </p>
@@ -182,7 +182,7 @@ function PlanForm({ plan }: { plan: Plan | null }) {
         maxLength={3}
         hint="ISO 4217, like usd"
       />
-      <fieldset>
+      <fieldset class="fieldset-row">
         <legend>Prices</legend>
         <Field
           label="Monthly price"
@@ -203,7 +203,7 @@ function PlanForm({ plan }: { plan: Plan | null }) {
         max={365}
         defaultValue={plan?.trial_days ?? 0}
       />
-      <fieldset>
+      <fieldset class="fieldset-row">
         <legend>Limits (requests; blank for unlimited)</legend>
         {WINDOWS.map((w) => (
           <Field

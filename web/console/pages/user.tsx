@@ -1,24 +1,16 @@
 // One user: who they are, quick actions, subscription, usage windows and 30-day history,
 // payments (with refunds), API keys and what admins did to the account. Six requests.
-import { useMemo, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
+import { historySeries, UsageMeters } from "../../account/pages/usage";
 import { Chart } from "../../shared/chart";
-import { formatDate, formatDateTime, formatMoney, formatRelative } from "../../shared/format";
+import { formatDate, formatDateTime, formatMoney } from "../../shared/format";
 import { type Loaded, useLoad } from "../../shared/load";
-import { UsageMeter } from "../../shared/meter";
 import { Link } from "../../shared/router";
 import { admin } from "../admin-api";
 import { humanize } from "../colours";
 import { Loading, PlanTag, StandingTag, StatusTag } from "../components";
 import { RefundDialog, refundable } from "../refund";
-import {
-  type ApiKey,
-  type AuditEntry,
-  type Page,
-  type Payment,
-  type Subscription,
-  type Usage,
-  WINDOWS,
-} from "../types";
+import type { ApiKey, AuditEntry, Page, Payment, Subscription, Usage } from "../types";
 import { QuickActions } from "./user-actions";
 
 const count = (v: number) => new Intl.NumberFormat().format(v);
@@ -131,42 +123,19 @@ function SubscriptionCard({ state }: { state: Loaded<{ subscription: Subscriptio
   );
 }
 
-const WINDOW_LABEL = {
-  minute: "This minute",
-  hour: "This hour",
-  day: "Today (UTC)",
-  month: "This month",
-};
-
 function UsageCard({ state }: { state: Loaded<Usage> }) {
-  const now = Date.now();
-  const history = state.data?.history ?? [];
-  const chart = useMemo(
-    () => ({
-      x: history.map((d) => Date.parse(`${d.date}T00:00:00Z`) / 1000),
-      series: [
-        { label: "Allowed", values: history.map((d) => d.allowed), bars: true },
-        { label: "Refused", values: history.map((d) => d.denied), bars: true },
-      ],
-    }),
-    [history],
-  );
   return (
     <section class="card" aria-labelledby="usage-heading">
       <h2 id="usage-heading">Usage</h2>
       <Loading state={state}>
         {(usage) => (
           <>
-            {WINDOWS.map((w) => (
-              <UsageMeter
-                key={w}
-                label={WINDOW_LABEL[w]}
-                used={usage.windows[w].used}
-                limit={usage.windows[w].limit}
-                detail={`Resets ${formatRelative(usage.windows[w].reset_at, now)}`}
-              />
-            ))}
-            <Chart title="Requests per day, last 30 days" {...chart} formatValue={count} />
+            <UsageMeters usage={usage} now={Date.now()} />
+            <Chart
+              title="Requests per day, last 30 days"
+              {...historySeries(usage)}
+              formatValue={count}
+            />
           </>
         )}
       </Loading>
