@@ -13,6 +13,8 @@ export interface RunningWorker {
   log: () => string;
   /** The file the output is also written to, for the tests to read emails from. */
   logFile: string;
+  /** The local persistence directory (its D1 is what the Worker reads). */
+  persistDir: string;
   stop: () => Promise<void>;
 }
 
@@ -100,7 +102,7 @@ export async function startWorker(): Promise<RunningWorker> {
     if (child.exitCode !== null) break;
     try {
       const response = await fetch(`${url}/health`);
-      if (response.ok) return { url, log: () => output, logFile, stop };
+      if (response.ok) return { url, log: () => output, logFile, persistDir: persist, stop };
     } catch {
       // Not listening yet.
     }

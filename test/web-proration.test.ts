@@ -5,6 +5,17 @@ import type { Proration } from "../web/shared/types";
 
 const at = "2026-12-15T00:00:00Z";
 
+/** A preview with nothing credited, charged or due, and a next invoice of `next`. */
+const quiet = (direction: Proration["direction"], currency: string, next: number): Proration => ({
+  direction,
+  currency,
+  credit: 0,
+  charge: 0,
+  amount_due_now: 0,
+  carried_credit: 0,
+  next_invoice: { amount: next, at },
+});
+
 describe("prorationQuote", () => {
   it("an upgrade: credit, charge, due now, next invoice", () => {
     const preview: Proration = {
@@ -57,19 +68,7 @@ describe("prorationQuote", () => {
   });
 
   it("a downgrade waits for the period end: nothing now, the new price next", () => {
-    const quote = prorationQuote(
-      {
-        direction: "downgrade",
-        currency: "eur",
-        credit: 0,
-        charge: 0,
-        amount_due_now: 0,
-        carried_credit: 0,
-        next_invoice: { amount: 900, at },
-      },
-      "Basic",
-      "en-US",
-    );
+    const quote = prorationQuote(quiet("downgrade", "eur", 900), "Basic", "en-US");
     expect(quote.headline).toBe(
       "You move to Basic on Dec 15, 2026, when your current period ends. Nothing is charged now; your next invoice is €9.00.",
     );
@@ -80,19 +79,7 @@ describe("prorationQuote", () => {
   });
 
   it("the current plan again calls the scheduled change off", () => {
-    const quote = prorationQuote(
-      {
-        direction: "same",
-        currency: "usd",
-        credit: 0,
-        charge: 0,
-        amount_due_now: 0,
-        carried_credit: 0,
-        next_invoice: { amount: 2900, at },
-      },
-      "Pro",
-      "en-US",
-    );
+    const quote = prorationQuote(quiet("same", "usd", 2900), "Pro", "en-US");
     expect(quote.headline).toMatch(/^You stay on Pro; the change waiting/);
     expect(quote.lines).toHaveLength(1);
   });

@@ -3,6 +3,8 @@
 // keeps for /v1/auth and sends on refresh and logout; this code never sees it. The session
 // header asks the auth routes for that cookie mode (and is the CSRF proof on refresh).
 
+import type { SessionUser } from "./types";
+
 export const SESSION_HEADER = "X-Session-Cookie";
 
 export interface FieldError {
@@ -32,15 +34,6 @@ export class Problem extends Error {
     this.detail = body.detail;
     this.errors = body.errors ?? [];
   }
-}
-
-export interface SessionUser {
-  id: string;
-  email: string;
-  name: string | null;
-  role: "user" | "admin";
-  email_verified: boolean;
-  created_at: string;
 }
 
 interface AuthAnswer {

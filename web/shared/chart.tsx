@@ -31,10 +31,20 @@ export const PALETTE = ["#1d5fbf", "#b4420f", "#137a3a", "#7a3fb0", "#a3165a", "
 
 function options(props: ChartProps, width: number): uPlot.Options {
   const format = props.formatValue ?? ((v: number) => String(v));
+  const bars = props.series.some((s) => s.bars);
+  // Bars are centred on their x: half a step of room at each end keeps the first and last whole.
+  const step = props.x.length > 1 ? (props.x[1] ?? 0) - (props.x[0] ?? 0) : 86_400;
   return {
     width,
     height: props.height ?? 240,
     legend: { show: true },
+    ...(bars
+      ? {
+          scales: {
+            x: { range: (_u, min, max): uPlot.Range.MinMax => [min - step / 2, max + step / 2] },
+          },
+        }
+      : {}),
     cursor: { drag: { x: false, y: false } },
     axes: [{}, { values: (_u, ticks) => ticks.map(format), size: 70 }],
     series: [
@@ -45,6 +55,7 @@ function options(props: ChartProps, width: number): uPlot.Options {
           label: s.label,
           stroke,
           width: 2,
+          points: { show: false },
           value: (_u: uPlot, v: number | null) => (v === null ? "–" : format(v)),
           ...(s.bars
             ? { fill: `${stroke}55`, paths: uPlot.paths.bars?.({ size: [0.6, 40] }) }
@@ -59,7 +70,6 @@ export function Chart(props: ChartProps) {
   const holder = useRef<HTMLDivElement>(null);
   // Redraw when the numbers change, not whenever the caller makes new arrays of the same ones.
   const signature = JSON.stringify([props.x, props.series, props.height]);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the signature stands for the data
   useEffect(() => {
     const element = holder.current;
     if (!element) return;

@@ -9,6 +9,16 @@ import { asProblem, fieldMessages, ProblemAlert } from "./problem";
 /** The messages the enclosing form's last problem has, by field name. */
 const FieldErrors = createContext<Record<string, string>>({});
 
+/** A field's hint or error, referenced by the control's aria-describedby; nothing when empty. */
+function FieldMessage(props: { id: string; class: string; text: string | undefined }) {
+  if (!props.text) return null;
+  return (
+    <p class={props.class} id={props.id}>
+      {props.text}
+    </p>
+  );
+}
+
 /** What a field passes on to its <input>. */
 interface InputAttributes {
   name: string;
@@ -51,17 +61,33 @@ export function Field({ label, error: given, hint, type = "text", ...input }: In
         aria-describedby={describedBy || undefined}
         {...input}
       />
-      {hint ? (
-        <p class="hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      ) : null}
-      {error ? (
-        <p class="field-error" id={`${id}-error`}>
-          {error}
-        </p>
-      ) : null}
+      <FieldMessage id={`${id}-hint`} class="hint" text={hint} />
+      <FieldMessage id={`${id}-error`} class="field-error" text={error} />
     </div>
+  );
+}
+
+/** A new password, with the API's rules (8 to 128 characters) and the browser's autocomplete. */
+export function NewPasswordField({
+  label = "Password",
+  name = "password",
+  hint = "At least 8 characters.",
+}: {
+  label?: string;
+  name?: string;
+  hint?: string;
+}) {
+  return (
+    <Field
+      label={label}
+      name={name}
+      type="password"
+      autocomplete="new-password"
+      minLength={8}
+      maxLength={128}
+      hint={hint}
+      required
+    />
   );
 }
 
@@ -94,11 +120,7 @@ export function SelectField({ label, options, error: given, ...select }: SelectP
           </option>
         ))}
       </select>
-      {error ? (
-        <p class="field-error" id={`${id}-error`}>
-          {error}
-        </p>
-      ) : null}
+      <FieldMessage id={`${id}-error`} class="field-error" text={error} />
     </div>
   );
 }

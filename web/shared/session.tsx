@@ -1,15 +1,9 @@
 // The session as the apps see it: on load, the refresh cookie (if any) is traded for an access
 // token, so a reload keeps the user signed in without the token ever touching storage.
 import { useEffect, useState } from "preact/hooks";
-import {
-  hasSessionCookie,
-  onSessionChange,
-  refreshSession,
-  type SessionUser,
-  sessionUser,
-  signIn,
-} from "./api";
+import { hasSessionCookie, onSessionChange, refreshSession, sessionUser, signIn } from "./api";
 import { Field, Form } from "./forms";
+import type { SessionUser } from "./types";
 
 export type SessionState = { status: "loading" } | { status: "ready"; user: SessionUser | null };
 

@@ -1,8 +1,9 @@
 // The frame both apps share: a skip link, the top bar with the signed-in user and sign-out, a
 // side navigation and the main region. Mounting an app: render(<App/>) into #app.
 import { type ComponentChildren, render, type VNode } from "preact";
-import { type SessionUser, signOut } from "./api";
+import { signOut } from "./api";
 import { Link, setBase } from "./router";
+import type { SessionUser } from "./types";
 
 export interface NavItem {
   to: string;

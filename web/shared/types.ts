@@ -43,13 +43,17 @@ export interface Subscription {
   created_at: string;
 }
 
-export interface Me {
+/** The user an auth answer carries. */
+export interface SessionUser {
   id: string;
   email: string;
   name: string | null;
   role: "user" | "admin";
   email_verified: boolean;
   created_at: string;
+}
+
+export interface Me extends SessionUser {
   locale: string | null;
   timezone: string | null;
   plan: { id: string; code: string; name: string; limits: Limits } | null;

@@ -2,7 +2,7 @@
 // (/account/verify?token=…, /account/reset?token=…), which work signed in or not.
 import { useEffect, useState } from "preact/hooks";
 import { api, type Problem, signUp } from "../../shared/api";
-import { Field, Form } from "../../shared/forms";
+import { Field, Form, NewPasswordField } from "../../shared/forms";
 import { asProblem, ProblemAlert } from "../../shared/problem";
 import { Link, navigate, useRoute } from "../../shared/router";
 import { SignInForm } from "../../shared/session";
@@ -39,16 +39,7 @@ export function SignUpPage() {
       >
         <Field label="Name (optional)" name="name" autocomplete="name" maxLength={100} />
         <Field label="Email" name="email" type="email" autocomplete="email" required />
-        <Field
-          label="Password"
-          name="password"
-          type="password"
-          autocomplete="new-password"
-          minLength={8}
-          maxLength={128}
-          hint="At least 8 characters."
-          required
-        />
+        <NewPasswordField />
       </Form>
       <p>
         Already have an account? <Link to="/">Sign in</Link>
@@ -104,16 +95,7 @@ export function ResetPage() {
             setDone(true);
           }}
         >
-          <Field
-            label="New password"
-            name="password"
-            type="password"
-            autocomplete="new-password"
-            minLength={8}
-            maxLength={128}
-            hint="At least 8 characters."
-            required
-          />
+          <NewPasswordField label="New password" />
         </Form>
       )}
     </Narrow>

@@ -91,7 +91,7 @@ export function OverviewPage() {
       </div>
       {usage.data ? (
         <section class="card" aria-labelledby="history-heading">
-          <h2 id="history-heading">Requests per day</h2>
+          <h2 id="history-heading">Last 30 days</h2>
           <Chart
             title="Requests per day, last 30 days"
             {...historySeries(usage.data)}

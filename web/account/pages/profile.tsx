@@ -2,7 +2,7 @@
 import { useState } from "preact/hooks";
 import { api } from "../../shared/api";
 import { formatDate } from "../../shared/format";
-import { Field, Form } from "../../shared/forms";
+import { Field, Form, NewPasswordField } from "../../shared/forms";
 import { useLoad } from "../../shared/load";
 import { ProblemAlert } from "../../shared/problem";
 import { loadMe } from "./overview";
@@ -93,15 +93,10 @@ export function ProfilePage() {
                 autocomplete="current-password"
                 required
               />
-              <Field
+              <NewPasswordField
                 label="New password"
                 name="new_password"
-                type="password"
-                autocomplete="new-password"
-                minLength={8}
-                maxLength={128}
                 hint="At least 8 characters. Your other sessions are signed out."
-                required
               />
             </Form>
             {passwordChanged ? (
