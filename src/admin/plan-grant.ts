@@ -1,7 +1,7 @@
 // An administrator puts a user on a plan at no charge (a "comp"): a `manual` subscription, whose
 // periods the renewals job rolls forward like any other. Every change is audit-logged and in
 // force on the user's next request.
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { auditInsert } from "../audit/audit";
 import { runBatch, type Statement } from "../db";
 import { type Interval, type Subscription, subscriptions } from "../db/schema";
@@ -13,6 +13,7 @@ import { currentSubscription, planById, RUNNING_STATUSES } from "../policy/curre
 import { FREE_PLAN_CODE } from "../policy/policy";
 import { syncPoliciesAfterCommit } from "../ratelimit/client";
 import { endedNow } from "../subscriptions/account-closure";
+import { supersedeCheckouts } from "../subscriptions/checkout";
 import { subscriptionView } from "../subscriptions/view";
 import { getUser } from "./users";
 
@@ -84,11 +85,7 @@ export async function grantPlan(
     subscriptionId = newId("sub");
     const day = new Date(now).getUTCDate();
     statements.push(
-      // An unfinished checkout is superseded, as a new checkout would supersede it.
-      db
-        .update(subscriptions)
-        .set({ status: "expired", endedAt: now, updatedAt: now })
-        .where(and(eq(subscriptions.userId, userId), eq(subscriptions.status, "incomplete"))),
+      supersedeCheckouts(db, userId, now),
       db.insert(subscriptions).values({
         id: subscriptionId,
         userId,

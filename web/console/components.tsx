@@ -5,10 +5,8 @@ import { useEffect, useId, useRef, useState } from "preact/hooks";
 import { Problem } from "../shared/api";
 import { meterWidth, usageLabel, usageLevel, usagePercent } from "../shared/format";
 import { asProblem, ProblemAlert } from "../shared/problem";
-import { navigate } from "../shared/router";
 import { humanize, planTone, STANDING_TONES, STATUS_TONES, type Tone } from "./colours";
 import { InputError } from "./inputs";
-import { queryString } from "./query";
 import { type Standing, type UserStatus, WINDOWS, type Windows } from "./types";
 
 /**
@@ -37,6 +35,9 @@ export function readingInput<A extends unknown[]>(submit: (...args: A) => Promis
     }
   };
 }
+
+/** A count in the reader's locale: 12,345. */
+export const formatCount = (n: number): string => new Intl.NumberFormat().format(n);
 
 export function Tag({ tone, children, label }: { tone: Tone; children: string; label?: string }) {
   // Colours through the CSSOM (allowed by the CSP, unlike style attributes in markup).
@@ -92,54 +93,6 @@ export function UsageBars({ windows, who }: { windows: Windows; who: string }) {
         );
       })}
     </ul>
-  );
-}
-
-/**
- * Keyset paging: the cursors of the pages before this one, so "Previous" goes back exactly.
- * A list whose filters change is a new list: key its component by them, and it starts again.
- */
-export function useCursorPager() {
-  const [stack, setStack] = useState<(string | null)[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  return {
-    cursor,
-    page: stack.length + 1,
-    next: (nextCursor: string) => {
-      setStack((s) => [...s, cursor]);
-      setCursor(nextCursor);
-    },
-    prev: () => {
-      setCursor(stack.at(-1) ?? null);
-      setStack(stack.slice(0, -1));
-    },
-  };
-}
-
-export function Pager({
-  pager,
-  nextCursor,
-  label,
-}: {
-  pager: ReturnType<typeof useCursorPager>;
-  nextCursor: string | null | undefined;
-  label: string;
-}) {
-  if (pager.page === 1 && !nextCursor) return null;
-  return (
-    <nav class="pager actions" aria-label={`${label} pages`}>
-      <button type="button" disabled={pager.page === 1} onClick={pager.prev}>
-        Previous
-      </button>
-      <span class="muted">Page {pager.page}</span>
-      <button
-        type="button"
-        disabled={!nextCursor}
-        onClick={() => nextCursor && pager.next(nextCursor)}
-      >
-        Next
-      </button>
-    </nav>
   );
 }
 
@@ -272,79 +225,31 @@ export function Notice({ text }: { text: string | null }) {
   );
 }
 
-export interface FilterField {
-  name: string;
-  label: string;
-  /** A select of these values (with "Any"); a text field without. */
-  options?: readonly string[];
-  placeholder?: string;
-}
-
 /**
- * A list's filters as a form whose submit puts them in the URL (`path?name=value…`); the list
- * below reads them back from there.
+ * An action started from a button: which one is running, what it said, and its problem if it
+ * failed. `run` reports `done`'s message (or the result's) and announces it.
  */
-export function FilterForm({
-  path,
-  label,
-  fields,
-  values,
-}: {
-  path: string;
-  label: string;
-  fields: readonly FilterField[];
-  values: Record<string, string>;
-}) {
-  const key = queryString(values);
-  const active = Object.values(values).some((v) => v !== "");
-  return (
-    <form
-      class="filters"
-      aria-label={label}
-      onSubmit={(event) => {
-        event.preventDefault();
-        const data = new FormData(event.currentTarget);
-        navigate(
-          `${path}${queryString(Object.fromEntries(fields.map((f) => [f.name, String(data.get(f.name) ?? "")])))}`,
-        );
-      }}
-    >
-      {fields.map((f) => {
-        const id = `filter-${f.name}`;
-        return (
-          <div class="field" key={f.name}>
-            <label for={id}>{f.label}</label>
-            {f.options ? (
-              <select id={id} name={f.name} defaultValue={values[f.name] ?? ""} key={key}>
-                <option value="">Any</option>
-                {f.options.map((o) => (
-                  <option key={o} value={o}>
-                    {humanize(o)}
-                  </option>
-                ))}
-              </select>
-            ) : (
-              <input
-                id={id}
-                name={f.name}
-                defaultValue={values[f.name] ?? ""}
-                key={key}
-                placeholder={f.placeholder}
-              />
-            )}
-          </div>
-        );
-      })}
-      <div class="actions filter-actions">
-        <button type="submit" class="primary">
-          Filter
-        </button>
-        {active ? (
-          <button type="button" onClick={() => navigate(path)}>
-            Clear filters
-          </button>
-        ) : null}
-      </div>
-    </form>
+export function useAction() {
+  const [busy, setBusy] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [problem, setProblem] = useState<Problem | null>(null);
+  async function run(key: string, work: (say: (text: string) => void) => Promise<string>) {
+    setBusy(key);
+    setProblem(null);
+    try {
+      setNotice(await work(setNotice));
+    } catch (error) {
+      setNotice(null);
+      setProblem(problemOf(error));
+    } finally {
+      setBusy(null);
+    }
+  }
+  const status = (
+    <>
+      <Notice text={notice} />
+      <ProblemAlert problem={problem} />
+    </>
   );
+  return { busy, run, status };
 }

@@ -1,9 +1,6 @@
 // CSV export: every page of a list route (waiting when the admin's rate limit is reached), then
 // a file the browser downloads, with a byte-order mark so spreadsheet programs read UTF-8.
-import { useState } from "preact/hooks";
-import type { Problem } from "../shared/api";
-import { asProblem, ProblemAlert } from "../shared/problem";
-import { Notice } from "./components";
+import { useAction } from "./components";
 import { collectPages, csvFilename, rateLimitRetry } from "./csv";
 
 /** The most rows one export collects (a hundred pages). */
@@ -30,38 +27,28 @@ export function ExportButton<T>({
   fetchPage: (cursor: string | null) => Promise<{ data: T[]; next_cursor: string | null }>;
   toCsv: (items: T[]) => string;
 }) {
-  const [notice, setNotice] = useState<string | null>(null);
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const [busy, setBusy] = useState(false);
-  async function run() {
-    setBusy(true);
-    setProblem(null);
-    setNotice(`Collecting ${noun}…`);
-    try {
+  const action = useAction();
+  const run = () =>
+    action.run("export", async (say) => {
+      say(`Collecting ${noun}…`);
       const { items, truncated } = await collectPages(fetchPage, {
         max: EXPORT_MAX,
-        onPage: (n) => setNotice(`Collected ${n} ${noun}…`),
+        onPage: (n) => say(`Collected ${n} ${noun}…`),
         retryDelay: rateLimitRetry,
         wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       });
       saveCsv(toCsv(items), csvFilename(noun, Date.now()));
-      setNotice(
-        `Exported ${items.length} ${noun}${truncated ? ` (the newest ${EXPORT_MAX} only: narrow the filters for the rest)` : ""}.`,
-      );
-    } catch (error) {
-      setNotice(null);
-      setProblem(asProblem(error));
-    } finally {
-      setBusy(false);
-    }
-  }
+      const cut = truncated
+        ? ` (the newest ${EXPORT_MAX} only: narrow the filters for the rest)`
+        : "";
+      return `Exported ${items.length} ${noun}${cut}.`;
+    });
   return (
     <div class="export">
-      <button type="button" onClick={() => void run()} disabled={busy}>
-        {busy ? "Exporting…" : "Export CSV"}
+      <button type="button" onClick={() => void run()} disabled={action.busy !== null}>
+        {action.busy ? "Exporting…" : "Export CSV"}
       </button>
-      <Notice text={notice} />
-      <ProblemAlert problem={problem} />
+      {action.status}
     </div>
   );
 }

@@ -1,10 +1,9 @@
 // The audit log: every admin action, newest first, filtered by action, actor or target.
-import { useLoad } from "../../shared/load";
 import { useRoute } from "../../shared/router";
 import { admin } from "../admin-api";
-import { FilterForm, Loading, Pager, useCursorPager } from "../components";
+import { FilterForm, PagedList } from "../lists";
 import { AUDIT_FILTERS, type FilterValues, hasFilters, queryString, readFilters } from "../query";
-import { AuditTable } from "./user";
+import { AuditTable } from "../tables";
 
 type Filters = FilterValues<typeof AUDIT_FILTERS>;
 
@@ -30,23 +29,13 @@ export function AuditPage() {
 }
 
 function AuditList({ filters }: { filters: Filters }) {
-  const pager = useCursorPager();
-  const audit = useLoad(
-    () => admin.audit(filters, { cursor: pager.cursor, limit: 50 }),
-    [pager.cursor],
-  );
   return (
-    <Loading state={audit}>
-      {(page) =>
-        page.data.length === 0 ? (
-          <p class="empty">No entries{hasFilters(filters) ? " match these filters" : " yet"}.</p>
-        ) : (
-          <>
-            <AuditTable entries={page.data} />
-            <Pager pager={pager} nextCursor={page.next_cursor} label="Audit" />
-          </>
-        )
-      }
-    </Loading>
+    <PagedList
+      load={(page) => admin.audit(filters, page)}
+      label="Audit"
+      empty={`No entries${hasFilters(filters) ? " match these filters" : " yet"}.`}
+    >
+      {(entries) => <AuditTable entries={entries} />}
+    </PagedList>
   );
 }

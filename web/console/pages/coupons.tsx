@@ -8,17 +8,9 @@ import { useLoad } from "../../shared/load";
 import { Link, navigate, useRoute } from "../../shared/router";
 import { admin, cachedPlans } from "../admin-api";
 import { TONES } from "../colours";
-import {
-  ConfirmDialog,
-  FilterForm,
-  Loading,
-  Notice,
-  Pager,
-  readingInput,
-  Tag,
-  useCursorPager,
-} from "../components";
+import { ConfirmDialog, Loading, Notice, readingInput, Tag } from "../components";
 import { couponBody, isoToLocal } from "../inputs";
+import { ACTIONS, FilterForm, PagedList, TableHead } from "../lists";
 import { COUPON_FILTERS, type FilterValues, hasFilters, queryString, readFilters } from "../query";
 import type { Coupon, Plan } from "../types";
 
@@ -61,97 +53,86 @@ export function CouponsPage() {
 }
 
 function CouponList({ filters }: { filters: Filters }) {
-  const pager = useCursorPager();
-  const coupons = useLoad(
-    () => admin.coupons(filters, { cursor: pager.cursor, limit: 25 }),
-    [pager.cursor],
-  );
-  const [deactivating, setDeactivating] = useState<Coupon | null>(null);
+  const [deactivating, setDeactivating] = useState<{
+    coupon: Coupon;
+    reload: () => Promise<void>;
+  } | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  async function setActive(coupon: Coupon, active: boolean) {
+  async function setActive(coupon: Coupon, active: boolean, reload: () => Promise<void>) {
     await admin.updateCoupon(coupon.id, { active });
     setNotice(`${coupon.code} ${active ? "activated" : "deactivated"}.`);
-    await coupons.reload();
+    await reload();
   }
   return (
     <>
       <Notice text={notice} />
-      <Loading state={coupons}>
-        {(page) =>
-          page.data.length === 0 ? (
-            <p class="empty">No coupons{hasFilters(filters) ? " match these filters" : " yet"}.</p>
-          ) : (
-            <>
-              <div class="table-wrap">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Code</th>
-                      <th scope="col">Discount</th>
-                      <th scope="col" class="num">
-                        Redeemed
-                      </th>
-                      <th scope="col">Expires</th>
-                      <th scope="col">State</th>
-                      <th scope="col">
-                        <span class="visually-hidden">Actions</span>
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {page.data.map((c) => (
-                      <tr key={c.id}>
-                        <th scope="row">
-                          <code>{c.code}</code>
-                          {c.name ? <span class="sub muted">{c.name}</span> : null}
-                        </th>
-                        <td>
-                          {discountText(c)}
-                          <span class="sub muted">
-                            {c.plan_ids ? `plans: ${c.plan_ids.join(", ")}` : "any plan"}
-                          </span>
-                        </td>
-                        <td class="num">
-                          {c.times_redeemed}
-                          {c.max_redemptions === null ? "" : ` of ${c.max_redemptions}`}
-                        </td>
-                        <td>{c.expires_at ? formatDate(c.expires_at) : "never"}</td>
-                        <td>
-                          <Tag tone={c.active ? TONES.green : TONES.grey}>
-                            {c.active ? "Active" : "Inactive"}
-                          </Tag>
-                        </td>
-                        <td class="row-actions">
-                          <Link to={`/coupons/${c.id}`} class="button">
-                            Edit<span class="visually-hidden"> {c.code}</span>
-                          </Link>
-                          {c.active ? (
-                            <button type="button" onClick={() => setDeactivating(c)}>
-                              Deactivate…<span class="visually-hidden"> {c.code}</span>
-                            </button>
-                          ) : (
-                            <button type="button" onClick={() => void setActive(c, true)}>
-                              Activate<span class="visually-hidden"> {c.code}</span>
-                            </button>
-                          )}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-              <Pager pager={pager} nextCursor={page.next_cursor} label="Coupons" />
-            </>
-          )
-        }
-      </Loading>
+      <PagedList
+        load={(page) => admin.coupons(filters, page)}
+        label="Coupons"
+        empty={`No coupons${hasFilters(filters) ? " match these filters" : " yet"}.`}
+      >
+        {(coupons, reload) => (
+          <table>
+            <TableHead
+              columns={[
+                "Code",
+                "Discount",
+                { label: "Redeemed", num: true },
+                "Expires",
+                "State",
+                ACTIONS,
+              ]}
+            />
+            <tbody>
+              {coupons.map((c) => (
+                <tr key={c.id}>
+                  <th scope="row">
+                    <code>{c.code}</code>
+                    {c.name ? <span class="sub muted">{c.name}</span> : null}
+                  </th>
+                  <td>
+                    {discountText(c)}
+                    <span class="sub muted">
+                      {c.plan_ids ? `plans: ${c.plan_ids.join(", ")}` : "any plan"}
+                    </span>
+                  </td>
+                  <td class="num">
+                    {c.times_redeemed}
+                    {c.max_redemptions === null ? "" : ` of ${c.max_redemptions}`}
+                  </td>
+                  <td>{c.expires_at ? formatDate(c.expires_at) : "never"}</td>
+                  <td>
+                    <Tag tone={c.active ? TONES.green : TONES.grey}>
+                      {c.active ? "Active" : "Inactive"}
+                    </Tag>
+                  </td>
+                  <td class="row-actions">
+                    <Link to={`/coupons/${c.id}`} class="button">
+                      Edit<span class="visually-hidden"> {c.code}</span>
+                    </Link>
+                    {c.active ? (
+                      <button type="button" onClick={() => setDeactivating({ coupon: c, reload })}>
+                        Deactivate…<span class="visually-hidden"> {c.code}</span>
+                      </button>
+                    ) : (
+                      <button type="button" onClick={() => void setActive(c, true, reload)}>
+                        Activate<span class="visually-hidden"> {c.code}</span>
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </PagedList>
       {deactivating ? (
         <ConfirmDialog
-          title={`Deactivate ${deactivating.code}`}
+          title={`Deactivate ${deactivating.coupon.code}`}
           confirm="Deactivate"
           danger
           onClose={() => setDeactivating(null)}
-          onConfirm={() => setActive(deactivating, false)}
+          onConfirm={() => setActive(deactivating.coupon, false, deactivating.reload)}
         >
           <p>Nobody can redeem it from now on; subscriptions that already have it keep it.</p>
         </ConfirmDialog>

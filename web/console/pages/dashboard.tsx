@@ -1,19 +1,14 @@
-// The dashboard: MRR over time with its movements, subscribers by plan, users and signups,
-// the last week's failures and job health. Four requests: dashboard, summary, MRR, jobs.
-import { useMemo, useState } from "preact/hooks";
-import { Chart } from "../../shared/chart";
 import { formatDateTime, formatMoney } from "../../shared/format";
 import { useLoad } from "../../shared/load";
 import { Link } from "../../shared/router";
 import { admin } from "../admin-api";
 import { humanize } from "../colours";
-import { Loading, PlanTag, Stat, Tag } from "../components";
+import { formatCount, Loading, PlanTag, Stat, Tag } from "../components";
 import { healthCounts, type JobHealth, jobHealth } from "../jobs";
-import { currenciesOf, movementTotals, mrrChange, mrrChart } from "../mrr";
-import type { Dashboard, Job, MrrSeries, Summary } from "../types";
+import { TableHead } from "../lists";
+import type { Dashboard, Job, Summary } from "../types";
 import { HEALTH_TONES } from "./jobs";
-
-const count = (n: number) => new Intl.NumberFormat().format(n);
+import { MrrSection } from "./mrr-section";
 
 export function DashboardPage() {
   const overview = useLoad(
@@ -71,32 +66,36 @@ function Tiles({
       />
       <Stat
         label="Paying subscribers"
-        value={count(currencies.reduce((n, [, m]) => n + m.paying_subscribers, 0))}
-        detail={`${count(currencies.reduce((n, [, m]) => n + m.trials, 0))} on trial`}
+        value={formatCount(currencies.reduce((n, [, m]) => n + m.paying_subscribers, 0))}
+        detail={`${formatCount(currencies.reduce((n, [, m]) => n + m.trials, 0))} on trial`}
       />
       <Stat
         label="Users"
-        value={count(dashboard.users.total)}
-        detail={`${count(dashboard.users.active_today)} active today`}
+        value={formatCount(dashboard.users.total)}
+        detail={`${formatCount(dashboard.users.active_today)} active today`}
       />
       <Stat
         label="Signups, 30 days"
-        value={first ? count(first.signups) : "–"}
+        value={first ? formatCount(first.signups) : "–"}
         detail={
           first
-            ? `${count(first.avg_active_users)} active users a day on average`
+            ? `${formatCount(first.avg_active_users)} active users a day on average`
             : "No snapshot yet"
         }
       />
       <Stat
         label="Failed payments, 7 days"
-        value={<Link to="/payments?status=failed">{count(dashboard.failed_payments_7d)}</Link>}
+        value={
+          <Link to="/payments?status=failed">{formatCount(dashboard.failed_payments_7d)}</Link>
+        }
         tone={dashboard.failed_payments_7d > 0 ? "over" : "ok"}
       />
       <Stat
         label="Failed webhook events, 7 days"
         value={
-          <Link to="/webhooks?status=failed">{count(dashboard.failed_webhook_events_7d)}</Link>
+          <Link to="/webhooks?status=failed">
+            {formatCount(dashboard.failed_webhook_events_7d)}
+          </Link>
         }
         tone={dashboard.failed_webhook_events_7d > 0 ? "over" : "ok"}
       />
@@ -110,138 +109,6 @@ function Tiles({
   );
 }
 
-function MrrSection() {
-  const [interval, setInterval] = useState<"day" | "month">("day");
-  const series = useLoad(() => admin.mrr(interval), [interval]);
-  return (
-    <section class="card" aria-labelledby="mrr-heading">
-      <div class="section-head">
-        <h2 id="mrr-heading">MRR over time</h2>
-        <fieldset class="segmented">
-          <legend class="visually-hidden">Interval</legend>
-          {(["day", "month"] as const).map((value) => (
-            <label key={value}>
-              <input
-                type="radio"
-                name="mrr-interval"
-                value={value}
-                checked={interval === value}
-                onChange={() => setInterval(value)}
-              />
-              {value === "day" ? "Last 30 days" : "Last 12 months"}
-            </label>
-          ))}
-        </fieldset>
-      </div>
-      <Loading state={series}>{(data) => <MrrCharts series={data} />}</Loading>
-    </section>
-  );
-}
-
-function MrrCharts({ series }: { series: MrrSeries }) {
-  const currencies = currenciesOf(series);
-  const [picked, setPicked] = useState<string | null>(null);
-  const currency = picked && currencies.includes(picked) ? picked : currencies[0];
-  const chart = useMemo(() => (currency ? mrrChart(series, currency) : null), [series, currency]);
-  const format = useMemo(
-    () => (v: number) => formatMoney(Math.round(v), currency ?? "usd"),
-    [currency],
-  );
-  if (!currency || !chart) {
-    return (
-      <p class="muted">
-        No revenue snapshots between {series.from} and {series.to} yet: the revenue snapshot job
-        writes one a day.
-      </p>
-    );
-  }
-  const points = series.series[currency] ?? [];
-  const change = mrrChange(points);
-  const totals = movementTotals(points);
-  return (
-    <>
-      {currencies.length > 1 ? (
-        <div class="field inline-field">
-          <label for="mrr-currency">Currency</label>
-          <select
-            id="mrr-currency"
-            value={currency}
-            onChange={(e) => setPicked(e.currentTarget.value)}
-          >
-            {currencies.map((c) => (
-              <option key={c} value={c}>
-                {c.toUpperCase()}
-              </option>
-            ))}
-          </select>
-        </div>
-      ) : null}
-      <div class="charts">
-        <Chart
-          title={`MRR (${currency.toUpperCase()})`}
-          x={chart.x}
-          series={chart.levels}
-          formatValue={format}
-          summary={change ? <ChangeText change={change} currency={currency} /> : null}
-        />
-        <Chart
-          title="MRR movements"
-          x={chart.x}
-          series={chart.movements}
-          formatValue={format}
-          summary={
-            <p>Gains above the line, losses below it, and the net of each {series.interval}.</p>
-          }
-        />
-      </div>
-      <table class="movements">
-        <caption>
-          Movements from {series.from} to {series.to}: {count(totals.newSubscribers)} subscribers
-          won, {count(totals.churnedSubscribers)} lost
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Movement</th>
-            <th scope="col" class="num">
-              MRR
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {totals.rows.map((row) => (
-            <tr key={row.key} class={row.key === "net_new_mrr" ? "total" : undefined}>
-              <th scope="row">{row.label}</th>
-              <td class={`num ${row.amount < 0 ? "negative" : ""}`}>
-                {row.amount > 0 ? "+" : ""}
-                {formatMoney(row.amount, currency)}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </>
-  );
-}
-
-function ChangeText({
-  change,
-  currency,
-}: {
-  change: NonNullable<ReturnType<typeof mrrChange>>;
-  currency: string;
-}) {
-  const at = `${formatMoney(change.last.mrr, currency)} on ${change.last.date}`;
-  if (change.first === change.last) return <p>{at}, the only snapshot in this range.</p>;
-  const way = change.change >= 0 ? "up" : "down";
-  const percent = change.percent === null ? "" : ` (${Math.abs(change.percent)}%)`;
-  return (
-    <p>
-      {at}, {way} {formatMoney(Math.abs(change.change), currency)}
-      {percent} since {change.first.date}.
-    </p>
-  );
-}
-
 function SubscribersByPlan({ dashboard }: { dashboard: Dashboard }) {
   const rows = Object.entries(dashboard.subscribers.by_plan).sort((a, b) => b[1] - a[1]);
   const most = Math.max(1, ...rows.map(([, n]) => n));
@@ -252,17 +119,13 @@ function SubscribersByPlan({ dashboard }: { dashboard: Dashboard }) {
         <p class="muted">No subscribers yet.</p>
       ) : (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Plan</th>
-              <th scope="col" class="num">
-                Subscribers
-              </th>
-              <th scope="col">
-                <span class="visually-hidden">Share</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead
+            columns={[
+              "Plan",
+              { label: "Subscribers", num: true },
+              { label: "Share", hidden: true },
+            ]}
+          />
           <tbody>
             {rows.map(([code, n]) => (
               <tr key={code}>
@@ -274,7 +137,7 @@ function SubscribersByPlan({ dashboard }: { dashboard: Dashboard }) {
                     <PlanTag code={code} />
                   </Link>
                 </th>
-                <td class="num">{count(n)}</td>
+                <td class="num">{formatCount(n)}</td>
                 <td class="share-cell">
                   <span class="share" aria-hidden="true">
                     <span class="share-fill" style={{ width: `${(n * 100) / most}%` }} />
@@ -289,7 +152,7 @@ function SubscribersByPlan({ dashboard }: { dashboard: Dashboard }) {
         By status:{" "}
         {Object.entries(dashboard.subscribers.by_status)
           .filter(([, n]) => n > 0)
-          .map(([s, n]) => `${humanize(s)} ${count(n)}`)
+          .map(([s, n]) => `${humanize(s)} ${formatCount(n)}`)
           .join(", ") || "none"}
       </p>
     </section>

@@ -1,13 +1,11 @@
 // Jobs: each one's schedule, health and last run (duration, counts, error), and "Run now".
-import { useState } from "preact/hooks";
-import type { Problem } from "../../shared/api";
 import { formatDateTime } from "../../shared/format";
 import { useLoad } from "../../shared/load";
-import { asProblem, ProblemAlert } from "../../shared/problem";
 import { admin } from "../admin-api";
 import { humanize, TONES, type Tone } from "../colours";
-import { Loading, Notice, Tag } from "../components";
+import { Loading, Tag, useAction } from "../components";
 import { type JobHealth, jobHealth } from "../jobs";
+import { ACTIONS, TableHead } from "../lists";
 import type { Job, JobRun } from "../types";
 
 export const HEALTH_TONES: Record<JobHealth, Tone> = {
@@ -34,28 +32,15 @@ function Counts({ run }: { run: JobRun }) {
 
 export function JobsPage() {
   const jobs = useLoad(() => admin.jobs(), []);
-  const [running, setRunning] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [problem, setProblem] = useState<Problem | null>(null);
-
-  async function run(job: Job) {
-    setRunning(job.name);
-    setProblem(null);
-    setNotice(`Running ${job.name}…`);
-    try {
+  const action = useAction();
+  const run = (job: Job) =>
+    action.run(job.name, async (say) => {
+      say(`Running ${job.name}…`);
       const result = await admin.runJob(job.name);
-      setNotice(
-        `${job.name} ${result.status === "ok" ? "finished" : `ended with ${result.status}`} in ${result.duration_ms ?? 0} ms.`,
-      );
       await jobs.reload();
-    } catch (error) {
-      setNotice(null);
-      setProblem(asProblem(error));
-    } finally {
-      setRunning(null);
-    }
-  }
-
+      const how = result.status === "ok" ? "finished" : `ended with ${result.status}`;
+      return `${job.name} ${how} in ${result.duration_ms ?? 0} ms.`;
+    });
   return (
     <>
       <h1>Jobs</h1>
@@ -63,27 +48,22 @@ export function JobsPage() {
         Cron runs these on their schedules; "Run now" runs one at once (audit-logged) and shows what
         it did.
       </p>
-      <Notice text={notice} />
-      <ProblemAlert problem={problem} />
+      {action.status}
       <Loading state={jobs}>
         {({ data }) => (
           <div class="table-wrap">
             <table>
-              <thead>
-                <tr>
-                  <th scope="col">Job</th>
-                  <th scope="col">Health</th>
-                  <th scope="col">Schedule</th>
-                  <th scope="col">Last run</th>
-                  <th scope="col" class="num">
-                    Took
-                  </th>
-                  <th scope="col">Counts</th>
-                  <th scope="col">
-                    <span class="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
+              <TableHead
+                columns={[
+                  "Job",
+                  "Health",
+                  "Schedule",
+                  "Last run",
+                  { label: "Took", num: true },
+                  "Counts",
+                  ACTIONS,
+                ]}
+              />
               <tbody>
                 {data.map((job) => {
                   const health = jobHealth(job, Date.now());
@@ -121,10 +101,10 @@ export function JobsPage() {
                       <td>
                         <button
                           type="button"
-                          disabled={running !== null}
+                          disabled={action.busy !== null}
                           onClick={() => void run(job)}
                         >
-                          {running === job.name ? "Running…" : "Run now"}
+                          {action.busy === job.name ? "Running…" : "Run now"}
                           <span class="visually-hidden"> ({job.name})</span>
                         </button>
                       </td>

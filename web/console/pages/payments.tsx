@@ -1,16 +1,15 @@
 // Payments: every payment, newest first, filtered by status or user, refunds, and a CSV export
 // of every payment the filters match.
 import { useState } from "preact/hooks";
-import { useLoad } from "../../shared/load";
 import { useRoute } from "../../shared/router";
 import { admin } from "../admin-api";
-import { FilterForm, Loading, Pager, useCursorPager } from "../components";
 import { paymentsCsv } from "../csv";
 import { ExportButton } from "../export";
+import { FilterForm, PagedList } from "../lists";
 import { type FilterValues, hasFilters, PAYMENT_FILTERS, queryString, readFilters } from "../query";
 import { RefundDialog } from "../refund";
+import { PaymentTable } from "../tables";
 import { PAYMENT_STATUSES, type Payment } from "../types";
-import { PaymentTable } from "./user";
 
 type Filters = FilterValues<typeof PAYMENT_FILTERS>;
 
@@ -43,33 +42,32 @@ export function PaymentsPage() {
 }
 
 function PaymentList({ filters }: { filters: Filters }) {
-  const pager = useCursorPager();
-  const payments = useLoad(
-    () => admin.payments(filters, { cursor: pager.cursor, limit: 25 }),
-    [pager.cursor],
-  );
-  const [refunding, setRefunding] = useState<Payment | null>(null);
+  const [refunding, setRefunding] = useState<{
+    payment: Payment;
+    reload: () => Promise<void>;
+  } | null>(null);
   return (
-    <>
-      <Loading state={payments}>
-        {(page) =>
-          page.data.length === 0 ? (
-            <p class="empty">No payments{hasFilters(filters) ? " match these filters" : " yet"}.</p>
-          ) : (
-            <>
-              <PaymentTable payments={page.data} onRefund={setRefunding} showUser />
-              <Pager pager={pager} nextCursor={page.next_cursor} label="Payments" />
-            </>
-          )
-        }
-      </Loading>
-      {refunding ? (
-        <RefundDialog
-          payment={refunding}
-          onClose={() => setRefunding(null)}
-          onDone={() => void payments.reload()}
-        />
-      ) : null}
-    </>
+    <PagedList
+      load={(page) => admin.payments(filters, page)}
+      label="Payments"
+      empty={`No payments${hasFilters(filters) ? " match these filters" : " yet"}.`}
+    >
+      {(payments, reload) => (
+        <>
+          <PaymentTable
+            payments={payments}
+            onRefund={(payment) => setRefunding({ payment, reload })}
+            showUser
+          />
+          {refunding ? (
+            <RefundDialog
+              payment={refunding.payment}
+              onClose={() => setRefunding(null)}
+              onDone={() => void refunding.reload()}
+            />
+          ) : null}
+        </>
+      )}
+    </PagedList>
   );
 }

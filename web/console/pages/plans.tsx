@@ -10,7 +10,15 @@ import { admin, forgetPlans } from "../admin-api";
 import { TONES } from "../colours";
 import { ConfirmDialog, Loading, Notice, PlanTag, readingInput, Tag } from "../components";
 import { planBody } from "../inputs";
+import { ACTIONS, TableHead } from "../lists";
 import { type Plan, WINDOWS } from "../types";
+
+const PROVIDER_FIELDS = [
+  ["stripe_price_month", "Stripe monthly price"],
+  ["stripe_price_year", "Stripe yearly price"],
+  ["paypal_plan_month", "PayPal monthly plan"],
+  ["paypal_plan_year", "PayPal yearly plan"],
+] as const;
 
 const limit = (n: number | null) => (n === null ? "∞" : new Intl.NumberFormat().format(n));
 
@@ -37,25 +45,17 @@ export function PlansPage() {
         {({ data }) => (
           <div class="table-wrap">
             <table>
-              <thead>
-                <tr>
-                  <th scope="col">Plan</th>
-                  <th scope="col">Status</th>
-                  <th scope="col" class="num">
-                    Monthly
-                  </th>
-                  <th scope="col" class="num">
-                    Yearly
-                  </th>
-                  <th scope="col">Limits (minute / hour / day / month)</th>
-                  <th scope="col" class="num">
-                    Trial
-                  </th>
-                  <th scope="col">
-                    <span class="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
+              <TableHead
+                columns={[
+                  "Plan",
+                  "Status",
+                  { label: "Monthly", num: true },
+                  { label: "Yearly", num: true },
+                  "Limits (minute / hour / day / month)",
+                  { label: "Trial", num: true },
+                  ACTIONS,
+                ]}
+              />
               <tbody>
                 {data.map((p) => (
                   <tr key={p.id}>
@@ -222,26 +222,14 @@ function PlanForm({ plan }: { plan: Plan | null }) {
       />
       <fieldset>
         <legend>Provider price ids (blank: not sold there)</legend>
-        <Field
-          label="Stripe monthly price"
-          name="provider_ids.stripe_price_month"
-          defaultValue={plan?.provider_ids.stripe_price_month ?? ""}
-        />
-        <Field
-          label="Stripe yearly price"
-          name="provider_ids.stripe_price_year"
-          defaultValue={plan?.provider_ids.stripe_price_year ?? ""}
-        />
-        <Field
-          label="PayPal monthly plan"
-          name="provider_ids.paypal_plan_month"
-          defaultValue={plan?.provider_ids.paypal_plan_month ?? ""}
-        />
-        <Field
-          label="PayPal yearly plan"
-          name="provider_ids.paypal_plan_year"
-          defaultValue={plan?.provider_ids.paypal_plan_year ?? ""}
-        />
+        {PROVIDER_FIELDS.map(([key, label]) => (
+          <Field
+            key={key}
+            label={label}
+            name={`provider_ids.${key}`}
+            defaultValue={plan?.provider_ids[key] ?? ""}
+          />
+        ))}
       </fieldset>
       <Field
         label="Sort order"

@@ -3,17 +3,17 @@
 import { useState } from "preact/hooks";
 import { historySeries, UsageMeters } from "../../account/pages/usage";
 import { Chart } from "../../shared/chart";
-import { formatDate, formatDateTime, formatMoney } from "../../shared/format";
+import { formatDate, formatDateTime } from "../../shared/format";
 import { type Loaded, useLoad } from "../../shared/load";
 import { Link } from "../../shared/router";
 import { admin } from "../admin-api";
 import { humanize } from "../colours";
-import { Loading, PlanTag, StandingTag, StatusTag } from "../components";
-import { RefundDialog, refundable } from "../refund";
+import { formatCount, Loading, PlanTag, StandingTag, StatusTag } from "../components";
+import { TableHead } from "../lists";
+import { RefundDialog } from "../refund";
+import { AuditTable, PaymentTable } from "../tables";
 import type { ApiKey, AuditEntry, Page, Payment, Subscription, Usage } from "../types";
 import { QuickActions } from "./user-actions";
-
-const count = (v: number) => new Intl.NumberFormat().format(v);
 
 export function UserPage({ id }: { id: string }) {
   const user = useLoad(() => admin.user(id), [id]);
@@ -134,7 +134,7 @@ function UsageCard({ state }: { state: Loaded<Usage> }) {
             <Chart
               title="Requests per day, last 30 days"
               {...historySeries(usage)}
-              formatValue={count}
+              formatValue={formatCount}
             />
           </>
         )}
@@ -168,72 +168,6 @@ function PaymentsCard({ state }: { state: Loaded<Page<Payment>> }) {
   );
 }
 
-/** Payments, newest first, each refundable one with its "Refund…" button. */
-export function PaymentTable({
-  payments,
-  onRefund,
-  showUser = false,
-}: {
-  payments: Payment[];
-  onRefund: (payment: Payment) => void;
-  showUser?: boolean;
-}) {
-  return (
-    <div class="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Date</th>
-            {showUser ? <th scope="col">User</th> : null}
-            <th scope="col" class="num">
-              Amount
-            </th>
-            <th scope="col" class="num">
-              Refunded
-            </th>
-            <th scope="col">Status</th>
-            <th scope="col">Provider</th>
-            <th scope="col">
-              <span class="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {payments.map((p) => (
-            <tr key={p.id}>
-              <th scope="row">
-                {formatDateTime(p.created_at)}
-                <code class="sub">{p.id}</code>
-              </th>
-              {showUser ? (
-                <td>
-                  <Link to={`/users/${p.user_id}`}>{p.user_id}</Link>
-                </td>
-              ) : null}
-              <td class="num">{formatMoney(p.amount, p.currency)}</td>
-              <td class="num">
-                {p.amount_refunded ? formatMoney(p.amount_refunded, p.currency) : "–"}
-              </td>
-              <td>
-                {humanize(p.status)}
-                {p.failure_reason ? <span class="sub muted">{p.failure_reason}</span> : null}
-              </td>
-              <td>{p.provider}</td>
-              <td>
-                {refundable(p) > 0 ? (
-                  <button type="button" onClick={() => onRefund(p)}>
-                    Refund…<span class="visually-hidden"> ({p.id})</span>
-                  </button>
-                ) : null}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
-}
-
 function KeysCard({ state }: { state: Loaded<{ data: ApiKey[] }> }) {
   return (
     <section class="card" aria-labelledby="keys-heading">
@@ -244,15 +178,7 @@ function KeysCard({ state }: { state: Loaded<{ data: ApiKey[] }> }) {
             <p class="muted">No live API keys.</p>
           ) : (
             <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Key</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col">Expires</th>
-                </tr>
-              </thead>
+              <TableHead columns={["Name", "Key", "Created", "Last used", "Expires"]} />
               <tbody>
                 {data.map((k) => (
                   <tr key={k.id}>
@@ -288,47 +214,5 @@ function AuditCard({ state }: { state: Loaded<Page<AuditEntry>> }) {
         }
       </Loading>
     </section>
-  );
-}
-
-/** Audit entries: when, who, what, to what, and the details. */
-export function AuditTable({ entries }: { entries: AuditEntry[] }) {
-  return (
-    <div class="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">Action</th>
-            <th scope="col">By</th>
-            <th scope="col">Target</th>
-            <th scope="col">Details</th>
-          </tr>
-        </thead>
-        <tbody>
-          {entries.map((a) => (
-            <tr key={a.id}>
-              <th scope="row">{formatDateTime(a.created_at)}</th>
-              <td>
-                <code>{a.action}</code>
-              </td>
-              <td>
-                <Link to={`/users/${a.actor_id}`}>{a.actor_id}</Link>
-              </td>
-              <td>
-                {a.target_type === "user" ? (
-                  <Link to={`/users/${a.target_id}`}>{a.target_id}</Link>
-                ) : (
-                  <code>{a.target_id}</code>
-                )}
-              </td>
-              <td>
-                <code class="json">{JSON.stringify(a.data)}</code>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
   );
 }

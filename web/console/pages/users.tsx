@@ -6,17 +6,10 @@ import { useLoad } from "../../shared/load";
 import { Link, navigate, useRoute } from "../../shared/router";
 import { admin, cachedPlans } from "../admin-api";
 import { humanize } from "../colours";
-import {
-  Loading,
-  Pager,
-  PlanTag,
-  StandingTag,
-  StatusTag,
-  UsageBars,
-  useCursorPager,
-} from "../components";
+import { PlanTag, StandingTag, StatusTag, UsageBars } from "../components";
 import { usersCsv } from "../csv";
 import { ExportButton } from "../export";
+import { PagedList, TableHead } from "../lists";
 import {
   type FilterValues,
   hasFilters,
@@ -27,7 +20,6 @@ import {
 } from "../query";
 import { STANDINGS, USER_STATUSES } from "../types";
 
-const PAGE_SIZE = 25;
 type Filters = FilterValues<typeof USER_FILTERS>;
 
 function go(filters: Filters) {
@@ -125,67 +117,57 @@ export function UsersPage() {
 }
 
 function UserTable({ filters }: { filters: Filters }) {
-  const pager = useCursorPager();
-  const users = useLoad(
-    () => admin.users(filters, { cursor: pager.cursor, limit: PAGE_SIZE, usage: true }),
-    [pager.cursor],
-  );
   return (
-    <Loading state={users}>
-      {(page) =>
-        page.data.length === 0 ? (
-          <p class="empty">No users match{hasFilters(filters) ? " these filters" : ""}.</p>
-        ) : (
-          <>
-            <div class="table-wrap">
-              <table class="users">
-                <caption class="visually-hidden">
-                  Users, newest first{hasFilters(filters) ? ", filtered" : ""}
-                </caption>
-                <thead>
-                  <tr>
-                    <th scope="col">User</th>
-                    <th scope="col">Plan</th>
-                    <th scope="col">Standing</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Usage (minute, hour, day, month)</th>
-                    <th scope="col">Joined</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {page.data.map((u) => (
-                    <tr key={u.id}>
-                      <th scope="row">
-                        <Link to={`/users/${u.id}`}>{u.email}</Link>
-                        {u.name ? <span class="muted sub">{u.name}</span> : null}
-                        {u.role === "admin" ? <span class="muted sub">admin</span> : null}
-                      </th>
-                      <td>
-                        <PlanTag code={u.plan} />
-                      </td>
-                      <td>
-                        <StandingTag standing={u.standing} />
-                      </td>
-                      <td>
-                        <StatusTag status={u.status} />
-                      </td>
-                      <td>
-                        {u.usage ? (
-                          <UsageBars windows={u.usage} who={u.email} />
-                        ) : (
-                          <span class="muted">–</span>
-                        )}
-                      </td>
-                      <td>{formatDate(u.created_at)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-            <Pager pager={pager} nextCursor={page.next_cursor} label="Users" />
-          </>
-        )
-      }
-    </Loading>
+    <PagedList
+      load={(page) => admin.users(filters, { ...page, usage: true })}
+      label="Users"
+      empty={`No users match${hasFilters(filters) ? " these filters" : ""}.`}
+    >
+      {(users) => (
+        <table class="users">
+          <caption class="visually-hidden">
+            Users, newest first{hasFilters(filters) ? ", filtered" : ""}
+          </caption>
+          <TableHead
+            columns={[
+              "User",
+              "Plan",
+              "Standing",
+              "Status",
+              "Usage (minute, hour, day, month)",
+              "Joined",
+            ]}
+          />
+          <tbody>
+            {users.map((u) => (
+              <tr key={u.id}>
+                <th scope="row">
+                  <Link to={`/users/${u.id}`}>{u.email}</Link>
+                  {u.name ? <span class="muted sub">{u.name}</span> : null}
+                  {u.role === "admin" ? <span class="muted sub">admin</span> : null}
+                </th>
+                <td>
+                  <PlanTag code={u.plan} />
+                </td>
+                <td>
+                  <StandingTag standing={u.standing} />
+                </td>
+                <td>
+                  <StatusTag status={u.status} />
+                </td>
+                <td>
+                  {u.usage ? (
+                    <UsageBars windows={u.usage} who={u.email} />
+                  ) : (
+                    <span class="muted">–</span>
+                  )}
+                </td>
+                <td>{formatDate(u.created_at)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </PagedList>
   );
 }
