@@ -160,6 +160,43 @@ test("an admin signs in, sees the MRR chart, finds a user, opens them and resets
   assertClean(guarded);
 });
 
+test("every console page and dialog passes the accessibility check, contrast included", async (t) => {
+  if (!ready) return t.skip("needs the worker's email log (E2E_WORKER_LOG)");
+  const guarded = await openPage(t);
+  const { page } = guarded;
+  await signIn(page);
+  const pages: [string, string][] = [
+    ["/", "Dashboard"],
+    ["/users", "Users"],
+    ["/plans", "Plans"],
+    ["/plans/new", "New plan"],
+    ["/plans/pln_pro", "Edit Pro"],
+    ["/coupons", "Coupons"],
+    ["/coupons/new", "New coupon"],
+    ["/payments", "Payments"],
+    ["/webhooks", "Webhook events"],
+    ["/jobs", "Jobs"],
+    ["/audit", "Audit log"],
+  ];
+  for (const [path, heading] of pages) {
+    await page.goto(`/console${path}`);
+    await page.getByRole("heading", { name: heading, exact: true }).waitFor();
+    await page.getByText("Loading…").first().waitFor({ state: "detached" });
+    await expectAccessible(page, path);
+  }
+  await page.goto(`/console/users?q=${encodeURIComponent(customer)}`);
+  await page.getByRole("link", { name: customer }).click();
+  await page.getByRole("heading", { name: customer }).waitFor();
+  for (const action of ["Change plan…", "Disable account…"]) {
+    await page.getByRole("button", { name: action }).click();
+    await page.getByRole("dialog").waitFor();
+    await expectAccessible(page, action);
+    await page.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();
+    await page.getByRole("dialog").waitFor({ state: "hidden" });
+  }
+  assertClean(guarded);
+});
+
 test("the users CSV export downloads every matching user, defused for spreadsheets", async (t) => {
   if (!ready) return t.skip("needs the worker's email log (E2E_WORKER_LOG)");
   const guarded = await openPage(t);

@@ -111,6 +111,16 @@ describe("GET /v1/admin/users: plan, standing, usage and filters", () => {
     expect(item.usage.day?.used).toBe(2);
   });
 
+  it("answers no usage for a deleted account", async () => {
+    const admin = await signupAdmin();
+    const m = marker();
+    const gone = await signup(m);
+    await setUserStatus(gone.id, "deleted");
+    const res = await listUsers(admin.accessToken, { email: m, usage: "true" });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.data[0]).toMatchObject({ id: gone.id, usage: null });
+  });
+
   it("rejects unknown filter values with 400 naming the field", async () => {
     const admin = await signupAdmin();
     for (const [field, value] of [

@@ -41,7 +41,10 @@ export const AdminUserListItemSchema = AdminUserSchema.extend({
   usage: UsageSchema.shape.windows
     .nullable()
     .optional()
-    .openapi({ description: "With `usage=true`: the current windows (null: deleted account)" }),
+    .openapi({
+      description:
+        "With `usage=true`: the current windows (null: a deleted account, or its limiter did not answer)",
+    }),
 }).openapi("AdminUserListItem");
 
 export const UserListSchema = z

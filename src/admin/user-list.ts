@@ -76,14 +76,21 @@ export async function listUsers(
         .limit(limit),
     { time: users.createdAt, id: users.id, timeOf: (row) => row.createdAt },
   );
-  // One RPC per user, side by side; a deleted account has no usage to show.
+  // One RPC per user, side by side. A deleted account has no usage to show; an object that
+  // fails to answer shows none either (logged), rather than failing the whole page.
   const usage = query.usage
     ? await Promise.all(
-        items.map(async (row) =>
-          row.status === "deleted"
-            ? null
-            : windowsView((await usageSnapshot(ctx.env, row.id, ctx.now, 0)).windows),
-        ),
+        items.map(async (row) => {
+          if (row.status === "deleted") return null;
+          try {
+            return windowsView((await usageSnapshot(ctx.env, row.id, ctx.now, 0)).windows);
+          } catch (error) {
+            console.error(
+              JSON.stringify({ msg: "usage snapshot failed", user: row.id, error: String(error) }),
+            );
+            return null;
+          }
+        }),
       )
     : null;
   return {
