@@ -38,13 +38,10 @@ export const UserListQuery = z.object({
 export const AdminUserListItemSchema = AdminUserSchema.extend({
   plan: z.string().openapi({ description: "Code of the plan in force (`free` without one)" }),
   standing: z.enum(STANDINGS),
-  usage: UsageSchema.shape.windows
-    .nullable()
-    .optional()
-    .openapi({
-      description:
-        "With `usage=true`: the current windows (null: a deleted account, or its limiter did not answer)",
-    }),
+  usage: UsageSchema.shape.windows.nullable().optional().openapi({
+    description:
+      "With `usage=true`: the current windows (null: a deleted account, or its limiter did not answer)",
+  }),
 }).openapi("AdminUserListItem");
 
 export const UserListSchema = z
