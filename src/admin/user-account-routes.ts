@@ -43,7 +43,7 @@ adminUserAccountRoutes.openapi(
   createRoute({
     method: "put",
     path: "/users/{id}/subscription",
-    operationId: "admin.users.subscription.grant",
+    operationId: "admin.users.subscription.update",
     tags,
     security,
     summary:
