@@ -6,6 +6,7 @@ import { newRouter } from "../lib/context";
 import { adminPaymentRoutes } from "../payments/routes";
 import { adminPlanRoutes } from "../plans/admin-routes";
 import { adminWebhookRoutes } from "../webhooks/admin-routes";
+import { adminUserAccountRoutes } from "./user-account-routes";
 import { adminUserRoutes } from "./user-routes";
 
 /**
@@ -15,6 +16,7 @@ import { adminUserRoutes } from "./user-routes";
 export const adminRouter = newRouter();
 adminRouter.use("*", requireAuth, requireAdmin);
 adminRouter.route("/", adminUserRoutes);
+adminRouter.route("/", adminUserAccountRoutes);
 adminRouter.route("/plans", adminPlanRoutes);
 adminRouter.route("/coupons", adminCouponRoutes);
 adminRouter.route("/payments", adminPaymentRoutes);

@@ -1,8 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { UserSchema } from "../auth/schemas";
 import { WINDOW_NAMES } from "../db/plan-features";
-import { ROLES, USER_STATUSES } from "../db/schema";
+import { INTERVALS, ROLES, STANDINGS, USER_STATUSES } from "../db/schema";
 import { PageQuery } from "../lib/pagination";
+import { UsageSchema } from "../ratelimit/usage";
 
 export const AdminUserSchema = UserSchema.extend({
   status: z.enum(USER_STATUSES),
@@ -20,10 +21,31 @@ export const UserListQuery = z.object({
     .max(254)
     .optional()
     .openapi({ description: "Substring of the email" }),
+  plan: z
+    .string()
+    .regex(/^[a-z0-9_-]{2,40}$/)
+    .optional()
+    .openapi({ description: "Only users on this plan (its code; `free`: no paid plan)" }),
+  standing: z.enum(STANDINGS).optional().openapi({ description: "Only users in this standing" }),
+  status: z.enum(USER_STATUSES).optional().openapi({ description: "Only users in this status" }),
+  usage: z
+    .enum(["true", "false"])
+    .transform((v) => v === "true")
+    .optional()
+    .openapi({ description: "true: each user's current usage per window (one RPC per user)" }),
 });
 
+export const AdminUserListItemSchema = AdminUserSchema.extend({
+  plan: z.string().openapi({ description: "Code of the plan in force (`free` without one)" }),
+  standing: z.enum(STANDINGS),
+  usage: UsageSchema.shape.windows.nullable().optional().openapi({
+    description:
+      "With `usage=true`: the current windows (null: a deleted account, or its limiter did not answer)",
+  }),
+}).openapi("AdminUserListItem");
+
 export const UserListSchema = z
-  .object({ data: z.array(AdminUserSchema), next_cursor: z.string().nullable() })
+  .object({ data: z.array(AdminUserListItemSchema), next_cursor: z.string().nullable() })
   .openapi("AdminUserList");
 
 export const UserIdParam = z.object({
@@ -72,3 +94,10 @@ export const ResetUsageBody = z
     windows: z.array(z.enum(WINDOW_NAMES)).min(1).optional(),
   })
   .openapi("ResetUsageRequest");
+
+export const GrantPlanBody = z
+  .strictObject({
+    plan_id: z.string().regex(/^pln_[0-9a-z_]+$/),
+    interval: z.enum(INTERVALS).default("month"),
+  })
+  .openapi("AdminGrantPlanRequest");

@@ -15,7 +15,8 @@ import {
   UserListQuery,
   UserListSchema,
 } from "./schemas";
-import { adminUser, getUser, listAudit, listUsers, updateUser } from "./users";
+import { listUsers } from "./user-list";
+import { adminUser, getUser, listAudit, updateUser } from "./users";
 
 const tags = ["admin"];
 const security = bearerSecurity;
@@ -29,13 +30,14 @@ adminUserRoutes.openapi(
     operationId: "admin.users.list",
     tags,
     security,
-    summary: "List users, newest first, optionally searching by email",
+    summary:
+      "List users, newest first, with their plan and standing; search by email, filter by plan, standing or status",
     request: { query: UserListQuery },
     responses: {
       200: jsonContent(UserListSchema, "A page of users"),
     },
   }),
-  async (c) => c.json(await listUsers(c.var.db, c.req.valid("query")), 200),
+  async (c) => c.json(await listUsers(serviceContext(c), c.req.valid("query")), 200),
 );
 
 adminUserRoutes.openapi(

@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { auditInsert } from "../audit/audit";
 import { publicUser } from "../auth/serialize";
 import { revokeUserSessionsStatement } from "../auth/sessions";
@@ -23,35 +23,6 @@ export function adminUser(user: User) {
     timezone: user.timezone,
     updated_at: iso(user.updatedAt),
   };
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
-}
-
-export async function listUsers(
-  db: Db,
-  query: { limit: number; cursor?: string | undefined; email?: string | undefined },
-) {
-  const { items, next_cursor: nextCursor } = await keysetPage(
-    query,
-    ({ after, orderBy, limit }) =>
-      db
-        .select()
-        .from(users)
-        .where(
-          and(
-            after,
-            query.email
-              ? sql`${users.email} like ${`%${escapeLike(query.email.toLowerCase())}%`} escape '\\'`
-              : undefined,
-          ),
-        )
-        .orderBy(...orderBy)
-        .limit(limit),
-    { time: users.createdAt, id: users.id, timeOf: (row) => row.createdAt },
-  );
-  return { data: items.map(adminUser), next_cursor: nextCursor };
 }
 
 export async function getUser(db: Db, id: string): Promise<User> {

@@ -6,7 +6,7 @@ import { createApiKey, listApiKeys, revokeApiKey } from "./api-keys";
 const tags = ["api keys"];
 const security = bearerSecurity;
 
-const ApiKeySchema = z
+export const ApiKeySchema = z
   .object({
     id: z.string(),
     name: z.string(),

@@ -4,7 +4,7 @@ import { PAYMENT_STATUSES, PROVIDERS } from "../db/schema";
 import { newRouter, principalOf, serviceContext } from "../lib/context";
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
 import { PageQuery } from "../lib/pagination";
-import { getPayment, listPayments, paymentView, refundPayment } from "./service";
+import { adminPaymentView, getPayment, listPayments, paymentView, refundPayment } from "./service";
 
 const security = bearerSecurity;
 
@@ -26,6 +26,11 @@ const PaymentSchema = z
   .openapi("Payment");
 
 const PaymentList = z.object({ data: z.array(PaymentSchema), next_cursor: z.string().nullable() });
+const AdminPaymentSchema = PaymentSchema.extend({ user_id: z.string() }).openapi("AdminPayment");
+const AdminPaymentList = z.object({
+  data: z.array(AdminPaymentSchema),
+  next_cursor: z.string().nullable(),
+});
 const PaymentIdParam = z.object({
   id: z
     .string()
@@ -99,7 +104,7 @@ adminPaymentRoutes.openapi(
       }),
     },
     responses: {
-      200: jsonContent(PaymentList, "A page of payments"),
+      200: jsonContent(AdminPaymentList, "A page of payments"),
     },
   }),
   async (c) => {
@@ -109,7 +114,7 @@ adminPaymentRoutes.openapi(
       { userId: query.user_id, status: query.status },
       query,
     );
-    return c.json({ data: items.map(paymentView), next_cursor: nextCursor }, 200);
+    return c.json({ data: items.map(adminPaymentView), next_cursor: nextCursor }, 200);
   },
 );
 
@@ -141,7 +146,7 @@ adminPaymentRoutes.openapi(
       },
     },
     responses: {
-      200: jsonContent(PaymentSchema, "The payment after the refund"),
+      200: jsonContent(AdminPaymentSchema, "The payment after the refund"),
       ...errorResponses(404, 409, 502, 503),
     },
   }),
@@ -152,6 +157,6 @@ adminPaymentRoutes.openapi(
       c.req.valid("param").id,
       c.req.valid("json"),
     );
-    return c.json(paymentView(payment), 200);
+    return c.json(adminPaymentView(payment), 200);
   },
 );

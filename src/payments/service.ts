@@ -27,6 +27,11 @@ export function paymentView(payment: Payment) {
   };
 }
 
+/** A payment as admins see it: whose it is, too. */
+export function adminPaymentView(payment: Payment) {
+  return { ...paymentView(payment), user_id: payment.userId };
+}
+
 export async function listPayments(
   db: Db,
   filter: { userId?: string | undefined; status?: Payment["status"] | undefined },

@@ -9,11 +9,10 @@ import { ApiError, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { iso } from "../lib/time";
 import { ENTITLED_STATUSES } from "../policy/current";
+import { FREE_PLAN_CODE } from "../policy/policy";
 import type { CreatePlanInput, PatchPlanInput } from "./admin-schemas";
 import { assertProviderIdsFree, providerColumns } from "./provider-ids";
 import { planView } from "./routes";
-
-const FREE_PLAN_CODE = "free";
 
 export function adminPlanView(plan: Plan) {
   return {

@@ -37,8 +37,11 @@ export function maxApiKeys(features: PlanFeatures): number {
   return typeof cap === "number" ? cap : DEFAULT_MAX_API_KEYS;
 }
 
+/** The plan of everyone without a subscription that entitles them. */
+export const FREE_PLAN_CODE = "free";
+
 export async function freePlan(db: Db): Promise<Plan> {
-  const free = await db.query.plans.findFirst({ where: eq(plans.code, "free") });
+  const free = await db.query.plans.findFirst({ where: eq(plans.code, FREE_PLAN_CODE) });
   if (!free) throw new Error("the free plan is missing: apply the migrations");
   return free;
 }

@@ -28,6 +28,14 @@ async function purchasablePlan(db: Db, planId: string, provider: PaidProvider, i
   return plan;
 }
 
+/** Expires the user's unfinished checkouts: a new one, or a plan granted otherwise, replaces them. */
+export function supersedeCheckouts(db: Db, userId: string, now: number) {
+  return db
+    .update(subscriptions)
+    .set({ status: "expired", endedAt: now, updatedAt: now })
+    .where(and(eq(subscriptions.userId, userId), eq(subscriptions.status, "incomplete")));
+}
+
 export interface CheckoutInput {
   plan_id: string;
   interval: Interval;
@@ -81,10 +89,7 @@ export async function checkout(
     subscriptionId,
   });
   await db.batch([
-    db
-      .update(subscriptions)
-      .set({ status: "expired", endedAt: now, updatedAt: now })
-      .where(and(eq(subscriptions.userId, userId), eq(subscriptions.status, "incomplete"))),
+    supersedeCheckouts(db, userId, now),
     db.insert(subscriptions).values({
       id: subscriptionId,
       userId,
