@@ -8,6 +8,7 @@ import {
   USER_STATUSES,
 } from "../db/schema";
 import { SubscriptionSchema } from "../subscriptions/schemas";
+import { WalletExportSchema } from "../wallets/schemas";
 
 function isLocale(value: string): boolean {
   try {
@@ -201,6 +202,7 @@ export const ExportSchema = z
       .openapi({
         description: "Emails sent to the user, without their bodies (they carry sign-in links)",
       }),
+    wallet: WalletExportSchema,
     audit: z
       .array(
         z.object({
