@@ -50,10 +50,10 @@ export class FakeOrders {
     return order;
   }
 
-  /** The buyer approved the order at PayPal. */
+  /** The buyer approved the order at PayPal (a captured order stays captured). */
   approve(id: string): FakeOrder {
     const order = this.order(id);
-    order.status = "APPROVED";
+    if (order.status === "CREATED") order.status = "APPROVED";
     return order;
   }
 
