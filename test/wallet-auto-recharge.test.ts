@@ -14,7 +14,7 @@ import type { WalletRechargeMessage } from "../src/env";
 import worker from "../src/index";
 import { userSubject } from "../src/ratelimit/client";
 import { stripeEvent } from "./fakes/stripe";
-import { api, appEnv, count, limiterStub, signup, type TestUser } from "./helpers";
+import { api, appEnv, count, limiterStub, PASSWORD, signup, type TestUser } from "./helpers";
 import { fake, receive, setUpStripe } from "./stripe-helpers";
 import { expectLedgerConsistent, ledgerOf, priced } from "./wallet-helpers";
 import { paidTopUp } from "./wallet-top-up-helpers";
@@ -137,5 +137,28 @@ describe("auto-recharge", () => {
     ).toBe(1);
     await spend(user, 100);
     expect(recharges).toHaveLength(2);
+  });
+
+  it("account deletion turns it off and keeps the ledger, pointing at the anonymized user", async () => {
+    const user = await ready("deleted");
+    const res = await api("DELETE", "/v1/me", {
+      token: user.accessToken,
+      body: { password: PASSWORD },
+    });
+    expect(res.status, res.text).toBe(204);
+    const stub = limiterStub(userSubject(user.id));
+    expect(await stub.autoRecharge()).toMatchObject({ enabled: false });
+    await stub.flush(Date.now() + 5_000);
+    const rows = await env.DB.prepare(
+      "select l.type, l.amount, u.status from wallet_ledger l join users u on u.id = l.user_id where l.user_id = ?",
+    )
+      .bind(user.id)
+      .all();
+    expect(rows.results).toEqual([{ type: "top_up", amount: 2500, status: "deleted" }]);
+    // A recharge that was already queued is not charged for a closed account.
+    await charge([
+      { user_id: user.id, reference: "rch_closed0000", amount: 3000, currency: "usd" },
+    ]);
+    expect(fake.calls("POST", "/v1/payment_intents")).toHaveLength(0);
   });
 });

@@ -73,6 +73,19 @@ describe("GET /v1/wallet and /v1/wallet/transactions", () => {
   });
 });
 
+describe("the data export", () => {
+  it("holds the wallet: balances and the whole ledger, newest first", async () => {
+    const { user } = await funded("export", [300, 200]);
+    const res = await api<{
+      wallet: { balances: unknown[]; transactions: Entry[]; top_ups: unknown[] };
+    }>("GET", "/v1/me/export", { token: user.accessToken });
+    expect(res.status).toBe(200);
+    expect(res.body.wallet.balances).toEqual([{ currency: "usd", available: 500, held: 0 }]);
+    expect(res.body.wallet.transactions.map((e) => e.amount)).toEqual([200, 300]);
+    expect(res.body.wallet.top_ups).toEqual([]);
+  });
+});
+
 describe("POST /v1/wallet/top-ups validation", () => {
   const valid = {
     amount: 1000,

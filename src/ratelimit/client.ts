@@ -142,6 +142,15 @@ export async function removeApiKeyBeforeCommit(env: Env, userId: string, keyHash
   await stub(env, userSubject(userId)).removeApiKey(keyHash);
 }
 
+/** A closed account's saved card is never charged again: auto-recharge is off before D1 says closed. */
+export async function stopAutoRechargeBeforeCommit(env: Env, userId: string): Promise<void> {
+  const owner = stub(env, userSubject(userId));
+  const settings = await owner.autoRecharge();
+  if (!settings?.enabled) return;
+  const { pending: _pending, ...rest } = settings;
+  await owner.configureAutoRecharge(userSubject(userId), { ...rest, enabled: false });
+}
+
 // ---- after a commit: never throws; logged, healed by the hourly reconcile -------------------
 
 /** Who pushes after a commit (a service's context); its origin names it in the failure's log line. */
