@@ -16,7 +16,7 @@ import { userSubject } from "../src/ratelimit/client";
 import { stripeEvent } from "./fakes/stripe";
 import { api, appEnv, count, limiterStub, PASSWORD, signup, type TestUser } from "./helpers";
 import { fake, receive, setUpStripe } from "./stripe-helpers";
-import { expectLedgerConsistent, ledgerOf, priced } from "./wallet-helpers";
+import { expectLedgerConsistent, ledgerOf, spend as spendFrom } from "./wallet-helpers";
 import { paidTopUp } from "./wallet-top-up-helpers";
 
 let recharges: WalletRechargeMessage[];
@@ -33,15 +33,8 @@ beforeEach(async () => {
 const SETTINGS = { enabled: true, threshold: 1000, amount: 3000, currency: "usd" };
 
 async function spend(user: TestUser, amount: number) {
-  const subject = userSubject(user.id);
-  const stub = limiterStub(subject);
-  const reference = `run_${crypto.randomUUID()}`;
-  const held = await stub.consume(
-    priced(subject, reference, { now: Date.now(), hold: { amount, currency: "usd" } }),
-  );
-  expect(held.outcome).toBe("allowed");
-  await stub.captureHold(subject, reference, Date.now());
-  await runDurableObjectAlarm(stub);
+  await spendFrom(user.id, amount);
+  await runDurableObjectAlarm(limiterStub(userSubject(user.id)));
 }
 
 async function charge(messages: WalletRechargeMessage[]) {

@@ -14,7 +14,7 @@ import {
   type TestUser,
 } from "./helpers";
 import { iso, paypal, receive, setUpPayPal } from "./paypal-helpers";
-import { expectLedgerConsistent, ledgerOf, priced } from "./wallet-helpers";
+import { expectLedgerConsistent, ledgerOf, spend } from "./wallet-helpers";
 
 beforeEach(setUpPayPal);
 
@@ -120,12 +120,8 @@ describe("a PayPal top-up", () => {
     const user = await signup("paypal-refund");
     const { orderId } = await startTopUp(user, 2000);
     await receive(paypal.orderApprovedEvent(orderId, iso(Date.now())));
-    const subject = userSubject(user.id);
-    const stub = limiterStub(subject);
-    await stub.consume(
-      priced(subject, "run_spent", { now: Date.now(), hold: { amount: 1200, currency: "usd" } }),
-    );
-    await stub.captureHold(subject, "run_spent", Date.now());
+    await spend(user.id, 1200);
+    const stub = limiterStub(userSubject(user.id));
     const payment = (
       await api<{ data: { id: string }[] }>("GET", "/v1/payments", { token: user.accessToken })
     ).body.data[0]?.id;

@@ -15,7 +15,7 @@ import {
   type TestUser,
 } from "./helpers";
 import { deliver, drain, fake, receive, setUpStripe } from "./stripe-helpers";
-import { expectLedgerConsistent, ledgerOf, priced } from "./wallet-helpers";
+import { expectLedgerConsistent, ledgerOf, spend } from "./wallet-helpers";
 import { paidTopUp, startTopUp } from "./wallet-top-up-helpers";
 
 beforeEach(setUpStripe);
@@ -112,17 +112,6 @@ describe("a Stripe top-up", () => {
 });
 
 describe("refunding a top-up", () => {
-  async function spend(user: TestUser, amount: number) {
-    const subject = userSubject(user.id);
-    const stub = limiterStub(subject);
-    const reference = `run_${crypto.randomUUID()}`;
-    const held = await stub.consume(
-      priced(subject, reference, { now: Date.now(), hold: { amount, currency: "usd" } }),
-    );
-    expect(held.outcome).toBe("allowed");
-    await stub.captureHold(subject, reference, Date.now());
-  }
-
   async function paymentOf(user: TestUser) {
     const res = await api<{ data: { id: string }[] }>("GET", "/v1/payments", {
       token: user.accessToken,
@@ -134,7 +123,7 @@ describe("refunding a top-up", () => {
     const admin = await signupAdmin();
     const user = await signup("refund-spent");
     await paidTopUp(user, 2000);
-    await spend(user, 1500);
+    await spend(user.id, 1500);
     const payment = await paymentOf(user);
     const refund = (body: object) =>
       api<{ amount_refunded: number }>("POST", `/v1/admin/payments/${payment}/refund`, {

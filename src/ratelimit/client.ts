@@ -8,9 +8,8 @@ import type {
   BucketResult,
   ConsumeRequest,
   ConsumeResult,
-  Money,
+  Movement,
   MovementResult,
-  MovementType,
   WalletBalance,
 } from "./messages";
 
@@ -79,15 +78,17 @@ export function walletEntries(env: Env, userId: string, limit: number, beforeSeq
 export function moveFunds(
   ctx: Pick<ServiceContext, "env" | "now">,
   userId: string,
-  movement: { type: MovementType; money: Money; reference: string; memo?: string | null },
+  movement: Omit<Movement, "memo"> & { memo?: string | null },
 ): Promise<MovementResult> {
   const subject = userSubject(userId);
+  const { money } = movement;
   return stub(ctx.env, subject).moveFunds(
     subject,
-    movement.type,
-    { amount: movement.money.amount, currency: movement.money.currency.toLowerCase() },
-    movement.reference,
-    movement.memo ?? null,
+    {
+      ...movement,
+      money: { amount: money.amount, currency: money.currency.toLowerCase() },
+      memo: movement.memo ?? null,
+    },
     ctx.now,
   );
 }
