@@ -5,6 +5,7 @@ import { adminJobRoutes } from "../cron/admin-routes";
 import { newRouter } from "../lib/context";
 import { adminPaymentRoutes } from "../payments/routes";
 import { adminPlanRoutes } from "../plans/admin-routes";
+import { adminWalletRoutes } from "../wallets/admin-routes";
 import { adminWebhookRoutes } from "../webhooks/admin-routes";
 import { adminUserAccountRoutes } from "./user-account-routes";
 import { adminUserRoutes } from "./user-routes";
@@ -17,6 +18,8 @@ export const adminRouter = newRouter();
 adminRouter.use("*", requireAuth, requireAdmin);
 adminRouter.route("/", adminUserRoutes);
 adminRouter.route("/", adminUserAccountRoutes);
+
+adminRouter.route("/", adminWalletRoutes);
 adminRouter.route("/plans", adminPlanRoutes);
 adminRouter.route("/coupons", adminCouponRoutes);
 adminRouter.route("/payments", adminPaymentRoutes);

@@ -64,6 +64,7 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
     cost: c.var.cost ?? 1,
     credential,
     allowSuspended: openWhenSuspended(c.req.path),
+    ...(c.var.admission ? { admission: c.var.admission } : {}),
   });
   if (result.outcome === "account_disabled") throw new ApiError("account_disabled");
   if (result.outcome === "unauthenticated") {
@@ -75,7 +76,7 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
       ),
     );
   }
-  c.set("principal", { ...principal, apiKeyId: result.keyId });
+  c.set("principal", { ...principal, apiKeyId: result.keyId ?? null });
   // The user's own language, from the object's answer (no D1 query), when Accept-Language
   // names none we have.
   if (result.locale) setLocale(c, negotiate(c.req.header("accept-language"), result.locale));

@@ -17,7 +17,11 @@ export type IdPrefix =
   | "evt"
   | "cpn"
   | "red"
-  | "run";
+  | "run"
+  | "txn"
+  | "top"
+  | "adj"
+  | "rch";
 
 export function newId(prefix: IdPrefix): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));

@@ -3,7 +3,15 @@ import type { Env } from "../env";
 import type { ServiceContext } from "../lib/context";
 import type { LiveKey, SubjectPolicy } from "../policy/policy";
 import { loadUserPolicy } from "../policy/policy";
-import type { BucketResult, ConsumeRequest, ConsumeResult } from "./messages";
+import type {
+  AutoRechargeSettings,
+  BucketResult,
+  ConsumeRequest,
+  ConsumeResult,
+  Movement,
+  MovementResult,
+  WalletBalance,
+} from "./messages";
 
 export const userSubject = (userId: string) => `user:${userId}`;
 export const ipSubject = (ip: string) => `ip:${ip}`;
@@ -51,6 +59,59 @@ export function apiKeyUsage(env: Env, userId: string) {
   return stub(env, userSubject(userId)).keyUsage();
 }
 
+/** The user's wallet balances, as the object holds them (the truth; D1 has a copy). */
+export function walletBalances(env: Env, userId: string): Promise<WalletBalance[]> {
+  return stub(env, userSubject(userId)).walletBalances();
+}
+
+/** The user's ledger from the object, newest first; `beforeSeq` pages back. */
+export function walletEntries(env: Env, userId: string, limit: number, beforeSeq: number | null) {
+  return stub(env, userSubject(userId)).walletEntries(limit, beforeSeq);
+}
+
+/**
+ * A credit (amount > 0) or debit (amount < 0) of the user's available balance, applied at most
+ * once per type and reference (a provider payment id, a refund id, an adjustment id): a repeat
+ * answers the first entry. A debit larger than the available balance is refused, writing
+ * nothing. Throws on RPC failure: the caller records nothing and retries (a provider event).
+ */
+export function moveFunds(
+  ctx: Pick<ServiceContext, "env" | "now">,
+  userId: string,
+  movement: Omit<Movement, "memo"> & { memo?: string | null },
+): Promise<MovementResult> {
+  const subject = userSubject(userId);
+  const { money } = movement;
+  return stub(ctx.env, subject).moveFunds(
+    subject,
+    {
+      ...movement,
+      money: { amount: money.amount, currency: money.currency.toLowerCase() },
+      memo: movement.memo ?? null,
+    },
+    ctx.now,
+  );
+}
+
+/** The user's auto-recharge settings and the recharge in flight (null: never set). */
+export function autoRecharge(env: Env, userId: string) {
+  return stub(env, userSubject(userId)).autoRecharge();
+}
+
+/** New auto-recharge settings, in force from the next capture. Throws on RPC failure. */
+export async function configureAutoRecharge(
+  env: Env,
+  userId: string,
+  settings: AutoRechargeSettings,
+): Promise<void> {
+  await stub(env, userSubject(userId)).configureAutoRecharge(userSubject(userId), settings);
+}
+
+/** A recharge was credited or failed, so another may start. Throws on RPC failure. */
+export async function settleRecharge(env: Env, userId: string, reference: string) {
+  return stub(env, userSubject(userId)).settleRecharge(reference);
+}
+
 /** An admin's reset of the user's counters (all windows when none is named). */
 export async function resetUsage(env: Env, userId: string, windows?: WindowName[]) {
   await stub(env, userSubject(userId)).reset(windows);
@@ -82,10 +143,35 @@ export async function removeApiKeyBeforeCommit(env: Env, userId: string, keyHash
   await stub(env, userSubject(userId)).removeApiKey(keyHash);
 }
 
+/** A closed account's saved card is never charged again: auto-recharge is off before D1 says closed. */
+export async function stopAutoRechargeBeforeCommit(env: Env, userId: string): Promise<void> {
+  const owner = stub(env, userSubject(userId));
+  const settings = await owner.autoRecharge();
+  if (!settings?.enabled) return;
+  const { pending: _pending, ...rest } = settings;
+  await owner.configureAutoRecharge(userSubject(userId), { ...rest, enabled: false });
+}
+
 // ---- after a commit: never throws; logged, healed by the hourly reconcile -------------------
 
 /** Who pushes after a commit (a service's context); its origin names it in the failure's log line. */
 export type Pusher = Pick<ServiceContext, "env" | "config" | "now" | "origin">;
+
+/**
+ * Settles a hold: the price leaves the wallet for good. Idempotent by reference (an unknown or
+ * settled reference is a no-op). Unlike the pushes below it throws on RPC failure: the caller
+ * retries or logs; a hold never settled is released by the object's alarm after HOLD_TTL.
+ */
+export async function captureHold(ctx: Pusher, userId: string, reference: string): Promise<void> {
+  const subject = userSubject(userId);
+  await stub(ctx.env, subject).captureHold(subject, reference, ctx.now);
+}
+
+/** Gives a hold back to the available balance. Idempotent by reference; throws on RPC failure. */
+export async function releaseHold(ctx: Pusher, userId: string, reference: string): Promise<void> {
+  const subject = userSubject(userId);
+  await stub(ctx.env, subject).releaseHold(subject, reference, ctx.now);
+}
 
 function logFailure(pusher: Pusher, what: string, userId: string, error: unknown): void {
   console.error(

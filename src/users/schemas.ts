@@ -9,6 +9,7 @@ import {
 } from "../db/schema";
 import { LOCALES } from "../i18n";
 import { SubscriptionSchema } from "../subscriptions/schemas";
+import { WalletExportSchema } from "../wallets/schemas";
 
 function isTimeZone(value: string): boolean {
   try {
@@ -196,6 +197,7 @@ export const ExportSchema = z
       .openapi({
         description: "Emails sent to the user, without their bodies (they carry sign-in links)",
       }),
+    wallet: WalletExportSchema,
     audit: z
       .array(
         z.object({
