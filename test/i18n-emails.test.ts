@@ -44,7 +44,7 @@ describe("emails in the recipient's language", () => {
     expect(verify?.template).toBe("verify_email");
     expect(verify?.subject).toBe("Confirme su dirección de correo electrónico");
     expect(verify?.text_body).toMatch(/^Le damos la bienvenida a tollgate\./);
-    expect(verify?.text_body).toMatch(/verify-email\?token=[\w-]+/);
+    expect(verify?.text_body).toMatch(/account\/verify\?token=[\w-]+/);
 
     const english = await signupIn({});
     expect(english.locale).toBeNull();

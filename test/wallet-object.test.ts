@@ -132,6 +132,7 @@ describe("settling holds", () => {
       outcome: "replay",
       reference: "run_a",
       keyId: null,
+      locale: null,
     });
   });
 
@@ -182,7 +183,12 @@ describe("Idempotency-Key", () => {
     const repeat = await stub.consume(
       priced(subject, "run_2", { idempotencyKey: "k-1", now: T0 + DAY - 1 }),
     );
-    expect(repeat).toEqual({ outcome: "replay", reference: "run_1", keyId: null });
+    expect(repeat).toEqual({
+      outcome: "replay",
+      reference: "run_1",
+      keyId: null,
+      locale: null,
+    });
     expect(await stub.walletBalances()).toEqual([{ currency: "usd", available: 90, held: 10 }]);
     // After a day the key is forgotten: the same key is a new call.
     const later = await stub.consume(

@@ -81,7 +81,11 @@ export function insufficientFunds(
   const currency = funds.currency.toUpperCase();
   return new ApiError(
     "insufficient_funds",
-    `This call costs ${funds.price} ${currency} (minor units); ${funds.available} ${currency} is available`,
+    msg("problems.insufficient_funds.short", {
+      price: funds.price,
+      available: funds.available,
+      currency,
+    }),
     {
       extensions: { currency: funds.currency, price: funds.price, available: funds.available },
       headers,

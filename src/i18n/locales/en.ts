@@ -89,6 +89,10 @@ export const en = {
       already_redeemed: "You have already used the coupon {{code}}",
       no_duration: "This coupon has no valid duration in months",
     },
+    insufficient_funds: {
+      short:
+        "This call costs {{price}} {{currency}} (minor units); {{available}} {{currency}} is available",
+    },
     payload_too_large: { max: "The body may be at most {{max}} bytes" },
     rate_limited: {
       retry_one: "Limit reached for {{windows}}; retry in {{count}} second",

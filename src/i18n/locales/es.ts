@@ -52,6 +52,11 @@ export const es = {
       account_gone: "La cuenta ya no existe",
     },
     invalid_credentials: { title: "El correo electrónico o la contraseña son incorrectos" },
+    insufficient_funds: {
+      title: "El saldo disponible del monedero es inferior al precio",
+      short:
+        "Esta llamada cuesta {{price}} {{currency}} (unidades menores); hay {{available}} {{currency}} disponibles",
+    },
     invalid_refresh_token: {
       title: "El token de actualización no es válido, caducó o fue revocado",
     },
