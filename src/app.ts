@@ -13,6 +13,7 @@ import { notFoundHandler } from "./lib/not-found";
 import { onError } from "./lib/on-error";
 import { errorResponses, jsonContent, ProblemSchema, withCommonProblems } from "./lib/openapi";
 import { requireDeclaredBody } from "./lib/required-body";
+import { notificationRoutes } from "./notifications/routes";
 import { paymentRoutes } from "./payments/routes";
 import { planRoutes } from "./plans/routes";
 import { openWhenSuspended } from "./ratelimit/middleware";
@@ -44,6 +45,10 @@ const TAGS = [
       "The signed-in user's subscription: checkout, plan changes, cancel, resume, portal",
   },
   { name: "payments", description: "The signed-in user's payments" },
+  {
+    name: "notifications",
+    description: "The signed-in user's notifications: the list, read state, the live stream",
+  },
   { name: "webhooks", description: "Events from Stripe and PayPal, verified by their signatures" },
   {
     name: "admin",
@@ -121,6 +126,7 @@ export function buildApp() {
   app.route("/v1/subscription", subscriptionRoutes);
   app.route("/v1/billing", billingRoutes);
   app.route("/v1/payments", paymentRoutes);
+  app.route("/v1/notifications", notificationRoutes);
 
   // Referenced by the problems withCommonProblems adds to the document.
   app.openAPIRegistry.register("Problem", ProblemSchema);
