@@ -1,8 +1,19 @@
 import { openDb } from "./db";
 import { consumeEmailBatch } from "./email/consumer";
 import { emailProvider } from "./email/providers";
-import { type EmailMessage, type Env, loadConfig, type WebhookMessage } from "./env";
+import {
+  type EmailMessage,
+  type Env,
+  loadConfig,
+  type NotificationDelivery,
+  type WebhookMessage,
+} from "./env";
 import type { ServiceContext } from "./lib/context";
+import {
+  consumeDeadNotificationDeliveries,
+  consumeNotificationDeliveries,
+} from "./notifications/consumer";
+import { channelSenders } from "./notifications/senders";
 import { consumeDeadWebhooks, consumeWebhookBatch } from "./webhooks/consumer";
 
 // Queue names as declared in wrangler.toml.
@@ -10,6 +21,8 @@ export const QUEUES = {
   emails: "tollgate-emails",
   webhookEvents: "tollgate-webhook-events",
   webhookEventsDlq: "tollgate-webhook-events-dlq",
+  notificationDeliveries: "tollgate-notification-deliveries",
+  notificationDeliveriesDlq: "tollgate-notification-deliveries-dlq",
 } as const;
 
 export async function dispatchQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
@@ -28,6 +41,14 @@ export async function dispatchQueue(batch: MessageBatch<unknown>, env: Env): Pro
       return consumeWebhookBatch(ctx, batch as MessageBatch<WebhookMessage>);
     case QUEUES.webhookEventsDlq:
       return consumeDeadWebhooks(ctx, batch as MessageBatch<WebhookMessage>);
+    case QUEUES.notificationDeliveries:
+      return consumeNotificationDeliveries(
+        ctx,
+        batch as MessageBatch<NotificationDelivery>,
+        channelSenders(config),
+      );
+    case QUEUES.notificationDeliveriesDlq:
+      return consumeDeadNotificationDeliveries(ctx, batch as MessageBatch<NotificationDelivery>);
     default:
       // A queue without a consumer here: keep its messages (retry) rather than drop them.
       console.error(JSON.stringify({ msg: "no consumer for queue", queue: batch.queue }));
