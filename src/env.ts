@@ -4,11 +4,15 @@ import { z } from "zod";
  * .dev.vars.example into worker-configuration.d.ts (all strings until ConfigSchema parses them).
  */
 export interface Env
-  extends Omit<Cloudflare.Env, "EMAILS" | "WEBHOOK_EVENTS" | "NOTIFICATION_DELIVERIES"> {
+  extends Omit<
+    Cloudflare.Env,
+    "EMAILS" | "WEBHOOK_EVENTS" | "NOTIFICATION_DELIVERIES" | "NOTIFICATION_BROADCASTS"
+  > {
   // wrangler types cannot know a queue's messages: they are typed here.
   EMAILS: Queue<EmailMessage>;
   WEBHOOK_EVENTS: Queue<WebhookMessage>;
   NOTIFICATION_DELIVERIES: Queue<NotificationDelivery>;
+  NOTIFICATION_BROADCASTS: Queue<BroadcastMessage>;
 }
 
 /**
@@ -40,6 +44,11 @@ export interface NotificationDelivery {
   notification_id: string;
   user_id: string;
   channel: "email" | "sms" | "push";
+}
+
+/** An admin's broadcast to fan out: the consumer notifies its next page of recipients. */
+export interface BroadcastMessage {
+  broadcast_id: string;
 }
 
 const csv = z

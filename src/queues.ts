@@ -2,6 +2,7 @@ import { openDb } from "./db";
 import { consumeEmailBatch } from "./email/consumer";
 import { emailProvider } from "./email/providers";
 import {
+  type BroadcastMessage,
   type EmailMessage,
   type Env,
   loadConfig,
@@ -9,6 +10,7 @@ import {
   type WebhookMessage,
 } from "./env";
 import type { ServiceContext } from "./lib/context";
+import { consumeBroadcasts } from "./notifications/broadcast-consumer";
 import {
   consumeDeadNotificationDeliveries,
   consumeNotificationDeliveries,
@@ -23,6 +25,7 @@ export const QUEUES = {
   webhookEventsDlq: "tollgate-webhook-events-dlq",
   notificationDeliveries: "tollgate-notification-deliveries",
   notificationDeliveriesDlq: "tollgate-notification-deliveries-dlq",
+  notificationBroadcasts: "tollgate-notification-broadcasts",
 } as const;
 
 export async function dispatchQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
@@ -49,6 +52,8 @@ export async function dispatchQueue(batch: MessageBatch<unknown>, env: Env): Pro
       );
     case QUEUES.notificationDeliveriesDlq:
       return consumeDeadNotificationDeliveries(ctx, batch as MessageBatch<NotificationDelivery>);
+    case QUEUES.notificationBroadcasts:
+      return consumeBroadcasts(ctx, batch as MessageBatch<BroadcastMessage>);
     default:
       // A queue without a consumer here: keep its messages (retry) rather than drop them.
       console.error(JSON.stringify({ msg: "no consumer for queue", queue: batch.queue }));

@@ -187,15 +187,17 @@ export interface HeldQueues {
   emails: string[][];
   /** Every message sent to the notification deliveries queue, in order. */
   deliveries: NotificationDelivery[];
+  /** The broadcast id of every message sent to the broadcasts queue, in order. */
+  broadcasts: string[];
 }
 
 /**
- * Keeps the messages of the webhook, emails and notification deliveries queues from their
- * consumers (which would run in the background) until mocks are restored: tests read what was
+ * Keeps the messages of the webhook, emails, notification deliveries and broadcasts queues from
+ * their consumers (which would run in the background) until mocks are restored: tests read what was
  * sent and apply it themselves.
  */
 export function holdQueues(): HeldQueues {
-  const held: HeldQueues = { events: [], messages: [], emails: [], deliveries: [] };
+  const held: HeldQueues = { events: [], messages: [], emails: [], deliveries: [], broadcasts: [] };
   vi.spyOn(appEnv.WEBHOOK_EVENTS, "send").mockImplementation(async (body) => {
     held.messages.push(body);
     if ("event_id" in body) held.events.push(body.event_id);
@@ -208,6 +210,10 @@ export function holdQueues(): HeldQueues {
   });
   vi.spyOn(appEnv.NOTIFICATION_DELIVERIES, "sendBatch").mockImplementation(async (messages) => {
     held.deliveries.push(...[...messages].map((m) => m.body));
+    return SENT;
+  });
+  vi.spyOn(appEnv.NOTIFICATION_BROADCASTS, "send").mockImplementation(async (body) => {
+    held.broadcasts.push(body.broadcast_id);
     return SENT;
   });
   return held;

@@ -8,12 +8,12 @@ import {
   waitOnExecutionContext,
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
 import { TOKEN_EXPIRED_CLOSE } from "../src/notifications/hub";
 import { logout } from "./auth-helpers";
 import { expectProblem, send, signup, type TestUser } from "./helpers";
-import { notifyAt } from "./notifications-helpers";
+import { listNotifications, notifyAt } from "./notifications-helpers";
 
 const hubOf = (userId: string) => env.NOTIFICATION_HUB.get(env.NOTIFICATION_HUB.idFromName(userId));
 
@@ -73,6 +73,24 @@ describe("GET /v1/notifications/stream", () => {
     const [message] = await others.received(1);
     expect(message).toMatchObject({ notification: { id: theirs } });
     expect(first.messages).toHaveLength(1);
+  });
+
+  it("wakes no hub for a user without a stream; a failed push never fails the notify", async () => {
+    const user = await signup();
+    const get = vi.spyOn(env.NOTIFICATION_HUB, "get");
+    expect(await notifyAt(user.id, Date.now())).toMatch(/^ntf_/);
+    expect(get).not.toHaveBeenCalled();
+
+    await openStream(byQuery(user));
+    get.mockClear();
+    get.mockImplementation(() => {
+      throw new Error("hub unavailable");
+    });
+    const id = await notifyAt(user.id, Date.now(), { title: "still stored" });
+    expect(id).toMatch(/^ntf_/);
+    expect(get).toHaveBeenCalledOnce();
+    const listed = await listNotifications(user.accessToken);
+    expect(listed.body.data.map((n) => n.id)).toContain(id);
   });
 
   it("answers ping with pong", async () => {

@@ -23,6 +23,7 @@ const SECTIONS = [
   "sessions",
   "emails",
   "audit",
+  "notifications",
 ];
 
 /** Every object key anywhere in the value. */

@@ -43,9 +43,9 @@ export interface Senders {
   push: ChannelSender;
 }
 
-/** Exponential backoff: 30 s, 60 s, 120 s, … (capped at 30 minutes). */
+/** Exponential backoff: 30 s, 60 s, 120 s, … (capped at 10 minutes, below the sweep's wait). */
 export const deliveryBackoff = (attempts: number) => ({
-  delaySeconds: Math.min(1800, 30 * 2 ** Math.max(0, attempts - 1)),
+  delaySeconds: Math.min(600, 30 * 2 ** Math.max(0, attempts - 1)),
 });
 
 /** One attempt at one delivery; answers how it ended without throwing. */

@@ -83,6 +83,7 @@ notificationRoutes.openapi(
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
       return c.text("Send Upgrade: websocket", 426);
     }
+    await service.recordStream(c.var.db, principal.userId, principal.expiresAt);
     return openStream(c.env, principal.userId, c.req.raw, principal.expiresAt);
   },
 );

@@ -1,6 +1,6 @@
-import { and, count, eq, isNull } from "drizzle-orm";
+import { and, count, eq, isNull, sql } from "drizzle-orm";
 import type { Db } from "../db";
-import { notificationDeliveries, notifications } from "../db/schema";
+import { notificationDeliveries, notificationStreams, notifications } from "../db/schema";
 import type { ServiceContext } from "../lib/context";
 import { notFound } from "../lib/errors";
 import { keysetPage } from "../lib/pagination";
@@ -92,5 +92,20 @@ export function deleteUserNotificationsStatements(db: Db, userId: string) {
   return [
     db.delete(notificationDeliveries).where(eq(notificationDeliveries.userId, userId)),
     db.delete(notifications).where(eq(notifications.userId, userId)),
+    db.delete(notificationStreams).where(eq(notificationStreams.userId, userId)),
   ] as const;
+}
+
+/**
+ * Records that the user has a stream open until `expiresAt` (kept at the latest of its
+ * sockets' expiries), so notify wakes their hub only while one may be open.
+ */
+export async function recordStream(db: Db, userId: string, expiresAt: number): Promise<void> {
+  await db
+    .insert(notificationStreams)
+    .values({ userId, expiresAt })
+    .onConflictDoUpdate({
+      target: notificationStreams.userId,
+      set: { expiresAt: sql`max(${notificationStreams.expiresAt}, excluded.expires_at)` },
+    });
 }

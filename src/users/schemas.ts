@@ -7,6 +7,7 @@ import {
   PROVIDERS,
   USER_STATUSES,
 } from "../db/schema";
+import { ExportedNotifications } from "../notifications/export";
 import { SubscriptionSchema } from "../subscriptions/schemas";
 
 function isLocale(value: string): boolean {
@@ -211,6 +212,7 @@ export const ExportSchema = z
         }),
       )
       .openapi({ description: "What administrators did to the account" }),
+    notifications: ExportedNotifications,
   })
   .openapi("UserExport", {
     description:

@@ -14,6 +14,7 @@ import {
 import { defaultSettings, type UserSettings } from "../db/user-settings";
 import type { ServiceContext } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
+import { deleteUserNotificationsStatements } from "../notifications/service";
 import { currentSubscription, isEntitled, planById } from "../policy/current";
 import { freePlan, limitsOf } from "../policy/policy";
 import { endSessionsAfterCommit, pushPolicyBeforeCommit } from "../ratelimit/client";
@@ -132,6 +133,7 @@ export async function deleteAccount(
       .set({ revokedAt: now })
       .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt))),
     db.delete(emailOutbox).where(eq(emailOutbox.userId, userId)),
+    ...deleteUserNotificationsStatements(db, userId),
     db
       .update(users)
       .set({
