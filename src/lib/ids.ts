@@ -19,7 +19,8 @@ export type IdPrefix =
   | "red"
   | "run"
   | "ntf"
-  | "ndl";
+  | "ndl"
+  | "dev";
 
 export function newId(prefix: IdPrefix): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));

@@ -5,6 +5,7 @@ import type { Db } from "../db";
 import {
   apiKeys,
   authTokens,
+  devices,
   emailOutbox,
   refreshTokens,
   sessions,
@@ -48,6 +49,7 @@ export async function updateProfile(
     name?: string | null | undefined;
     locale?: string | null | undefined;
     timezone?: string | null | undefined;
+    phone?: string | null | undefined;
   },
 ): Promise<User> {
   await loadSelf(db, userId);
@@ -55,6 +57,7 @@ export async function updateProfile(
   if (patch.name !== undefined) changes.name = patch.name;
   if (patch.locale !== undefined) changes.locale = patch.locale;
   if (patch.timezone !== undefined) changes.timezone = patch.timezone;
+  if (patch.phone !== undefined) changes.phone = patch.phone;
   const [updated] = await db.update(users).set(changes).where(eq(users.id, userId)).returning();
   if (!updated) throw notFound("User");
   return updated;
@@ -132,6 +135,7 @@ export async function deleteAccount(
       .set({ revokedAt: now })
       .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt))),
     db.delete(emailOutbox).where(eq(emailOutbox.userId, userId)),
+    db.delete(devices).where(eq(devices.userId, userId)),
     db
       .update(users)
       .set({
@@ -139,6 +143,7 @@ export async function deleteAccount(
         name: null,
         locale: null,
         timezone: null,
+        phone: null,
         passwordHash: UNUSABLE_PASSWORD_HASH,
         settings: defaultSettings(),
         status: "deleted",
