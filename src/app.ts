@@ -37,6 +37,7 @@ const TAGS = [
       "The signed-in user: profile, settings, password, export, entitlements, usage, ping",
   },
   { name: "api keys", description: "The signed-in user's API keys (shown once, revocable)" },
+  { name: "devices", description: "The signed-in user's devices, where push notifications go" },
   { name: "plans", description: "The plans on sale, their prices, limits and features" },
   { name: "billing", description: "Prices before checkout: coupon validation" },
   {

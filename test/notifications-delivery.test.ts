@@ -17,7 +17,7 @@ import {
 import { MAX_DELIVERY_ATTEMPTS } from "../src/notifications/deliveries";
 import { notify } from "../src/notifications/notify";
 import { QUEUES } from "../src/queues";
-import { count, type HeldQueues, holdQueues, signup, testContext } from "./helpers";
+import { api, count, type HeldQueues, holdQueues, signup, testContext } from "./helpers";
 import { putSettings } from "./users-helpers";
 
 let held: HeldQueues;
@@ -152,32 +152,46 @@ describe("notification delivery", () => {
     ).toBe(1);
   });
 
-  it("records SMS and push as skipped while their channel is not configured", async () => {
+  it("sends SMS to the profile's phone and push to the user's devices; skips either without one", async () => {
     const user = await signup();
-    const id = (await notify(testContext(), user.id, {
-      type: "event",
+    const input = {
+      type: "event" as const,
       title: "Starts soon",
       body: "",
-      channels: ["sms", "push"],
-    })) as string;
-    const result = await runQueue(QUEUES.notificationDeliveries, held.deliveries);
-    expect(result.explicitAcks).toHaveLength(2);
-    expect(await deliveriesOf(id)).toEqual([
-      {
+      channels: ["sms", "push"] as ("sms" | "push")[],
+    };
+    const bare = (await notify(testContext(), user.id, input)) as string;
+    await runQueue(QUEUES.notificationDeliveries, held.deliveries);
+    expect(await deliveriesOf(bare)).toEqual([
+      expect.objectContaining({
         channel: "push",
         status: "skipped",
-        attempts: 1,
-        last_error: "channel_not_configured",
-        provider_id: null,
-      },
-      {
+        last_error: "no devices registered",
+      }),
+      expect.objectContaining({
         channel: "sms",
         status: "skipped",
-        attempts: 1,
-        last_error: "channel_not_configured",
-        provider_id: null,
-      },
+        last_error: "no phone number on the profile",
+      }),
     ]);
+
+    const token = user.accessToken;
+    expect((await api("PATCH", "/v1/me", { token, body: { phone: "+14155550123" } })).status).toBe(
+      200,
+    );
+    const device = await api("POST", "/v1/me/devices", {
+      token,
+      body: { platform: "web", token: "fcm-token-1" },
+    });
+    expect(device.status, device.text).toBe(201);
+    held.deliveries.length = 0;
+    const reached = (await notify(testContext(), user.id, input)) as string;
+    const result = await runQueue(QUEUES.notificationDeliveries, held.deliveries);
+    expect(result.explicitAcks).toHaveLength(2);
+    const [push, sms] = await deliveriesOf(reached);
+    expect(push).toMatchObject({ channel: "push", status: "sent", attempts: 1, last_error: null });
+    expect(sms).toMatchObject({ channel: "sms", status: "sent", attempts: 1, last_error: null });
+    expect(sms?.provider_id).toMatch(/^log_/);
   });
 
   it("retries a failed send with backoff, records the error, and fails for good after the last attempt", async () => {

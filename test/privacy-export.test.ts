@@ -18,6 +18,7 @@ const SECTIONS = [
   "subscriptions",
   "payments",
   "api_keys",
+  "devices",
   "usage",
   "coupon_redemptions",
   "sessions",

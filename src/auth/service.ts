@@ -82,6 +82,7 @@ export async function signup(
     emailVerifiedAt: null,
     locale: null,
     timezone: null,
+    phone: null,
     settings: defaultSettings(),
     createdAt: now,
     updatedAt: now,

@@ -20,7 +20,8 @@ export type IdPrefix =
   | "run"
   | "ntf"
   | "ndl"
-  | "brd";
+  | "brd"
+  | "dev";
 
 export function newId(prefix: IdPrefix): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));

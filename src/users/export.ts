@@ -9,6 +9,7 @@ import {
   auditLog,
   couponRedemptions,
   coupons,
+  devices,
   emailOutbox,
   payments,
   plans,
@@ -20,6 +21,7 @@ import {
 } from "../db/schema";
 import type { ServiceContext } from "../lib/context";
 import { iso } from "../lib/time";
+import { deviceView } from "../notifications/devices";
 import { exportedNotifications, notificationExportQueries } from "../notifications/export";
 import { userSubject } from "../ratelimit/client";
 import type { UserExport } from "./schemas";
@@ -92,6 +94,7 @@ function readAll(db: Db, userId: string) {
       .from(emailOutbox)
       .where(eq(emailOutbox.userId, userId))
       .orderBy(desc(emailOutbox.createdAt)),
+    db.select().from(devices).where(eq(devices.userId, userId)).orderBy(asc(devices.createdAt)),
     db
       .select()
       .from(auditLog)
@@ -104,8 +107,20 @@ function readAll(db: Db, userId: string) {
 /** Everything stored about the caller, as GET /v1/me/export answers it. */
 export async function exportUser({ db, now }: ServiceContext, userId: string): Promise<UserExport> {
   const user = await loadSelf(db, userId);
-  const [subs, pays, keys, hourly, daily, redemptions, logins, emails, audit, notices, deliveries] =
-    await readAll(db, userId);
+  const [
+    subs,
+    pays,
+    keys,
+    hourly,
+    daily,
+    redemptions,
+    logins,
+    emails,
+    userDevices,
+    audit,
+    notices,
+    deliveries,
+  ] = await readAll(db, userId);
   return {
     exported_at: iso(now),
     user: {
@@ -161,6 +176,7 @@ export async function exportUser({ db, now }: ServiceContext, userId: string): P
       last_used_at: iso(k.lastUsedAt),
       revoked_at: iso(k.revokedAt),
     })),
+    devices: userDevices.map(deviceView),
     usage: {
       hourly: hourly.map((h) => ({ start: iso(h.hour), allowed: h.allowed, denied: h.denied })),
       daily: daily.map((d) => ({ start: iso(d.day), allowed: d.allowed, denied: d.denied })),

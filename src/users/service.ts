@@ -5,6 +5,7 @@ import type { Db } from "../db";
 import {
   apiKeys,
   authTokens,
+  devices,
   emailOutbox,
   refreshTokens,
   sessions,
@@ -49,6 +50,7 @@ export async function updateProfile(
     name?: string | null | undefined;
     locale?: string | null | undefined;
     timezone?: string | null | undefined;
+    phone?: string | null | undefined;
   },
 ): Promise<User> {
   await loadSelf(db, userId);
@@ -56,6 +58,7 @@ export async function updateProfile(
   if (patch.name !== undefined) changes.name = patch.name;
   if (patch.locale !== undefined) changes.locale = patch.locale;
   if (patch.timezone !== undefined) changes.timezone = patch.timezone;
+  if (patch.phone !== undefined) changes.phone = patch.phone;
   const [updated] = await db.update(users).set(changes).where(eq(users.id, userId)).returning();
   if (!updated) throw notFound("User");
   return updated;
@@ -134,6 +137,7 @@ export async function deleteAccount(
       .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt))),
     db.delete(emailOutbox).where(eq(emailOutbox.userId, userId)),
     ...deleteUserNotificationsStatements(db, userId),
+    db.delete(devices).where(eq(devices.userId, userId)),
     db
       .update(users)
       .set({
@@ -141,6 +145,7 @@ export async function deleteAccount(
         name: null,
         locale: null,
         timezone: null,
+        phone: null,
         passwordHash: UNUSABLE_PASSWORD_HASH,
         settings: defaultSettings(),
         status: "deleted",

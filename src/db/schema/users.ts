@@ -18,6 +18,8 @@ export const users = sqliteTable(
     emailVerifiedAt: integer("email_verified_at"),
     locale: text("locale"),
     timezone: text("timezone"),
+    // E.164 (+14155550123): where SMS notifications go; none without it.
+    phone: text("phone"),
     settings: text("settings", { mode: "json" }).$type<UserSettings>().notNull(),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
