@@ -6,6 +6,7 @@ import { adminRouter } from "./admin/router";
 import { authRoutes } from "./auth/routes";
 import { couponRoutes } from "./coupons/routes";
 import { docsPage } from "./docs";
+import { msg } from "./i18n";
 import { newRouter } from "./lib/context";
 import { ApiError } from "./lib/errors";
 import { requestScope } from "./lib/middleware";
@@ -85,7 +86,7 @@ export function buildApp() {
     // CORS is about browsers, which send Origin; servers calling the API skip it. The answer
     // still varies by origin, for caches.
     if (c.req.header("origin") !== undefined) return crossOrigin(c, next);
-    c.header("Vary", "Origin");
+    c.header("Vary", "Origin", { append: true });
     return next();
   });
   // Provider events can be larger than any request a client sends. The 413 names the limit of
@@ -97,7 +98,10 @@ export function buildApp() {
       limit = bodyLimit({
         maxSize,
         onError: () => {
-          throw new ApiError("payload_too_large", `The body may be at most ${maxSize} bytes`);
+          throw new ApiError(
+            "payload_too_large",
+            msg("problems.payload_too_large.max", { max: maxSize }),
+          );
         },
       });
       bodyLimits.set(maxSize, limit);

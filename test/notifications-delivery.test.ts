@@ -101,7 +101,7 @@ describe("notification delivery", () => {
 
   it("writes the email's fixed text in the user's language", async () => {
     const user = await signup();
-    await env.DB.prepare("update users set locale = 'es-MX' where id = ?").bind(user.id).run();
+    await env.DB.prepare("update users set locale = 'es' where id = ?").bind(user.id).run();
     await notify(testContext(), user.id, { type: "system", title: "Aviso", body: "Hola." });
     await runQueue(QUEUES.notificationDeliveries, held.deliveries);
     const [email] = await emailsTo(user.id);

@@ -10,6 +10,7 @@ import {
   subscriptions,
   users,
 } from "../db/schema";
+import { msg } from "../i18n";
 import type { ServiceContext } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
@@ -73,8 +74,8 @@ async function resolveAudience(db: Db, input: BroadcastInput): Promise<Broadcast
     .from(plans)
     .where(sql`${plans.id} = ${input.plan} or ${plans.code} = ${input.plan}`);
   if (!plan) {
-    throw new ApiError("invalid_request", "No such plan", {
-      errors: [{ path: "plan", message: "no plan has this id or code" }],
+    throw new ApiError("invalid_request", msg("notifications.problems.no_such_plan"), {
+      errors: [{ path: "plan", message: msg("notifications.validation.unknown_plan") }],
     });
   }
   return { plan_id: plan.id };

@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { requireAuth, requireAuthOrQueryToken } from "../auth/middleware";
+import { msg } from "../i18n";
 import { newRouter, principalOf, serviceContext } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
@@ -78,7 +79,7 @@ notificationRoutes.openapi(
   async (c) => {
     const principal = principalOf(c);
     if (principal.expiresAt === null) {
-      throw new ApiError("invalid_token", "The stream takes an access token, not an API key");
+      throw new ApiError("invalid_token", msg("notifications.problems.stream_needs_access_token"));
     }
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
       return c.text("Send Upgrade: websocket", 426);
