@@ -14,6 +14,7 @@ import { notFoundHandler } from "./lib/not-found";
 import { onError } from "./lib/on-error";
 import { errorResponses, jsonContent, ProblemSchema, withCommonProblems } from "./lib/openapi";
 import { requireDeclaredBody } from "./lib/required-body";
+import { notificationRoutes } from "./notifications/routes";
 import { paymentRoutes } from "./payments/routes";
 import { planRoutes } from "./plans/routes";
 import { openWhenSuspended } from "./ratelimit/middleware";
@@ -39,6 +40,7 @@ const TAGS = [
       "The signed-in user: profile, settings, password, export, entitlements, usage, ping",
   },
   { name: "api keys", description: "The signed-in user's API keys (shown once, revocable)" },
+  { name: "devices", description: "The signed-in user's devices, where push notifications go" },
   { name: "plans", description: "The plans on sale, their prices, limits and features" },
   { name: "billing", description: "Prices before checkout: coupon validation" },
   {
@@ -50,6 +52,10 @@ const TAGS = [
   {
     name: "wallet",
     description: "The signed-in user's wallet: balances, ledger, top-ups, auto-recharge",
+  },
+  {
+    name: "notifications",
+    description: "The signed-in user's notifications: the list, read state, the live stream",
   },
   { name: "webhooks", description: "Events from Stripe and PayPal, verified by their signatures" },
   {
@@ -132,6 +138,7 @@ export function buildApp() {
   app.route("/v1/billing", billingRoutes);
   app.route("/v1/payments", paymentRoutes);
   app.route("/v1/wallet", walletRoutes);
+  app.route("/v1/notifications", notificationRoutes);
 
   // Referenced by the problems withCommonProblems adds to the document.
   app.openAPIRegistry.register("Problem", ProblemSchema);

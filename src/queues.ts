@@ -2,13 +2,21 @@ import { openDb } from "./db";
 import { consumeEmailBatch } from "./email/consumer";
 import { emailProvider } from "./email/providers";
 import {
+  type BroadcastMessage,
   type EmailMessage,
   type Env,
   loadConfig,
+  type NotificationDelivery,
   type WalletRechargeMessage,
   type WebhookMessage,
 } from "./env";
 import type { ServiceContext } from "./lib/context";
+import { consumeBroadcasts } from "./notifications/broadcast-consumer";
+import {
+  consumeDeadNotificationDeliveries,
+  consumeNotificationDeliveries,
+} from "./notifications/consumer";
+import { channelSenders } from "./notifications/senders";
 import { consumeRecharges } from "./wallets/auto-recharge";
 import { consumeDeadWebhooks, consumeWebhookBatch } from "./webhooks/consumer";
 
@@ -18,6 +26,9 @@ export const QUEUES = {
   webhookEvents: "tollgate-webhook-events",
   webhookEventsDlq: "tollgate-webhook-events-dlq",
   walletRecharges: "tollgate-wallet-recharges",
+  notificationDeliveries: "tollgate-notification-deliveries",
+  notificationDeliveriesDlq: "tollgate-notification-deliveries-dlq",
+  notificationBroadcasts: "tollgate-notification-broadcasts",
 } as const;
 
 export async function dispatchQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
@@ -38,6 +49,17 @@ export async function dispatchQueue(batch: MessageBatch<unknown>, env: Env): Pro
       return consumeDeadWebhooks(ctx, batch as MessageBatch<WebhookMessage>);
     case QUEUES.walletRecharges:
       return consumeRecharges(ctx, batch as MessageBatch<WalletRechargeMessage>);
+
+    case QUEUES.notificationDeliveries:
+      return consumeNotificationDeliveries(
+        ctx,
+        batch as MessageBatch<NotificationDelivery>,
+        channelSenders(config),
+      );
+    case QUEUES.notificationDeliveriesDlq:
+      return consumeDeadNotificationDeliveries(ctx, batch as MessageBatch<NotificationDelivery>);
+    case QUEUES.notificationBroadcasts:
+      return consumeBroadcasts(ctx, batch as MessageBatch<BroadcastMessage>);
     default:
       // A queue without a consumer here: keep its messages (retry) rather than drop them.
       console.error(JSON.stringify({ msg: "no consumer for queue", queue: batch.queue }));

@@ -89,7 +89,7 @@ describe("problems in the request's language", () => {
       "invalid_request",
     );
     expect(empty.errors).toEqual([
-      { path: "", message: "send at least one of name, locale, timezone" },
+      { path: "", message: "send at least one of name, locale, timezone, phone" },
     ]);
   });
 

@@ -18,12 +18,14 @@ const SECTIONS = [
   "subscriptions",
   "payments",
   "api_keys",
+  "devices",
   "usage",
   "coupon_redemptions",
   "sessions",
   "emails",
   "wallet",
   "audit",
+  "notifications",
 ];
 
 /** Every object key anywhere in the value. */

@@ -41,6 +41,7 @@ describe("GET /v1/me", () => {
         "id",
         "locale",
         "name",
+        "phone",
         "plan",
         "role",
         "subscription",

@@ -1,4 +1,5 @@
 import { and, eq } from "drizzle-orm";
+import type { Context, Next } from "hono";
 import { createMiddleware } from "hono/factory";
 import { users } from "../db/schema";
 import { type Message, msg, negotiate } from "../i18n";
@@ -36,8 +37,19 @@ function invalid(detail: Message): ApiError {
  * from the user's RateLimiter object — one RPC, no D1 query. The object also refuses revoked
  * sessions and keys, so logging out or deleting a key takes effect on the very next request.
  */
-export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
-  const presented = presentedCredential(c);
+export const requireAuth = createMiddleware<AppEnv>((c, next) =>
+  authenticate(c, next, presentedCredential(c)),
+);
+
+/**
+ * The same, also taking an access token as `?access_token=` (a header still wins): for the
+ * WebSocket stream, which a browser opens without headers. Only there: URLs end up in logs.
+ */
+export const requireAuthOrQueryToken = createMiddleware<AppEnv>((c, next) =>
+  authenticate(c, next, presentedCredential(c) ?? (c.req.query("access_token") || null)),
+);
+
+async function authenticate(c: Context<AppEnv>, next: Next, presented: string | null) {
   if (!presented) {
     throw new ApiError("unauthorized", msg("problems.unauthorized.send_credential"), {
       headers: { "www-authenticate": CHALLENGE },
@@ -48,12 +60,18 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   if (looksLikeApiKey(presented)) {
     const owner = await apiKeyOwner(presented, c.var.config.API_KEY_SECRET);
     if (!owner) throw invalid(msg("problems.invalid_token.api_key"));
-    principal = { userId: owner, role: "user", sessionId: null, apiKeyId: null };
+    principal = { userId: owner, role: "user", sessionId: null, apiKeyId: null, expiresAt: null };
     credential = { kind: "api_key", hash: await sha256Hex(presented) };
   } else {
     const claims = await verifyAccessToken(c.var.config, presented, c.var.now);
     if (!claims) throw invalid(msg("problems.invalid_token.access_token"));
-    principal = { userId: claims.sub, role: claims.role, sessionId: claims.sid, apiKeyId: null };
+    principal = {
+      userId: claims.sub,
+      role: claims.role,
+      sessionId: claims.sid,
+      apiKeyId: null,
+      expiresAt: claims.exp * 1000,
+    };
     credential = { kind: "session", sid: claims.sid };
   }
 
@@ -81,7 +99,7 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   // names none we have.
   if (result.locale) setLocale(c, negotiate(c.req.header("accept-language"), result.locale));
   await enforce(c, result, next);
-});
+}
 
 /**
  * Admin routes: the token must say admin and D1 must still agree, so a demotion or a disabled

@@ -95,6 +95,7 @@ export async function signup(
     emailVerifiedAt: null,
     locale: language.locale,
     timezone: null,
+    phone: null,
     settings: defaultSettings(),
     createdAt: now,
     updatedAt: now,

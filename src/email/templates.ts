@@ -40,6 +40,11 @@ export const templates = {
     mail(locale, "access_restricted", { plan: planName(locale, v.plan) }),
   access_suspended: (locale: Locale, v: { plan: string | null }) =>
     mail(locale, "access_suspended", { plan: planName(locale, v.plan) }),
+  /** A user's notification on the email channel: its own title and body, a footer in their language. */
+  notification: (locale: Locale, v: { title: string; body: string }) => ({
+    subject: v.title,
+    text: `${v.body}\n\n${t(locale, "notifications.email.footer")}\n`,
+  }),
 } as const;
 
 export type TemplateName = keyof typeof templates;

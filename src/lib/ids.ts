@@ -21,7 +21,11 @@ export type IdPrefix =
   | "txn"
   | "top"
   | "adj"
-  | "rch";
+  | "rch"
+  | "ntf"
+  | "ndl"
+  | "brd"
+  | "dev";
 
 export function newId(prefix: IdPrefix): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));

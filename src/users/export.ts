@@ -9,6 +9,7 @@ import {
   auditLog,
   couponRedemptions,
   coupons,
+  devices,
   emailOutbox,
   payments,
   plans,
@@ -20,6 +21,8 @@ import {
 } from "../db/schema";
 import type { ServiceContext } from "../lib/context";
 import { iso } from "../lib/time";
+import { deviceView } from "../notifications/devices";
+import { exportedNotifications, notificationExportQueries } from "../notifications/export";
 import { userSubject } from "../ratelimit/client";
 import { walletExport } from "../wallets/service";
 import type { UserExport } from "./schemas";
@@ -92,11 +95,13 @@ function readAll(db: Db, userId: string) {
       .from(emailOutbox)
       .where(eq(emailOutbox.userId, userId))
       .orderBy(desc(emailOutbox.createdAt)),
+    db.select().from(devices).where(eq(devices.userId, userId)).orderBy(asc(devices.createdAt)),
     db
       .select()
       .from(auditLog)
       .where(and(eq(auditLog.targetType, "user"), eq(auditLog.targetId, userId)))
       .orderBy(desc(auditLog.createdAt)),
+    ...notificationExportQueries(db, userId),
   ]);
 }
 
@@ -104,10 +109,20 @@ function readAll(db: Db, userId: string) {
 export async function exportUser(ctx: ServiceContext, userId: string): Promise<UserExport> {
   const { db, now } = ctx;
   const user = await loadSelf(db, userId);
-  const [subs, pays, keys, hourly, daily, redemptions, logins, emails, audit] = await readAll(
-    db,
-    userId,
-  );
+  const [
+    subs,
+    pays,
+    keys,
+    hourly,
+    daily,
+    redemptions,
+    logins,
+    emails,
+    userDevices,
+    audit,
+    notices,
+    deliveries,
+  ] = await readAll(db, userId);
   const wallet = await walletExport(ctx, userId);
   return {
     exported_at: iso(now),
@@ -164,6 +179,7 @@ export async function exportUser(ctx: ServiceContext, userId: string): Promise<U
       last_used_at: iso(k.lastUsedAt),
       revoked_at: iso(k.revokedAt),
     })),
+    devices: userDevices.map(deviceView),
     usage: {
       hourly: hourly.map((h) => ({ start: iso(h.hour), allowed: h.allowed, denied: h.denied })),
       daily: daily.map((d) => ({ start: iso(d.day), allowed: d.allowed, denied: d.denied })),
@@ -201,5 +217,6 @@ export async function exportUser(ctx: ServiceContext, userId: string): Promise<U
       data: a.data,
       created_at: iso(a.createdAt),
     })),
+    notifications: exportedNotifications(notices, deliveries),
   };
 }

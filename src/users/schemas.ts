@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { NameSchema, PasswordSchema, UserSchema } from "../auth/schemas";
 import {
+  DEVICE_PLATFORMS,
   EMAIL_STATUSES,
   INTERVALS,
   PAYMENT_STATUSES,
@@ -8,6 +9,7 @@ import {
   USER_STATUSES,
 } from "../db/schema";
 import { LOCALES } from "../i18n";
+import { ExportedNotifications } from "../notifications/export";
 import { SubscriptionSchema } from "../subscriptions/schemas";
 import { WalletExportSchema } from "../wallets/schemas";
 
@@ -31,6 +33,12 @@ export const TimeZoneSchema = z
   .refine(isTimeZone, "validation.time_zone")
   .openapi({ example: "Europe/Paris" });
 
+// E.164: a plus, the country code and the number, digits only, at most 15 of them.
+export const PhoneSchema = z
+  .string()
+  .regex(/^\+[1-9]\d{6,14}$/, "must be a phone number in E.164 form, such as +14155550123")
+  .openapi({ example: "+14155550123", description: "Where SMS notifications go (E.164)" });
+
 export const PlanSummarySchema = z
   .object({
     id: z.string(),
@@ -48,6 +56,7 @@ export const PlanSummarySchema = z
 export const MeSchema = UserSchema.extend({
   locale: LocaleSchema.nullable(),
   timezone: z.string().nullable(),
+  phone: z.string().nullable(),
   plan: PlanSummarySchema.nullable(),
   subscription: SubscriptionSchema.nullable(),
 }).openapi("Me");
@@ -57,10 +66,11 @@ export const PatchMeBody = z
     name: NameSchema.nullable().optional(),
     locale: LocaleSchema.nullable().optional(),
     timezone: TimeZoneSchema.nullable().optional(),
+    phone: PhoneSchema.nullable().optional(),
   })
   .refine((body) => Object.keys(body).length > 0, {
     message: "validation.at_least_one_of",
-    params: { fields: "name, locale, timezone" },
+    params: { fields: "name, locale, timezone, phone" },
   })
   .openapi("UpdateProfileRequest");
 
@@ -128,6 +138,7 @@ export const ExportSchema = z
     user: UserSchema.extend({
       locale: z.string().nullable(),
       timezone: z.string().nullable(),
+      phone: z.string().nullable(),
       status: z.enum(USER_STATUSES),
       email_verified_at: AtOrNull,
       updated_at: At,
@@ -152,6 +163,17 @@ export const ExportSchema = z
         }),
       )
       .openapi({ description: "API keys, metadata only: never a key or its hash" }),
+    devices: z
+      .array(
+        z.object({
+          id: z.string(),
+          platform: z.enum(DEVICE_PLATFORMS),
+          token: z.string(),
+          created_at: At,
+          last_seen_at: At,
+        }),
+      )
+      .openapi({ description: "Devices registered for push notifications" }),
     usage: z
       .object({ hourly: z.array(UsageRow), daily: z.array(UsageRow) })
       .openapi({ description: "Requests allowed and denied per hour and per day, as stored" }),
@@ -208,6 +230,7 @@ export const ExportSchema = z
         }),
       )
       .openapi({ description: "What administrators did to the account" }),
+    notifications: ExportedNotifications,
   })
   .openapi("UserExport", {
     description:

@@ -5,6 +5,7 @@ import type { Db } from "../db";
 import {
   apiKeys,
   authTokens,
+  devices,
   emailOutbox,
   refreshTokens,
   sessions,
@@ -16,6 +17,7 @@ import type { Locale } from "../i18n";
 import { msg } from "../i18n";
 import type { ServiceContext } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
+import { deleteUserNotificationsStatements } from "../notifications/service";
 import { currentSubscription, isEntitled, planById } from "../policy/current";
 import { freePlan, limitsOf } from "../policy/policy";
 import {
@@ -55,6 +57,7 @@ export async function updateProfile(
     name?: string | null | undefined;
     locale?: Locale | null | undefined;
     timezone?: string | null | undefined;
+    phone?: string | null | undefined;
   },
 ): Promise<User> {
   const { db, now } = ctx;
@@ -63,6 +66,7 @@ export async function updateProfile(
   if (patch.name !== undefined) changes.name = patch.name;
   if (patch.locale !== undefined) changes.locale = patch.locale;
   if (patch.timezone !== undefined) changes.timezone = patch.timezone;
+  if (patch.phone !== undefined) changes.phone = patch.phone;
   const [updated] = await db.update(users).set(changes).where(eq(users.id, userId)).returning();
   if (!updated) throw notFound("User");
   // Requests without Accept-Language answer in the new language from the next one on.
@@ -146,6 +150,8 @@ export async function deleteAccount(
       .set({ revokedAt: now })
       .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt))),
     db.delete(emailOutbox).where(eq(emailOutbox.userId, userId)),
+    ...deleteUserNotificationsStatements(db, userId),
+    db.delete(devices).where(eq(devices.userId, userId)),
     db
       .update(users)
       .set({
@@ -153,6 +159,7 @@ export async function deleteAccount(
         name: null,
         locale: null,
         timezone: null,
+        phone: null,
         passwordHash: UNUSABLE_PASSWORD_HASH,
         settings: defaultSettings(),
         status: "deleted",

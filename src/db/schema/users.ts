@@ -20,6 +20,8 @@ export const users = sqliteTable(
     // The language of what the user receives; one of LOCALES (null: not chosen).
     locale: text("locale", { enum: LOCALES }),
     timezone: text("timezone"),
+    // E.164 (+14155550123): where SMS notifications go; none without it.
+    phone: text("phone"),
     settings: text("settings", { mode: "json" }).$type<UserSettings>().notNull(),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),

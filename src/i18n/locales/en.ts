@@ -106,6 +106,7 @@ export const en = {
     api_key: "API key",
     coupon: "Coupon",
     job: "Job",
+    notification: "Notification",
     payment: "Payment",
     plan: "Plan",
     user: "User",
@@ -165,6 +166,23 @@ export const en = {
     access_suspended: {
       subject: "Your access is suspended",
       text: "Your {{plan}} subscription has been unpaid for too long, so API access is suspended. You can still log in and pay the open balance to restore it.\n",
+    },
+  },
+  notifications: {
+    email: {
+      footer:
+        "You get this email because email notifications are on in your account settings, where you can turn them off.",
+    },
+    problems: {
+      stream_needs_access_token: "The stream takes an access token, not an API key",
+      send_upgrade: "Open the stream as a WebSocket (Upgrade: websocket)",
+      no_such_plan: "No such plan",
+    },
+    validation: {
+      always_on: "cannot be turned off: account and billing notices always reach you",
+      user_id: "must be a user id (usr_…)",
+      one_audience: "send user_ids or plan, not both (neither: every active user)",
+      unknown_plan: "no plan has this id or code",
     },
   },
 } satisfies Messages;

@@ -119,6 +119,7 @@ export const es = {
       title: "El cuerpo de la solicitud es demasiado grande",
       max: "El cuerpo puede tener como máximo {{max}} bytes",
     },
+    upgrade_required: { title: "Se requiere un cambio de protocolo" },
     unsupported_media_type: {
       title: "Tipo de contenido no admitido",
       send_json: "Envíe el cuerpo como JSON con 'Content-Type: application/json'",
@@ -140,6 +141,7 @@ export const es = {
     api_key: "la clave de API",
     coupon: "el cupón",
     job: "la tarea",
+    notification: "la notificación",
     payment: "el pago",
     plan: "el plan",
     user: "el usuario",
@@ -198,6 +200,24 @@ export const es = {
     access_suspended: {
       subject: "Su acceso está suspendido",
       text: "Su suscripción {{plan}} lleva demasiado tiempo sin pagarse, así que el acceso a la API está suspendido. Aún puede iniciar sesión y pagar el saldo pendiente para recuperarlo.\n",
+    },
+  },
+  notifications: {
+    email: {
+      footer:
+        "Recibe este correo porque las notificaciones por correo están activadas en la configuración de su cuenta, donde puede desactivarlas.",
+    },
+    problems: {
+      stream_needs_access_token: "El flujo requiere un token de acceso, no una clave de API",
+      send_upgrade: "Abra el flujo como WebSocket (Upgrade: websocket)",
+      no_such_plan: "No existe ese plan",
+    },
+    validation: {
+      always_on:
+        "no se puede desactivar: los avisos de la cuenta y de facturación siempre le llegan",
+      user_id: "debe ser un id de usuario (usr_…)",
+      one_audience: "envíe user_ids o plan, no ambos (ninguno: todos los usuarios activos)",
+      unknown_plan: "ningún plan tiene este id o código",
     },
   },
 } satisfies Messages;

@@ -1,0 +1,120 @@
+CREATE TABLE `devices` (
+	`id` text PRIMARY KEY NOT NULL,
+	`user_id` text NOT NULL,
+	`platform` text NOT NULL,
+	`token` text NOT NULL,
+	`created_at` integer NOT NULL,
+	`last_seen_at` integer NOT NULL,
+	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `devices_user_token_unique` ON `devices` (`user_id`,`token`);--> statement-breakpoint
+CREATE INDEX `devices_token_idx` ON `devices` (`token`);--> statement-breakpoint
+CREATE TABLE `notification_broadcasts` (
+	`id` text PRIMARY KEY NOT NULL,
+	`actor_id` text NOT NULL,
+	`audience` text NOT NULL,
+	`title` text NOT NULL,
+	`body` text NOT NULL,
+	`channels` text NOT NULL,
+	`recipients` integer NOT NULL,
+	`cursor` text,
+	`notified` integer DEFAULT 0 NOT NULL,
+	`status` text DEFAULT 'sending' NOT NULL,
+	`created_at` integer NOT NULL,
+	`updated_at` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE `notification_deliveries` (
+	`id` text PRIMARY KEY NOT NULL,
+	`notification_id` text NOT NULL,
+	`user_id` text NOT NULL,
+	`channel` text NOT NULL,
+	`status` text DEFAULT 'queued' NOT NULL,
+	`attempts` integer DEFAULT 0 NOT NULL,
+	`last_error` text,
+	`provider_id` text,
+	`locked_until` integer,
+	`created_at` integer NOT NULL,
+	`updated_at` integer NOT NULL,
+	FOREIGN KEY (`notification_id`) REFERENCES `notifications`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `notification_deliveries_channel_unique` ON `notification_deliveries` (`notification_id`,`channel`);--> statement-breakpoint
+CREATE INDEX `notification_deliveries_user_idx` ON `notification_deliveries` (`user_id`);--> statement-breakpoint
+CREATE INDEX `notification_deliveries_queued_idx` ON `notification_deliveries` (`created_at`) WHERE "notification_deliveries"."status" = 'queued';--> statement-breakpoint
+CREATE TABLE `notification_streams` (
+	`user_id` text PRIMARY KEY NOT NULL,
+	`expires_at` integer NOT NULL,
+	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE TABLE `notifications` (
+	`id` text PRIMARY KEY NOT NULL,
+	`user_id` text NOT NULL,
+	`type` text NOT NULL,
+	`title` text NOT NULL,
+	`body` text NOT NULL,
+	`data` text NOT NULL,
+	`in_app` integer NOT NULL,
+	`dedupe_key` text,
+	`read_at` integer,
+	`created_at` integer NOT NULL,
+	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `notifications_dedupe_unique` ON `notifications` (`user_id`,`dedupe_key`);--> statement-breakpoint
+CREATE INDEX `notifications_user_created_idx` ON `notifications` (`user_id`,`created_at`,`id`) WHERE "notifications"."in_app" = 1;--> statement-breakpoint
+CREATE INDEX `notifications_user_unread_idx` ON `notifications` (`user_id`,`created_at`,`id`) WHERE "notifications"."in_app" = 1 and "notifications"."read_at" is null;--> statement-breakpoint
+CREATE INDEX `notifications_unlisted_idx` ON `notifications` (`created_at`) WHERE "notifications"."in_app" = 0;--> statement-breakpoint
+CREATE TABLE `wallet_balances` (
+	`user_id` text NOT NULL,
+	`currency` text NOT NULL,
+	`available` integer NOT NULL,
+	`held` integer NOT NULL,
+	`seq` integer NOT NULL,
+	`updated_at` integer NOT NULL,
+	PRIMARY KEY(`user_id`, `currency`),
+	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE TABLE `wallet_ledger` (
+	`id` text PRIMARY KEY NOT NULL,
+	`user_id` text NOT NULL,
+	`seq` integer NOT NULL,
+	`type` text NOT NULL,
+	`amount` integer NOT NULL,
+	`currency` text NOT NULL,
+	`available_after` integer NOT NULL,
+	`held_after` integer NOT NULL,
+	`reference` text NOT NULL,
+	`memo` text,
+	`created_at` integer NOT NULL,
+	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE INDEX `wallet_ledger_user_seq_idx` ON `wallet_ledger` (`user_id`,`seq`);--> statement-breakpoint
+CREATE INDEX `wallet_ledger_reference_idx` ON `wallet_ledger` (`reference`);--> statement-breakpoint
+CREATE TABLE `wallet_top_ups` (
+	`id` text PRIMARY KEY NOT NULL,
+	`user_id` text NOT NULL,
+	`kind` text NOT NULL,
+	`provider` text NOT NULL,
+	`provider_order_id` text NOT NULL,
+	`provider_payment_id` text,
+	`payment_id` text,
+	`recharge_reference` text,
+	`amount` integer NOT NULL,
+	`currency` text NOT NULL,
+	`status` text NOT NULL,
+	`created_at` integer NOT NULL,
+	`completed_at` integer,
+	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`payment_id`) REFERENCES `payments`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `wallet_top_ups_order_unique` ON `wallet_top_ups` (`provider`,`provider_order_id`);--> statement-breakpoint
+CREATE INDEX `wallet_top_ups_payment_idx` ON `wallet_top_ups` (`payment_id`);--> statement-breakpoint
+CREATE INDEX `wallet_top_ups_user_idx` ON `wallet_top_ups` (`user_id`,`created_at`);--> statement-breakpoint
+ALTER TABLE `users` ADD `phone` text;
