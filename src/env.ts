@@ -4,11 +4,15 @@ import { z } from "zod";
  * .dev.vars.example into worker-configuration.d.ts (all strings until ConfigSchema parses them).
  */
 export interface Env
-  extends Omit<Cloudflare.Env, "EMAILS" | "WEBHOOK_EVENTS" | "NOTIFICATION_DELIVERIES"> {
+  extends Omit<
+    Cloudflare.Env,
+    "EMAILS" | "WEBHOOK_EVENTS" | "NOTIFICATION_DELIVERIES" | "USAGE_ALERTS"
+  > {
   // wrangler types cannot know a queue's messages: they are typed here.
   EMAILS: Queue<EmailMessage>;
   WEBHOOK_EVENTS: Queue<WebhookMessage>;
   NOTIFICATION_DELIVERIES: Queue<NotificationDelivery>;
+  USAGE_ALERTS: Queue<UsageAlertMessage>;
 }
 
 /**
@@ -40,6 +44,22 @@ export interface NotificationDelivery {
   notification_id: string;
   user_id: string;
   channel: "email" | "sms" | "push";
+}
+
+/**
+ * A user's day or month window crossed 80% or 100% of its limit: the RateLimiter object says so
+ * (it cannot notify: notifications sit above it), the consumer turns it into one notification
+ * per window period and level.
+ */
+export interface UsageAlertMessage {
+  user_id: string;
+  window: "day" | "month";
+  level: 80 | 100;
+  /** The window period's bounds (epoch ms); the start names the period in the dedupe key. */
+  period_start: number;
+  period_end: number;
+  limit: number;
+  used: number;
 }
 
 const csv = z

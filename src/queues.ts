@@ -1,8 +1,15 @@
 import { openDb } from "./db";
 import { consumeEmailBatch } from "./email/consumer";
 import { emailProvider } from "./email/providers";
-import { type EmailMessage, type Env, loadConfig, type WebhookMessage } from "./env";
+import {
+  type EmailMessage,
+  type Env,
+  loadConfig,
+  type UsageAlertMessage,
+  type WebhookMessage,
+} from "./env";
 import type { ServiceContext } from "./lib/context";
+import { consumeUsageAlerts } from "./notifications/usage-alerts";
 import { consumeDeadWebhooks, consumeWebhookBatch } from "./webhooks/consumer";
 
 // Queue names as declared in wrangler.toml.
@@ -10,6 +17,7 @@ export const QUEUES = {
   emails: "tollgate-emails",
   webhookEvents: "tollgate-webhook-events",
   webhookEventsDlq: "tollgate-webhook-events-dlq",
+  usageAlerts: "tollgate-usage-alerts",
 } as const;
 
 export async function dispatchQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
@@ -28,6 +36,8 @@ export async function dispatchQueue(batch: MessageBatch<unknown>, env: Env): Pro
       return consumeWebhookBatch(ctx, batch as MessageBatch<WebhookMessage>);
     case QUEUES.webhookEventsDlq:
       return consumeDeadWebhooks(ctx, batch as MessageBatch<WebhookMessage>);
+    case QUEUES.usageAlerts:
+      return consumeUsageAlerts(ctx, batch as MessageBatch<UsageAlertMessage>);
     default:
       // A queue without a consumer here: keep its messages (retry) rather than drop them.
       console.error(JSON.stringify({ msg: "no consumer for queue", queue: batch.queue }));

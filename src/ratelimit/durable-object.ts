@@ -11,6 +11,7 @@ import type { BucketResult, ConsumeRequest, ConsumeResult, UsageSnapshot } from 
 import { migrate } from "./migrations";
 import { PolicySync } from "./policy-sync";
 import { RevokedSessions } from "./sessions";
+import { sendUsageAlerts, usageCrossings } from "./usage-alerts";
 import { hourOf, UsageHistory } from "./usage-history";
 
 /** The alarm fires shortly after an hour closes, to flush it. */
@@ -82,6 +83,11 @@ export class RateLimiter extends DurableObject<Env> {
     const allowed = admission.outcome === "allowed";
     this.usage.record(now, allowed ? request.cost : 0, allowed ? 0 : request.cost);
     this.scheduleFlush(now);
+    const userId = this.policy.userId;
+    if (allowed && userId && !request.limits) {
+      const alerts = usageCrossings(userId, admission.windows, request.cost);
+      if (alerts.length > 0) this.ctx.waitUntil(sendUsageAlerts(this.env, alerts));
+    }
     return { ...admission, keyId };
   }
 

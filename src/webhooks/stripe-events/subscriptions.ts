@@ -4,6 +4,7 @@ import { eq } from "drizzle-orm";
 import { users } from "../../db/schema";
 import { outboxInsert } from "../../email/outbox";
 import { isoDate } from "../../lib/time";
+import type { Notice } from "../../notifications/notices";
 import { idOf } from "../../payments/stripe-api";
 import { type StripeSubscriptionLike, subscriptionState } from "../../payments/stripe-state";
 import { planById } from "../../policy/current";
@@ -25,10 +26,10 @@ export const subscriptionChanged =
     const closed = await cancelForClosedAccount(context, sync.userId, state.status, {
       providerSubscriptionId: subscription.id,
     });
-    if (!closed) return effect(sync.statements, [sync.userId]);
+    if (!closed) return effect(sync.statements, [sync.userId], [], sync.notices);
     const canceled = { ...state, status: "canceled" as const, canceledAt: event.occurredAt };
     const recorded = await syncSubscription(db, subscription, canceled, now);
-    return effect(recorded.statements, [recorded.userId]);
+    return effect(recorded.statements, [recorded.userId], [], recorded.notices);
   };
 
 export const trialWillEnd: EventHandler = async ({ db, now }, payload) => {
@@ -56,5 +57,19 @@ export const trialWillEnd: EventHandler = async ({ db, now }, payload) => {
     },
     now,
   );
-  return effect([email.statement], [], [email.id]);
+  // The email says it too: the notice keeps to the other channels (notifications/system.ts).
+  const notices: Notice[] = trialEnd
+    ? [
+        {
+          userId,
+          event: {
+            kind: "trial_ending",
+            subscriptionId: ours?.id ?? subscription.id,
+            plan: plan?.name ?? "paid",
+            endsAt: trialEnd * 1000,
+          },
+        },
+      ]
+    : [];
+  return effect([email.statement], [], [email.id], notices);
 };
