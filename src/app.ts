@@ -6,6 +6,7 @@ import { adminRouter } from "./admin/router";
 import { authRoutes } from "./auth/routes";
 import { couponRoutes } from "./coupons/routes";
 import { docsPage } from "./docs";
+import { msg } from "./i18n";
 import { newRouter } from "./lib/context";
 import { ApiError } from "./lib/errors";
 import { requestScope } from "./lib/middleware";
@@ -13,6 +14,7 @@ import { notFoundHandler } from "./lib/not-found";
 import { onError } from "./lib/on-error";
 import { errorResponses, jsonContent, ProblemSchema, withCommonProblems } from "./lib/openapi";
 import { requireDeclaredBody } from "./lib/required-body";
+import { notificationRoutes } from "./notifications/routes";
 import { paymentRoutes } from "./payments/routes";
 import { planRoutes } from "./plans/routes";
 import { openWhenSuspended } from "./ratelimit/middleware";
@@ -45,6 +47,10 @@ const TAGS = [
       "The signed-in user's subscription: checkout, plan changes, cancel, resume, portal",
   },
   { name: "payments", description: "The signed-in user's payments" },
+  {
+    name: "notifications",
+    description: "The signed-in user's notifications: the list, read state, the live stream",
+  },
   { name: "webhooks", description: "Events from Stripe and PayPal, verified by their signatures" },
   {
     name: "admin",
@@ -80,7 +86,7 @@ export function buildApp() {
     // CORS is about browsers, which send Origin; servers calling the API skip it. The answer
     // still varies by origin, for caches.
     if (c.req.header("origin") !== undefined) return crossOrigin(c, next);
-    c.header("Vary", "Origin");
+    c.header("Vary", "Origin", { append: true });
     return next();
   });
   // Provider events can be larger than any request a client sends. The 413 names the limit of
@@ -92,7 +98,10 @@ export function buildApp() {
       limit = bodyLimit({
         maxSize,
         onError: () => {
-          throw new ApiError("payload_too_large", `The body may be at most ${maxSize} bytes`);
+          throw new ApiError(
+            "payload_too_large",
+            msg("problems.payload_too_large.max", { max: maxSize }),
+          );
         },
       });
       bodyLimits.set(maxSize, limit);
@@ -122,6 +131,7 @@ export function buildApp() {
   app.route("/v1/subscription", subscriptionRoutes);
   app.route("/v1/billing", billingRoutes);
   app.route("/v1/payments", paymentRoutes);
+  app.route("/v1/notifications", notificationRoutes);
 
   // Referenced by the problems withCommonProblems adds to the document.
   app.openAPIRegistry.register("Problem", ProblemSchema);

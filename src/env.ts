@@ -6,12 +6,17 @@ import { z } from "zod";
 export interface Env
   extends Omit<
     Cloudflare.Env,
-    "EMAILS" | "WEBHOOK_EVENTS" | "NOTIFICATION_DELIVERIES" | "USAGE_ALERTS"
+    | "EMAILS"
+    | "WEBHOOK_EVENTS"
+    | "NOTIFICATION_DELIVERIES"
+    | "NOTIFICATION_BROADCASTS"
+    | "USAGE_ALERTS"
   > {
   // wrangler types cannot know a queue's messages: they are typed here.
   EMAILS: Queue<EmailMessage>;
   WEBHOOK_EVENTS: Queue<WebhookMessage>;
   NOTIFICATION_DELIVERIES: Queue<NotificationDelivery>;
+  NOTIFICATION_BROADCASTS: Queue<BroadcastMessage>;
   USAGE_ALERTS: Queue<UsageAlertMessage>;
 }
 
@@ -44,6 +49,11 @@ export interface NotificationDelivery {
   notification_id: string;
   user_id: string;
   channel: "email" | "sms" | "push";
+}
+
+/** An admin's broadcast to fan out: the consumer notifies its next page of recipients. */
+export interface BroadcastMessage {
+  broadcast_id: string;
 }
 
 /**

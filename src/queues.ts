@@ -2,13 +2,21 @@ import { openDb } from "./db";
 import { consumeEmailBatch } from "./email/consumer";
 import { emailProvider } from "./email/providers";
 import {
+  type BroadcastMessage,
   type EmailMessage,
   type Env,
   loadConfig,
+  type NotificationDelivery,
   type UsageAlertMessage,
   type WebhookMessage,
 } from "./env";
 import type { ServiceContext } from "./lib/context";
+import { consumeBroadcasts } from "./notifications/broadcast-consumer";
+import {
+  consumeDeadNotificationDeliveries,
+  consumeNotificationDeliveries,
+} from "./notifications/consumer";
+import { channelSenders } from "./notifications/senders";
 import { consumeUsageAlerts } from "./notifications/usage-alerts";
 import { consumeDeadWebhooks, consumeWebhookBatch } from "./webhooks/consumer";
 
@@ -17,6 +25,9 @@ export const QUEUES = {
   emails: "tollgate-emails",
   webhookEvents: "tollgate-webhook-events",
   webhookEventsDlq: "tollgate-webhook-events-dlq",
+  notificationDeliveries: "tollgate-notification-deliveries",
+  notificationDeliveriesDlq: "tollgate-notification-deliveries-dlq",
+  notificationBroadcasts: "tollgate-notification-broadcasts",
   usageAlerts: "tollgate-usage-alerts",
 } as const;
 
@@ -36,6 +47,16 @@ export async function dispatchQueue(batch: MessageBatch<unknown>, env: Env): Pro
       return consumeWebhookBatch(ctx, batch as MessageBatch<WebhookMessage>);
     case QUEUES.webhookEventsDlq:
       return consumeDeadWebhooks(ctx, batch as MessageBatch<WebhookMessage>);
+    case QUEUES.notificationDeliveries:
+      return consumeNotificationDeliveries(
+        ctx,
+        batch as MessageBatch<NotificationDelivery>,
+        channelSenders(config),
+      );
+    case QUEUES.notificationDeliveriesDlq:
+      return consumeDeadNotificationDeliveries(ctx, batch as MessageBatch<NotificationDelivery>);
+    case QUEUES.notificationBroadcasts:
+      return consumeBroadcasts(ctx, batch as MessageBatch<BroadcastMessage>);
     case QUEUES.usageAlerts:
       return consumeUsageAlerts(ctx, batch as MessageBatch<UsageAlertMessage>);
     default:

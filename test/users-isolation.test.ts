@@ -24,7 +24,7 @@ describe("isolation between users", () => {
     const a = await signup("isoa");
     const b = await signup("isob");
     const bBefore = await userRow(b.id);
-    await patchMe(a.accessToken, { name: "A", locale: "it", timezone: "Europe/Rome" });
+    await patchMe(a.accessToken, { name: "A", locale: "es", timezone: "Europe/Rome" });
     await putSettings(a.accessToken, CUSTOM_SETTINGS);
     await api("POST", "/v1/me/password", {
       token: a.accessToken,

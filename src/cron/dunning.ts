@@ -89,7 +89,7 @@ export const dunningJob: Job = async (ctx) => {
         pastDue &&
         (standing === "restricted" || standing === "suspended") &&
         standing !== sub.standing
-          ? { standing, plan: (await planById(db, sub.planId))?.name ?? "paid" }
+          ? { standing, plan: (await planById(db, sub.planId))?.name ?? null }
           : null;
       const email = step
         ? guardedEmail(

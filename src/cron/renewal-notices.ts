@@ -16,7 +16,7 @@ export async function tellRenewal(
   changes: Change[],
 ): Promise<void> {
   if (changes.length === 0) return;
-  const plan = (await planById(ctx.db, sub.planId))?.name ?? "paid";
+  const plan = (await planById(ctx.db, sub.planId))?.name ?? null;
   const base = { subscriptionId: sub.id, plan };
   for (const change of changes) {
     switch (change.kind) {

@@ -6,7 +6,7 @@ import { and, asc, eq, gt, inArray, lte, notExists, sql } from "drizzle-orm";
 import { emailOutbox, notifications, subscriptions, users } from "../db/schema";
 import { enqueueEmails, guardedEmail } from "../email/outbox";
 import type { ServiceContext } from "../lib/context";
-import { DAY, isoDate } from "../lib/time";
+import { DAY } from "../lib/time";
 import { notifySystem, notifySystemAfterCommit } from "../notifications/notices";
 import { planById, RUNNING_STATUSES } from "../policy/current";
 
@@ -68,7 +68,7 @@ export async function remindTrials(ctx: ServiceContext, counts: ReminderCounts):
         {
           userId: sub.userId,
           template: "trial_ending",
-          vars: { plan: plan?.name ?? "paid", trialEnd: isoDate(sub.trialEnd ?? now) },
+          vars: { plan: plan?.name ?? null, trialEnd: sub.trialEnd ?? now },
           when: notExists(
             db
               .select({ one: sql`1` })
@@ -92,7 +92,7 @@ export async function remindTrials(ctx: ServiceContext, counts: ReminderCounts):
         await notifySystemAfterCommit(ctx, sub.userId, {
           kind: "trial_ending",
           subscriptionId: sub.id,
-          plan: plan?.name ?? "paid",
+          plan: plan?.name ?? null,
           endsAt: sub.trialEnd ?? now,
         });
       } else {
@@ -150,7 +150,7 @@ export async function remindEndings(ctx: ServiceContext, counts: ReminderCounts)
       const id = await notifySystem(ctx, sub.userId, {
         kind: "subscription_ending",
         subscriptionId: sub.id,
-        plan: plan?.name ?? "paid",
+        plan: plan?.name ?? null,
         endsAt: sub.currentPeriodEnd ?? now,
       });
       if (id) counts.ending_reminders++;

@@ -20,6 +20,7 @@ export type IdPrefix =
   | "run"
   | "ntf"
   | "ndl"
+  | "brd"
   | "dev";
 
 export function newId(prefix: IdPrefix): string {

@@ -2,16 +2,17 @@
 // them (prepareNotices + commitWithNotices, as one D1 batch) or on their own (notifySystem).
 import { and, eq, inArray } from "drizzle-orm";
 import type { Db, Statement } from "../db";
-import { users } from "../db/schema";
+import { notificationStreams, users } from "../db/schema";
 import { negotiate } from "../i18n";
 import type { ServiceContext } from "../lib/context";
 import {
   afterNotificationsCommit,
   type PreparedNotification,
   prepareNotification,
+  recipientColumns,
+  recipientOf,
   wasStored,
 } from "./notify";
-import { settingsOf } from "./preferences";
 import { type SystemEvent, systemNotice } from "./system";
 
 export interface Notice {
@@ -30,13 +31,9 @@ export async function prepareNotices(
   if (notices.length === 0) return [];
   const ids = [...new Set(notices.map((n) => n.userId))];
   const rows = await ctx.db
-    .select({
-      id: users.id,
-      settings: users.settings,
-      locale: users.locale,
-      timezone: users.timezone,
-    })
+    .select({ ...recipientColumns, locale: users.locale, timezone: users.timezone })
     .from(users)
+    .leftJoin(notificationStreams, eq(notificationStreams.userId, users.id))
     .where(and(inArray(users.id, ids), eq(users.status, "active")));
   const byId = new Map(rows.map((row) => [row.id, row]));
   return notices.flatMap(({ userId, event }) => {
@@ -44,8 +41,7 @@ export async function prepareNotices(
     if (!user) return [];
     // A stored locale is a BCP 47 tag (es-MX): the closest language we have, else English.
     const reader = { locale: negotiate(user.locale ?? undefined), timezone: user.timezone };
-    const recipient = { id: user.id, settings: settingsOf(user.settings) };
-    return [prepareNotification(ctx, recipient, systemNotice(event, reader))];
+    return [prepareNotification(ctx, recipientOf(user), systemNotice(event, reader))];
   });
 }
 

@@ -16,26 +16,26 @@ export type SystemEvent =
       kind: "payment_failed";
       provider: string;
       paymentId: string;
-      plan: string;
+      plan: string | null;
       amount: number;
       currency: string;
     }
-  | { kind: "payment_recovered"; provider: string; paymentId: string; plan: string }
+  | { kind: "payment_recovered"; provider: string; paymentId: string; plan: string | null }
   | {
       kind: "renewed";
       subscriptionId: string;
-      plan: string;
+      plan: string | null;
       periodStart: number;
       /** The next renewal, when the report says it. */
       periodEnd: number | null;
     }
-  | { kind: "trial_ending"; subscriptionId: string; plan: string; endsAt: number }
-  | { kind: "subscription_ending"; subscriptionId: string; plan: string; endsAt: number }
-  | { kind: "canceled"; subscriptionId: string; plan: string }
+  | { kind: "trial_ending"; subscriptionId: string; plan: string | null; endsAt: number }
+  | { kind: "subscription_ending"; subscriptionId: string; plan: string | null; endsAt: number }
+  | { kind: "canceled"; subscriptionId: string; plan: string | null }
   | {
       kind: "plan_changed";
       subscriptionId: string;
-      from: string;
+      from: string | null;
       to: string;
       toPlanId: string;
       at: number;
@@ -43,7 +43,7 @@ export type SystemEvent =
   | {
       kind: "access_restricted" | "access_suspended";
       subscriptionId: string;
-      plan: string;
+      plan: string | null;
       pastDueSince: number;
     }
   | {
@@ -130,18 +130,23 @@ function date(reader: Reader, ms: number): string {
 }
 
 function params(event: SystemEvent, reader: Reader): Record<string, string | number> {
+  // A plan whose name is not known is "paid" in the reader's language (as the emails say it).
+  const name = (plan: string | null) => plan ?? t(reader.locale, "email.common.paid_plan");
   switch (event.kind) {
     case "payment_failed":
-      return { plan: event.plan, amount: formatMoney(event.amount, event.currency, reader.locale) };
+      return {
+        plan: name(event.plan),
+        amount: formatMoney(event.amount, event.currency, reader.locale),
+      };
     case "renewed":
       return event.periodEnd === null
-        ? { plan: event.plan }
-        : { plan: event.plan, date: date(reader, event.periodEnd) };
+        ? { plan: name(event.plan) }
+        : { plan: name(event.plan), date: date(reader, event.periodEnd) };
     case "trial_ending":
     case "subscription_ending":
-      return { plan: event.plan, date: date(reader, event.endsAt) };
+      return { plan: name(event.plan), date: date(reader, event.endsAt) };
     case "plan_changed":
-      return { from: event.from, to: event.to };
+      return { from: name(event.from), to: event.to };
     case "usage":
       return {
         window: t(reader.locale, `channels.windows.${event.window}`),
@@ -151,7 +156,7 @@ function params(event: SystemEvent, reader: Reader): Record<string, string | num
         date: date(reader, event.periodEnd),
       };
     default:
-      return { plan: event.plan };
+      return { plan: name(event.plan) };
   }
 }
 

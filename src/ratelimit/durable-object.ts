@@ -88,7 +88,8 @@ export class RateLimiter extends DurableObject<Env> {
       const alerts = usageCrossings(userId, admission.windows, request.cost);
       if (alerts.length > 0) this.ctx.waitUntil(sendUsageAlerts(this.env, alerts));
     }
-    return { ...admission, keyId };
+    // A policy stored before locales existed has none until its next load.
+    return { ...admission, keyId, locale: policy?.locale ?? null };
   }
 
   /** A named fixed-window counter, for brute-force protection (attempts per email…). */

@@ -21,7 +21,7 @@ export async function stateNotices(
 ): Promise<Notice[]> {
   if (state.stateAt < subscription.providerStateAt || ENDED.has(subscription.status)) return [];
   const current = await planById(db, subscription.planId);
-  const plan = current?.name ?? "paid";
+  const plan = current?.name ?? null;
   const base = { userId: subscription.userId };
   if (ENDED.has(state.status)) {
     return [{ ...base, event: { kind: "canceled", subscriptionId: subscription.id, plan } }];
@@ -50,7 +50,7 @@ export async function stateNotices(
 export function paymentNotices(
   report: PaymentReport,
   subscription: Subscription | null,
-  plan: string,
+  plan: string | null,
   renewal: boolean,
 ): Notice[] {
   const base = { provider: report.provider, paymentId: report.providerPaymentId, plan };

@@ -22,6 +22,7 @@ import {
 import type { ServiceContext } from "../lib/context";
 import { iso } from "../lib/time";
 import { deviceView } from "../notifications/devices";
+import { exportedNotifications, notificationExportQueries } from "../notifications/export";
 import { userSubject } from "../ratelimit/client";
 import type { UserExport } from "./schemas";
 import { loadSelf } from "./service";
@@ -99,14 +100,27 @@ function readAll(db: Db, userId: string) {
       .from(auditLog)
       .where(and(eq(auditLog.targetType, "user"), eq(auditLog.targetId, userId)))
       .orderBy(desc(auditLog.createdAt)),
+    ...notificationExportQueries(db, userId),
   ]);
 }
 
 /** Everything stored about the caller, as GET /v1/me/export answers it. */
 export async function exportUser({ db, now }: ServiceContext, userId: string): Promise<UserExport> {
   const user = await loadSelf(db, userId);
-  const [subs, pays, keys, hourly, daily, redemptions, logins, emails, userDevices, audit] =
-    await readAll(db, userId);
+  const [
+    subs,
+    pays,
+    keys,
+    hourly,
+    daily,
+    redemptions,
+    logins,
+    emails,
+    userDevices,
+    audit,
+    notices,
+    deliveries,
+  ] = await readAll(db, userId);
   return {
     exported_at: iso(now),
     user: {
@@ -199,5 +213,6 @@ export async function exportUser({ db, now }: ServiceContext, userId: string): P
       data: a.data,
       created_at: iso(a.createdAt),
     })),
+    notifications: exportedNotifications(notices, deliveries),
   };
 }

@@ -8,15 +8,9 @@ import {
   PROVIDERS,
   USER_STATUSES,
 } from "../db/schema";
+import { LOCALES } from "../i18n";
+import { ExportedNotifications } from "../notifications/export";
 import { SubscriptionSchema } from "../subscriptions/schemas";
-
-function isLocale(value: string): boolean {
-  try {
-    return Intl.getCanonicalLocales(value).length === 1;
-  } catch {
-    return false;
-  }
-}
 
 function isTimeZone(value: string): boolean {
   try {
@@ -27,16 +21,15 @@ function isTimeZone(value: string): boolean {
   }
 }
 
-export const LocaleSchema = z
-  .string()
-  .max(35)
-  .refine(isLocale, "must be a BCP 47 language tag such as en-GB")
-  .openapi({ example: "en-GB" });
+export const LocaleSchema = z.enum(LOCALES).openapi({
+  description: "The language of answers and messages when a request names none in Accept-Language",
+  example: "es",
+});
 
 export const TimeZoneSchema = z
   .string()
   .max(64)
-  .refine(isTimeZone, "must be an IANA time zone such as Europe/Paris")
+  .refine(isTimeZone, "validation.time_zone")
   .openapi({ example: "Europe/Paris" });
 
 // E.164: a plus, the country code and the number, digits only, at most 15 of them.
@@ -60,7 +53,7 @@ export const PlanSummarySchema = z
   .openapi("PlanSummary");
 
 export const MeSchema = UserSchema.extend({
-  locale: z.string().nullable(),
+  locale: LocaleSchema.nullable(),
   timezone: z.string().nullable(),
   phone: z.string().nullable(),
   plan: PlanSummarySchema.nullable(),
@@ -74,10 +67,10 @@ export const PatchMeBody = z
     timezone: TimeZoneSchema.nullable().optional(),
     phone: PhoneSchema.nullable().optional(),
   })
-  .refine(
-    (body) => Object.keys(body).length > 0,
-    "send at least one of name, locale, timezone, phone",
-  )
+  .refine((body) => Object.keys(body).length > 0, {
+    message: "validation.at_least_one_of",
+    params: { fields: "name, locale, timezone, phone" },
+  })
   .openapi("UpdateProfileRequest");
 
 export const ChangePasswordBody = z
@@ -235,6 +228,7 @@ export const ExportSchema = z
         }),
       )
       .openapi({ description: "What administrators did to the account" }),
+    notifications: ExportedNotifications,
   })
   .openapi("UserExport", {
     description:

@@ -13,11 +13,18 @@ import {
   users,
 } from "../db/schema";
 import { defaultSettings, type UserSettings } from "../db/user-settings";
+import type { Locale } from "../i18n";
+import { msg } from "../i18n";
 import type { ServiceContext } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
+import { deleteUserNotificationsStatements } from "../notifications/service";
 import { currentSubscription, isEntitled, planById } from "../policy/current";
 import { freePlan, limitsOf } from "../policy/policy";
-import { endSessionsAfterCommit, pushPolicyBeforeCommit } from "../ratelimit/client";
+import {
+  endSessionsAfterCommit,
+  pushPolicyBeforeCommit,
+  syncPoliciesAfterCommit,
+} from "../ratelimit/client";
 import { endSubscriptionsForDeletion } from "../subscriptions/account-closure";
 import { subscriptionView } from "../subscriptions/view";
 
@@ -25,7 +32,7 @@ import { subscriptionView } from "../subscriptions/view";
 export async function loadSelf(db: Db, userId: string): Promise<User> {
   const user = await db.query.users.findFirst({ where: eq(users.id, userId) });
   if (!user || user.status === "deleted")
-    throw new ApiError("invalid_token", "The account no longer exists");
+    throw new ApiError("invalid_token", msg("problems.invalid_token.account_gone"));
   if (user.status === "disabled") throw new ApiError("account_disabled");
   return user;
 }
@@ -43,15 +50,16 @@ export async function billingSummary(db: Db, userId: string) {
 }
 
 export async function updateProfile(
-  { db, now }: ServiceContext,
+  ctx: ServiceContext,
   userId: string,
   patch: {
     name?: string | null | undefined;
-    locale?: string | null | undefined;
+    locale?: Locale | null | undefined;
     timezone?: string | null | undefined;
     phone?: string | null | undefined;
   },
 ): Promise<User> {
+  const { db, now } = ctx;
   await loadSelf(db, userId);
   const changes: Partial<User> = { updatedAt: now };
   if (patch.name !== undefined) changes.name = patch.name;
@@ -60,6 +68,8 @@ export async function updateProfile(
   if (patch.phone !== undefined) changes.phone = patch.phone;
   const [updated] = await db.update(users).set(changes).where(eq(users.id, userId)).returning();
   if (!updated) throw notFound("User");
+  // Requests without Accept-Language answer in the new language from the next one on.
+  if (patch.locale !== undefined) await syncPoliciesAfterCommit(ctx, [userId]);
   return updated;
 }
 
@@ -135,6 +145,7 @@ export async function deleteAccount(
       .set({ revokedAt: now })
       .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt))),
     db.delete(emailOutbox).where(eq(emailOutbox.userId, userId)),
+    ...deleteUserNotificationsStatements(db, userId),
     db.delete(devices).where(eq(devices.userId, userId)),
     db
       .update(users)

@@ -1,36 +1,147 @@
 import type { Messages } from "../messages";
 
 // English: the reference catalog. Every key here exists in every other catalog (a test checks).
-// Plain nested objects, one namespace per domain (problems, resources, email, notifications, …),
-// so each branch adds its own block. `{{name}}` is a parameter; `_one`/`_other` are plural forms.
+// Plain nested objects, one namespace per domain (problems, resources, validation, email,
+// notifications, …), so each branch adds its own block. `{{name}}` is a parameter; a `count`
+// parameter picks `_one`/`_other` plural forms. Problem titles in English are the catalogue in
+// src/lib/errors.ts; other languages translate them here as `problems.<code>.title`.
 export const en = {
   problems: {
-    invalid_request: { title: "The request is invalid" },
-    malformed_json: { title: "The request body is not valid JSON" },
-    invalid_or_expired_token: { title: "The token is invalid, expired or already used" },
-    coupon_not_applicable: { title: "The coupon cannot be applied" },
-    invalid_signature: { title: "The webhook signature is invalid" },
-    unauthorized: { title: "Authentication is required" },
-    invalid_token: { title: "The access token is invalid or expired" },
-    invalid_credentials: { title: "The email or password is incorrect" },
-    invalid_refresh_token: { title: "The refresh token is invalid, expired or revoked" },
-    payment_required: { title: "Payment is required" },
-    forbidden: { title: "You are not allowed to do this" },
-    account_disabled: { title: "This account is disabled" },
-    feature_not_in_plan: { title: "Your plan does not include this feature" },
-    incorrect_password: { title: "The password is incorrect" },
-    not_found: { title: "Not found" },
-    method_not_allowed: { title: "Method not allowed" },
-    email_taken: { title: "This email is already registered" },
-    conflict: { title: "The request conflicts with the current state" },
-    plan_not_available: { title: "This plan cannot be subscribed to" },
-    payload_too_large: { title: "The request body is too large" },
-    unsupported_media_type: { title: "Unsupported media type" },
-    rate_limited: { title: "Too many requests" },
-    misconfigured: { title: "The server is misconfigured" },
-    internal_error: { title: "Internal server error" },
-    provider_error: { title: "The payment provider failed" },
-    provider_unavailable: { title: "This payment provider is not configured" },
+    invalid_request: {
+      json: "The request body is invalid",
+      query: "The query parameters are invalid",
+      param: "The path parameters are invalid",
+      header: "The request headers are invalid",
+      cookie: "The cookies are invalid",
+      form: "The form data is invalid",
+      body_required: "This request needs a JSON body",
+      cursor: "The cursor is not one this API gave out",
+      expires_in_past: "expires_at must be in the future",
+      refund_too_large: "At most {{refundable}} can still be refunded",
+    },
+    malformed_json: { unparsable: "The body could not be parsed as JSON" },
+    unsupported_media_type: {
+      send_json: "Send the body as JSON with 'Content-Type: application/json'",
+    },
+    unauthorized: {
+      send_credential: "Send an access token or API key as 'Authorization: Bearer <token>'",
+    },
+    invalid_token: {
+      access_token: "The access token is invalid or expired",
+      api_key: "The API key is invalid or revoked",
+      session_ended: "The session has ended",
+      account_gone: "The account no longer exists",
+    },
+    payment_required: {
+      suspended: "Your account is suspended for non-payment: settle the balance to continue",
+    },
+    forbidden: {
+      admins_only: "Admins only",
+      api_key_cap_one: "Your plan allows {{count}} API key; delete it or upgrade",
+      api_key_cap_other: "Your plan allows {{count}} API keys; delete one or upgrade",
+    },
+    not_found: {
+      resource: "{{what}} not found",
+      no_route: "No route for {{method}} {{path}}",
+      no_paid_subscription: "You have no paid subscription",
+    },
+    method_not_allowed: { method: "{{method}} is not allowed here" },
+    conflict: {
+      has_subscription: "You already have a subscription: change or cancel it instead",
+      current_plan: "That is your current plan",
+      no_pending_cancellation: "No cancellation is pending",
+      managed_by_admin: "This subscription is managed by an administrator",
+      no_stripe_customer: "You have no Stripe billing account yet",
+      no_stripe_subscription: "This subscription has no Stripe subscription yet",
+      no_paypal_subscription: "This subscription has no PayPal subscription yet",
+    },
+    plan_not_available: {
+      no_longer_offered: "{{plan}} is no longer offered",
+      archived: "{{plan}} is archived",
+    },
+    coupon_not_applicable: {
+      not_found: "There is no coupon {{code}}",
+      inactive: "The coupon {{code}} is no longer offered",
+      expired: "The coupon {{code}} expired on {{date}}",
+      max_redemptions: "The coupon {{code}} has been used up",
+      plan_not_eligible: "The coupon {{code}} does not apply to {{plan}}",
+      currency_mismatch:
+        "The coupon {{code}} is in {{coupon_currency}}; {{plan}} is billed in {{plan_currency}}",
+      already_redeemed: "You have already used the coupon {{code}}",
+      no_duration: "This coupon has no valid duration in months",
+    },
+    payload_too_large: { max: "The body may be at most {{max}} bytes" },
+    rate_limited: {
+      retry_one: "Limit reached for {{windows}}; retry in {{count}} second",
+      retry_other: "Limit reached for {{windows}}; retry in {{count}} seconds",
+    },
+    provider_unavailable: { not_configured: "Payments through {{provider}} are not configured" },
+  },
+  // What a 404 names, as "{{what}} not found" reads it: notFound("Webhook event") looks up
+  // resources.webhook_event.
+  resources: {
+    api_key: "API key",
+    coupon: "Coupon",
+    job: "Job",
+    notification: "Notification",
+    payment: "Payment",
+    plan: "Plan",
+    user: "User",
+    webhook_event: "Webhook event",
+  },
+  // Field messages (`errors[].message`); zod's own come from zod's locale.
+  validation: {
+    required: "is required",
+    invalid_cursor: "invalid cursor",
+    in_future: "must be in the future",
+    at_most: "must be at most {{max}}",
+    at_least_one_of: "send at least one of {{fields}}",
+    time_zone: "must be an IANA time zone such as Europe/Paris",
+  },
+  email: {
+    common: { paid_plan: "paid" },
+    verify_email: {
+      subject: "Confirm your email address",
+      text: "Welcome to tollgate.\n\nConfirm your email address by opening this link:\n{{link}}\n\nThe link is valid for 24 hours. If you did not sign up, ignore this email.\n",
+    },
+    password_reset: {
+      subject: "Reset your password",
+      text: "Someone asked to reset the password of your tollgate account.\n\nOpen this link to choose a new password:\n{{link}}\n\nThe link is valid for 1 hour and works once. If it was not you, ignore this email: your password stays as it is.\n",
+    },
+    trial_ending: {
+      subject: "Your trial ends in 3 days",
+      text: "Your {{plan}} trial ends on {{date}}. Your subscription then continues and your payment method is charged; cancel before then if you do not want it.\n",
+      text_undated:
+        "Your {{plan}} trial ends soon. Your subscription then continues and your payment method is charged; cancel before then if you do not want it.\n",
+    },
+    payment_failed: {
+      subject: "Your payment failed",
+      text: "We could not charge {{amount}} for your {{plan}} subscription. Please update your payment method: access is limited if the balance stays unpaid.\n",
+    },
+    access_restricted: {
+      subject: "Your access is now limited",
+      text: "Your {{plan}} subscription is still unpaid, so your account now has the free plan's limits. Pay the open balance to restore them.\n",
+    },
+    access_suspended: {
+      subject: "Your access is suspended",
+      text: "Your {{plan}} subscription has been unpaid for too long, so API access is suspended. You can still log in and pay the open balance to restore it.\n",
+    },
+  },
+  notifications: {
+    email: {
+      footer:
+        "You get this email because email notifications are on in your account settings, where you can turn them off.",
+    },
+    problems: {
+      stream_needs_access_token: "The stream takes an access token, not an API key",
+      no_such_plan: "No such plan",
+    },
+    validation: {
+      always_on: "cannot be turned off: account and billing notices always reach you",
+      user_id: "must be a user id (usr_…)",
+      one_audience: "send user_ids or plan, not both (neither: every active user)",
+      unknown_plan: "no plan has this id or code",
+    },
   },
   // SMS, push and the system's own notifications (src/notifications/system.ts).
   channels: {

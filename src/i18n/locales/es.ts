@@ -1,36 +1,180 @@
 import type { Messages } from "../messages";
 
-// Spanish (neutral Latin American "usted"). The same keys as en.ts.
+// Spanish (neutral, formal "usted"). The same keys as en.ts, plus the problem titles
+// (`problems.<code>.title`, English in src/lib/errors.ts).
 export const es = {
   problems: {
-    invalid_request: { title: "La solicitud no es válida" },
-    malformed_json: { title: "El cuerpo de la solicitud no es JSON válido" },
+    invalid_request: {
+      title: "La solicitud no es válida",
+      json: "El cuerpo de la solicitud no es válido",
+      query: "Los parámetros de consulta no son válidos",
+      param: "Los parámetros de la ruta no son válidos",
+      header: "Los encabezados de la solicitud no son válidos",
+      cookie: "Las cookies no son válidas",
+      form: "Los datos del formulario no son válidos",
+      body_required: "Esta solicitud necesita un cuerpo JSON",
+      cursor: "El cursor no es uno que haya entregado esta API",
+      expires_in_past: "expires_at debe estar en el futuro",
+      refund_too_large: "Como máximo se pueden reembolsar {{refundable}}",
+    },
+    malformed_json: {
+      title: "El cuerpo de la solicitud no es JSON válido",
+      unparsable: "No se pudo interpretar el cuerpo como JSON",
+    },
     invalid_or_expired_token: { title: "El token no es válido, caducó o ya se usó" },
-    coupon_not_applicable: { title: "El cupón no se puede aplicar" },
+    coupon_not_applicable: {
+      title: "El cupón no se puede aplicar",
+      not_found: "No existe el cupón {{code}}",
+      inactive: "El cupón {{code}} ya no se ofrece",
+      expired: "El cupón {{code}} caducó el {{date}}",
+      max_redemptions: "El cupón {{code}} se agotó",
+      plan_not_eligible: "El cupón {{code}} no se aplica a {{plan}}",
+      currency_mismatch:
+        "El cupón {{code}} está en {{coupon_currency}}; {{plan}} se factura en {{plan_currency}}",
+      already_redeemed: "Usted ya usó el cupón {{code}}",
+      no_duration: "Este cupón no tiene una duración válida en meses",
+    },
     invalid_signature: { title: "La firma del webhook no es válida" },
-    unauthorized: { title: "Se requiere autenticación" },
-    invalid_token: { title: "El token de acceso no es válido o caducó" },
+    unauthorized: {
+      title: "Se requiere autenticación",
+      send_credential:
+        "Envíe un token de acceso o una clave de API como 'Authorization: Bearer <token>'",
+    },
+    invalid_token: {
+      title: "El token de acceso no es válido o caducó",
+      access_token: "El token de acceso no es válido o caducó",
+      api_key: "La clave de API no es válida o fue revocada",
+      session_ended: "La sesión terminó",
+      account_gone: "La cuenta ya no existe",
+    },
     invalid_credentials: { title: "El correo electrónico o la contraseña son incorrectos" },
     invalid_refresh_token: {
       title: "El token de actualización no es válido, caducó o fue revocado",
     },
-    payment_required: { title: "Se requiere un pago" },
-    forbidden: { title: "No tiene permiso para hacer esto" },
+    payment_required: {
+      title: "Se requiere un pago",
+      suspended:
+        "Su cuenta está suspendida por falta de pago: salde el saldo pendiente para continuar",
+    },
+    forbidden: {
+      title: "No tiene permiso para hacer esto",
+      admins_only: "Solo administradores",
+      api_key_cap_one: "Su plan permite {{count}} clave de API; elimínela o mejore su plan",
+      api_key_cap_other: "Su plan permite {{count}} claves de API; elimine una o mejore su plan",
+    },
     account_disabled: { title: "Esta cuenta está desactivada" },
     feature_not_in_plan: { title: "Su plan no incluye esta función" },
     incorrect_password: { title: "La contraseña es incorrecta" },
-    not_found: { title: "No encontrado" },
-    method_not_allowed: { title: "Método no permitido" },
+    not_found: {
+      title: "No encontrado",
+      resource: "No se encontró {{what}}",
+      no_route: "No hay ninguna ruta para {{method}} {{path}}",
+      no_paid_subscription: "No tiene ninguna suscripción de pago",
+    },
+    method_not_allowed: {
+      title: "Método no permitido",
+      method: "{{method}} no está permitido aquí",
+    },
     email_taken: { title: "Este correo electrónico ya está registrado" },
-    conflict: { title: "La solicitud entra en conflicto con el estado actual" },
-    plan_not_available: { title: "No es posible suscribirse a este plan" },
-    payload_too_large: { title: "El cuerpo de la solicitud es demasiado grande" },
-    unsupported_media_type: { title: "Tipo de contenido no admitido" },
-    rate_limited: { title: "Demasiadas solicitudes" },
+    conflict: {
+      title: "La solicitud entra en conflicto con el estado actual",
+      has_subscription: "Ya tiene una suscripción: cámbiela o cancélela",
+      current_plan: "Ese es su plan actual",
+      no_pending_cancellation: "No hay ninguna cancelación pendiente",
+      managed_by_admin: "Esta suscripción la gestiona un administrador",
+      no_stripe_customer: "Todavía no tiene una cuenta de facturación en Stripe",
+      no_stripe_subscription: "Esta suscripción todavía no tiene una suscripción en Stripe",
+      no_paypal_subscription: "Esta suscripción todavía no tiene una suscripción en PayPal",
+    },
+    plan_not_available: {
+      title: "No es posible suscribirse a este plan",
+      no_longer_offered: "{{plan}} ya no se ofrece",
+      archived: "{{plan}} está archivado",
+    },
+    payload_too_large: {
+      title: "El cuerpo de la solicitud es demasiado grande",
+      max: "El cuerpo puede tener como máximo {{max}} bytes",
+    },
+    unsupported_media_type: {
+      title: "Tipo de contenido no admitido",
+      send_json: "Envíe el cuerpo como JSON con 'Content-Type: application/json'",
+    },
+    rate_limited: {
+      title: "Demasiadas solicitudes",
+      retry_one: "Se alcanzó el límite de {{windows}}; vuelva a intentarlo en {{count}} segundo",
+      retry_other: "Se alcanzó el límite de {{windows}}; vuelva a intentarlo en {{count}} segundos",
+    },
     misconfigured: { title: "El servidor está mal configurado" },
     internal_error: { title: "Error interno del servidor" },
     provider_error: { title: "El proveedor de pagos falló" },
-    provider_unavailable: { title: "Este proveedor de pagos no está configurado" },
+    provider_unavailable: {
+      title: "Este proveedor de pagos no está configurado",
+      not_configured: "Los pagos a través de {{provider}} no están configurados",
+    },
+  },
+  resources: {
+    api_key: "la clave de API",
+    coupon: "el cupón",
+    job: "la tarea",
+    notification: "la notificación",
+    payment: "el pago",
+    plan: "el plan",
+    user: "el usuario",
+    webhook_event: "el evento de webhook",
+  },
+  validation: {
+    required: "es obligatorio",
+    invalid_cursor: "cursor no válido",
+    in_future: "debe estar en el futuro",
+    at_most: "debe ser como máximo {{max}}",
+    at_least_one_of: "envíe al menos uno de {{fields}}",
+    time_zone: "debe ser una zona horaria IANA como Europe/Madrid",
+  },
+  email: {
+    common: { paid_plan: "de pago" },
+    verify_email: {
+      subject: "Confirme su dirección de correo electrónico",
+      text: "Le damos la bienvenida a tollgate.\n\nConfirme su dirección de correo electrónico abriendo este enlace:\n{{link}}\n\nEl enlace es válido durante 24 horas. Si usted no se registró, ignore este correo.\n",
+    },
+    password_reset: {
+      subject: "Restablezca su contraseña",
+      text: "Alguien pidió restablecer la contraseña de su cuenta de tollgate.\n\nAbra este enlace para elegir una contraseña nueva:\n{{link}}\n\nEl enlace es válido durante 1 hora y funciona una sola vez. Si no fue usted, ignore este correo: su contraseña seguirá igual.\n",
+    },
+    trial_ending: {
+      subject: "Su prueba termina en 3 días",
+      text: "Su prueba del plan {{plan}} termina el {{date}}. Después, su suscripción continúa y se cobra a su método de pago; cancele antes si no la desea.\n",
+      text_undated:
+        "Su prueba del plan {{plan}} termina pronto. Después, su suscripción continúa y se cobra a su método de pago; cancele antes si no la desea.\n",
+    },
+    payment_failed: {
+      subject: "Su pago no se pudo procesar",
+      text: "No pudimos cobrar {{amount}} por su suscripción {{plan}}. Actualice su método de pago: el acceso se limitará si el saldo sigue pendiente.\n",
+    },
+    access_restricted: {
+      subject: "Su acceso ahora es limitado",
+      text: "Su suscripción {{plan}} sigue sin pagarse, así que su cuenta tiene ahora los límites del plan gratuito. Pague el saldo pendiente para recuperarlos.\n",
+    },
+    access_suspended: {
+      subject: "Su acceso está suspendido",
+      text: "Su suscripción {{plan}} lleva demasiado tiempo sin pagarse, así que el acceso a la API está suspendido. Aún puede iniciar sesión y pagar el saldo pendiente para recuperarlo.\n",
+    },
+  },
+  notifications: {
+    email: {
+      footer:
+        "Recibe este correo porque las notificaciones por correo están activadas en la configuración de su cuenta, donde puede desactivarlas.",
+    },
+    problems: {
+      stream_needs_access_token: "El flujo requiere un token de acceso, no una clave de API",
+      no_such_plan: "No existe ese plan",
+    },
+    validation: {
+      always_on:
+        "no se puede desactivar: los avisos de la cuenta y de facturación siempre le llegan",
+      user_id: "debe ser un id de usuario (usr_…)",
+      one_audience: "envíe user_ids o plan, no ambos (ninguno: todos los usuarios activos)",
+      unknown_plan: "ningún plan tiene este id o código",
+    },
   },
   // SMS, push y las notificaciones del propio sistema (src/notifications/system.ts).
   channels: {

@@ -62,7 +62,7 @@ export const saleCompleted: EventHandler = async (context, payload) => {
     statements: recordPaymentStatements(db, report, now),
     syncUsers: [subscription.userId],
     emails: [],
-    notices: paymentNotices(report, subscription, plan?.name ?? "paid", earlier.length > 0),
+    notices: paymentNotices(report, subscription, plan?.name ?? null, earlier.length > 0),
   };
 };
 

@@ -147,7 +147,7 @@ export function subscriptionHandler(paymentFailed: boolean): EventHandler {
       const [user, plan] = await Promise.all([
         db.query.users.findFirst({
           where: eq(users.id, subscription.userId),
-          columns: { email: true },
+          columns: { email: true, locale: true },
         }),
         mapped ? Promise.resolve(mapped.plan) : planById(db, subscription.planId),
       ]);
@@ -165,6 +165,7 @@ export function subscriptionHandler(paymentFailed: boolean): EventHandler {
             to: user.email,
             template: "payment_failed",
             vars: { plan: plan.name, amount: formatMoney(amount) },
+            locale: user.locale,
           },
           now,
         );

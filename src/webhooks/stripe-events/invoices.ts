@@ -165,7 +165,7 @@ export const invoicePaid: EventHandler = async (context, payload) => {
     ...recordPaymentStatements(context.db, report, context.now),
   ];
   const renewal = invoice.billing_reason === "subscription_cycle";
-  const notices = paymentNotices(report, owner.subscription, owner.plan?.name ?? "paid", renewal);
+  const notices = paymentNotices(report, owner.subscription, owner.plan?.name ?? null, renewal);
   return effect(statements, [owner.userId], [], notices);
 };
 
@@ -191,7 +191,7 @@ export const invoicePaymentFailed: EventHandler = async (context, payload) => {
     failureReason: invoice.last_finalization_error?.message ?? "payment_failed",
   };
   const statements = [...owner.statements, ...recordPaymentStatements(db, report, now)];
-  const plan = owner.plan?.name ?? "paid";
+  const plan = owner.plan?.name ?? null;
   const emails: string[] = [];
   const user = await db.query.users.findFirst({ where: eq(users.id, owner.userId) });
   if (user && user.status === "active") {
@@ -202,6 +202,7 @@ export const invoicePaymentFailed: EventHandler = async (context, payload) => {
         to: user.email,
         template: "payment_failed",
         vars: { plan, amount: formatMoney(invoice.amount_due, invoice.currency) },
+        locale: user.locale,
       },
       now,
     );

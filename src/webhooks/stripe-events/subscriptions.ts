@@ -3,7 +3,6 @@
 import { eq } from "drizzle-orm";
 import { users } from "../../db/schema";
 import { outboxInsert } from "../../email/outbox";
-import { isoDate } from "../../lib/time";
 import type { Notice } from "../../notifications/notices";
 import { idOf } from "../../payments/stripe-api";
 import { type StripeSubscriptionLike, subscriptionState } from "../../payments/stripe-state";
@@ -50,10 +49,8 @@ export const trialWillEnd: EventHandler = async ({ db, now }, payload) => {
       userId,
       to: user.email,
       template: "trial_ending",
-      vars: {
-        plan: plan?.name ?? "paid",
-        trialEnd: trialEnd ? isoDate(trialEnd * 1000) : "soon",
-      },
+      vars: { plan: plan?.name ?? null, trialEnd: trialEnd ? trialEnd * 1000 : null },
+      locale: user.locale,
     },
     now,
   );
@@ -65,7 +62,7 @@ export const trialWillEnd: EventHandler = async ({ db, now }, payload) => {
           event: {
             kind: "trial_ending",
             subscriptionId: ours?.id ?? subscription.id,
-            plan: plan?.name ?? "paid",
+            plan: plan?.name ?? null,
             endsAt: trialEnd * 1000,
           },
         },
