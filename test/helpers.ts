@@ -2,7 +2,13 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { expect, vi } from "vitest";
 import { openDb } from "../src/db";
-import { type Env, loadConfig, type NotificationDelivery, type WebhookMessage } from "../src/env";
+import {
+  type Env,
+  loadConfig,
+  type NotificationDelivery,
+  type UsageAlertMessage,
+  type WebhookMessage,
+} from "../src/env";
 import worker from "../src/index";
 import type { ServiceContext } from "../src/lib/context";
 import { storeReceived } from "../src/webhooks/store";
@@ -189,6 +195,8 @@ export interface HeldQueues {
   deliveries: NotificationDelivery[];
   /** The broadcast id of every message sent to the broadcasts queue, in order. */
   broadcasts: string[];
+  /** Every message sent to the usage-alerts queue, in order. */
+  usageAlerts: UsageAlertMessage[];
 }
 
 /**
@@ -197,7 +205,14 @@ export interface HeldQueues {
  * sent and apply it themselves.
  */
 export function holdQueues(): HeldQueues {
-  const held: HeldQueues = { events: [], messages: [], emails: [], deliveries: [], broadcasts: [] };
+  const held: HeldQueues = {
+    events: [],
+    messages: [],
+    emails: [],
+    deliveries: [],
+    broadcasts: [],
+    usageAlerts: [],
+  };
   vi.spyOn(appEnv.WEBHOOK_EVENTS, "send").mockImplementation(async (body) => {
     held.messages.push(body);
     if ("event_id" in body) held.events.push(body.event_id);
@@ -214,6 +229,10 @@ export function holdQueues(): HeldQueues {
   });
   vi.spyOn(appEnv.NOTIFICATION_BROADCASTS, "send").mockImplementation(async (body) => {
     held.broadcasts.push(body.broadcast_id);
+    return SENT;
+  });
+  vi.spyOn(appEnv.USAGE_ALERTS, "sendBatch").mockImplementation(async (messages) => {
+    held.usageAlerts.push(...[...messages].map((m) => m.body));
     return SENT;
   });
   return held;

@@ -39,8 +39,7 @@ export async function prepareNotices(
   return notices.flatMap(({ userId, event }) => {
     const user = byId.get(userId);
     if (!user) return [];
-    // A stored locale is a BCP 47 tag (es-MX): the closest language we have, else English.
-    const reader = { locale: negotiate(user.locale ?? undefined), timezone: user.timezone };
+    const reader = { locale: negotiate(undefined, user.locale), timezone: user.timezone };
     return [prepareNotification(ctx, recipientOf(user), systemNotice(event, reader))];
   });
 }
