@@ -4,7 +4,15 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { invoiceObject, stripeEvent } from "./fakes/stripe";
 import { api, signup } from "./helpers";
-import { changed, type Json, paidInvoice, receive, setUpStripe, subscribe } from "./stripe-helpers";
+import {
+  changed,
+  fake,
+  type Json,
+  paidInvoice,
+  receive,
+  setUpStripe,
+  subscribe,
+} from "./stripe-helpers";
 import { noticeKinds, noticesOf } from "./system-notices-helpers";
 
 beforeEach(setUpStripe);
@@ -106,5 +114,31 @@ describe("system notices from Stripe events", () => {
       ],
     ]);
     expect(await noticeKinds(user.id)).toEqual(["plan_changed", "canceled"]);
+  });
+
+  it("a change and a cancellation the user asked for are told once, not again by Stripe's echo", async () => {
+    const user = await signup("notice-routes");
+    const s = await subscribe(user, "basic", { status: "active" });
+    const change = await api("POST", "/v1/subscription/change", {
+      token: user.accessToken,
+      body: { plan_id: "pln_pro", interval: "month" },
+    });
+    expect(change.status, change.text).toBe(200);
+    // Stripe's own event about the same change.
+    const echo = fake.subscriptions.get(s.stripeId) as Json;
+    await receive(stripeEvent("customer.subscription.updated", echo));
+    const cancel = await api("POST", "/v1/subscription/cancel", {
+      token: user.accessToken,
+      body: { at_period_end: false },
+    });
+    expect(cancel.status, cancel.text).toBe(200);
+    await receive(
+      stripeEvent("customer.subscription.deleted", changed(echo, { status: "canceled" })),
+    );
+    const notices = await noticesOf(user.id);
+    expect(notices.map((n) => n.body)).toEqual([
+      "Your plan changed from Basic to Pro.",
+      "Your Pro subscription has ended. Your account is on the free plan.",
+    ]);
   });
 });
