@@ -1,16 +1,22 @@
 // SMS and push end to end: a notification's deliveries go through the queue consumer to the fake
 // Twilio (the profile's phone) and the fake FCM (the registered devices); a token FCM reports
 // dead loses its device; without a phone or a device the delivery is skipped, with the reason.
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Env, NotificationDelivery } from "../src/env";
-import worker from "../src/index";
 import { notifySystem } from "../src/notifications/notices";
 import { QUEUES } from "../src/queues";
 import { installFakeFcm } from "./fakes/fcm";
 import { installFakeTwilio } from "./fakes/twilio";
-import { api, type HeldQueues, holdQueues, signup, testContext } from "./helpers";
+import {
+  api,
+  appEnv,
+  type HeldQueues,
+  holdQueues,
+  runQueueBatch,
+  signup,
+  testContext,
+} from "./helpers";
 
 let held: HeldQueues;
 beforeEach(() => {
@@ -18,17 +24,10 @@ beforeEach(() => {
 });
 
 /** The test bindings with real providers chosen (their fakes answer): a deployment's config. */
-const providersEnv: Env = { ...env, SMS_PROVIDER: "twilio", PUSH_PROVIDER: "fcm" } as Env;
+const providersEnv: Env = { ...appEnv, SMS_PROVIDER: "twilio", PUSH_PROVIDER: "fcm" };
 
-async function deliver(bodies: NotificationDelivery[]) {
-  const batch = createMessageBatch<NotificationDelivery>(
-    QUEUES.notificationDeliveries,
-    bodies.map((body, i) => ({ id: `msg-${i}`, timestamp: new Date(), attempts: 1, body })),
-  );
-  const ctx = createExecutionContext();
-  await worker.queue(batch, providersEnv, ctx);
-  return getQueueResult(batch, ctx);
-}
+const deliver = (bodies: NotificationDelivery[]) =>
+  runQueueBatch(QUEUES.notificationDeliveries, bodies, providersEnv);
 
 async function deliveries(userId: string) {
   const { results } = await env.DB.prepare(

@@ -1,4 +1,9 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createMessageBatch,
+  getQueueResult,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect, vi } from "vitest";
 import { openDb } from "../src/db";
@@ -246,4 +251,15 @@ export function limiterStub(subject: string) {
 /** A service context over the test bindings, at `now`: for calling services directly. */
 export function testContext(now = Date.now()): ServiceContext {
   return { db: openDb(env.DB), env: appEnv, config: loadConfig(env), now, origin: "test" };
+}
+
+/** Runs messages through the Worker's queue handler as one batch of `queue`, with `bindings`. */
+export async function runQueueBatch<T>(queue: string, bodies: T[], bindings: Env = appEnv) {
+  const batch = createMessageBatch<T>(
+    queue,
+    bodies.map((body, i) => ({ id: `msg-${i}`, timestamp: new Date(), attempts: 1, body })),
+  );
+  const ctx = createExecutionContext();
+  await worker.queue(batch, bindings, ctx);
+  return getQueueResult(batch, ctx);
 }

@@ -1,27 +1,17 @@
 // Usage at 80% and 100% of the day and month windows: the RateLimiter object reports each
 // crossing once on the usage-alerts queue, and its consumer notifies once per window period and
 // level, however often the message comes.
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import type { UsageAlertMessage } from "../src/env";
-import worker from "../src/index";
 import { DAY } from "../src/lib/time";
 import { QUEUES } from "../src/queues";
 import { pushPolicyBeforeCommit } from "../src/ratelimit/client";
 import { usageCrossings } from "../src/ratelimit/usage-alerts";
-import { holdQueues, login, signup, type TestUser } from "./helpers";
+import { holdQueues, login, runQueueBatch, signup, type TestUser } from "./helpers";
 import { statuses, T0 } from "./ratelimit-helpers";
 
-async function consume(alerts: UsageAlertMessage[]) {
-  const batch = createMessageBatch<UsageAlertMessage>(
-    QUEUES.usageAlerts,
-    alerts.map((body, i) => ({ id: `alert-${i}`, timestamp: new Date(), attempts: 1, body })),
-  );
-  const ctx = createExecutionContext();
-  await worker.queue(batch, env, ctx);
-  return getQueueResult(batch, ctx);
-}
+const consume = (alerts: UsageAlertMessage[]) => runQueueBatch(QUEUES.usageAlerts, alerts);
 
 /** Access tokens live 15 minutes: a day later the user logs in again. */
 async function freshToken(user: TestUser): Promise<string> {

@@ -141,25 +141,36 @@ function invoicePeriod(invoice: InvoiceLike): {
   };
 }
 
+/** What an invoice reports about a payment: its owner, its invoice, its period and receipt. */
+function invoiceReport(
+  invoice: InvoiceLike,
+  owner: InvoiceOwner,
+  payment: Pick<PaymentReport, "providerPaymentId" | "amount" | "status" | "failureReason">,
+): PaymentReport {
+  return {
+    provider: "stripe",
+    providerInvoiceId: invoice.id,
+    userId: owner.userId,
+    subscriptionId: owner.subscriptionId,
+    currency: invoice.currency,
+    ...invoicePeriod(invoice),
+    receiptUrl: invoice.hosted_invoice_url ?? null,
+    ...payment,
+  };
+}
+
 export const invoicePaid: EventHandler = async (context, payload) => {
   const invoice = objectOf<InvoiceLike>(payload).data.object;
   // A trial's (or fully discounted) invoice moves no money: nothing to record.
   if (invoice.amount_paid <= 0) return noEffect();
   const owner = await invoiceOwner(context, invoice);
   if (!owner) return noEffect();
-  const report: PaymentReport = {
-    provider: "stripe",
+  const report = invoiceReport(invoice, owner, {
     providerPaymentId: invoicePaymentId(invoice) ?? invoice.id,
-    providerInvoiceId: invoice.id,
-    userId: owner.userId,
-    subscriptionId: owner.subscriptionId,
     amount: invoice.amount_paid,
-    currency: invoice.currency,
     status: "succeeded",
-    ...invoicePeriod(invoice),
-    receiptUrl: invoice.hosted_invoice_url ?? null,
     failureReason: null,
-  };
+  });
   const statements = [
     ...owner.statements,
     ...recordPaymentStatements(context.db, report, context.now),
@@ -174,22 +185,15 @@ export const invoicePaymentFailed: EventHandler = async (context, payload) => {
   const invoice = objectOf<InvoiceLike>(payload).data.object;
   const owner = await invoiceOwner(context, invoice);
   if (!owner) return noEffect();
-  const report: PaymentReport = {
-    provider: "stripe",
+  const report = invoiceReport(invoice, owner, {
     // Each attempt is its own row; without a charge id, the attempt number tells them apart
     // (and never collides with the invoice's eventual successful payment).
     providerPaymentId:
       invoicePaymentId(invoice) ?? `${invoice.id}:attempt_${invoice.attempt_count ?? 1}`,
-    providerInvoiceId: invoice.id,
-    userId: owner.userId,
-    subscriptionId: owner.subscriptionId,
     amount: invoice.amount_due,
-    currency: invoice.currency,
     status: "failed",
-    ...invoicePeriod(invoice),
-    receiptUrl: invoice.hosted_invoice_url ?? null,
     failureReason: invoice.last_finalization_error?.message ?? "payment_failed",
-  };
+  });
   const statements = [...owner.statements, ...recordPaymentStatements(db, report, now)];
   const plan = owner.plan?.name ?? null;
   const emails: string[] = [];
