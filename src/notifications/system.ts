@@ -169,7 +169,7 @@ export function systemNotice(event: SystemEvent, reader: Reader): NotifyInput {
   const { kind, ...data } = event;
   return {
     type: TYPES[kind],
-    title: t(reader.locale, `channels.${key}.title`, values),
+    title: t(reader.locale, `channels.${key}.heading`, values),
     body: t(reader.locale, `channels.${key}.${body}`, values),
     data: { event: kind, ...data },
     channels: CHANNELS[kind],

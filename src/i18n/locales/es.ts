@@ -180,48 +180,48 @@ export const es = {
   channels: {
     windows: { day: "diaria", month: "mensual" },
     payment_failed: {
-      title: "Su pago no se pudo procesar",
+      heading: "Su pago no se pudo procesar",
       body: "No pudimos cobrar {{amount}} por su suscripción {{plan}}. Actualice su método de pago para conservar el acceso.",
     },
     payment_recovered: {
-      title: "Pago recibido",
+      heading: "Pago recibido",
       body: "Su suscripción {{plan}} vuelve a estar al día. ¡Gracias!",
     },
     renewed: {
-      title: "Suscripción renovada",
+      heading: "Suscripción renovada",
       body: "Su suscripción {{plan}} se renovó. La próxima renovación es el {{date}}.",
       body_undated: "Su suscripción {{plan}} se renovó.",
     },
     trial_ending: {
-      title: "Su prueba termina en 3 días",
+      heading: "Su prueba termina en 3 días",
       body: "Su prueba de {{plan}} termina el {{date}}. Después, la suscripción continúa y se cobra a su método de pago; cancele antes si no la desea.",
     },
     subscription_ending: {
-      title: "Su suscripción termina en 3 días",
+      heading: "Su suscripción termina en 3 días",
       body: "Su suscripción {{plan}} termina el {{date}}, como lo pidió. Reanúdela antes si desea conservarla.",
     },
     canceled: {
-      title: "Suscripción cancelada",
+      heading: "Suscripción cancelada",
       body: "Su suscripción {{plan}} terminó. Su cuenta pasa al plan gratuito.",
     },
     plan_changed: {
-      title: "Plan cambiado",
+      heading: "Plan cambiado",
       body: "Su plan cambió de {{from}} a {{to}}.",
     },
     access_restricted: {
-      title: "Su acceso ahora está limitado",
+      heading: "Su acceso ahora está limitado",
       body: "Su suscripción {{plan}} sigue impaga, por lo que su cuenta tiene los límites del plan gratuito. Pague el saldo pendiente para recuperarlos.",
     },
     access_suspended: {
-      title: "Su acceso está suspendido",
+      heading: "Su acceso está suspendido",
       body: "Su suscripción {{plan}} lleva demasiado tiempo impaga, por lo que el acceso a la API está suspendido. Aún puede iniciar sesión y pagar el saldo pendiente para restablecerlo.",
     },
     usage_80: {
-      title: "Usó el 80 % de su cuota {{window}}",
+      heading: "Usó el 80 % de su cuota {{window}}",
       body: "Lleva {{used}} de {{limit}} solicitudes de su cuota {{window}}. La cuota se restablece el {{date}}.",
     },
     usage_100: {
-      title: "Alcanzó su cuota {{window}}",
+      heading: "Alcanzó su cuota {{window}}",
       body: "Usó las {{limit}} solicitudes de su cuota {{window}}; las siguientes se rechazan hasta el {{date}}.",
     },
   },
