@@ -151,7 +151,7 @@ export function buildApp() {
           title: "tollgate API",
           version: "1.0.0",
           description:
-            "Auth, users, plans, subscriptions and payments. Errors are RFC 9457 problem+json.",
+            "Auth, users, plans, subscriptions and payments. Errors are RFC 9457 problem+json. Answers are in the language of Accept-Language (en, es), else the signed-in user's locale, else English; Content-Language names it. Problem codes never change with the language.",
         },
         tags: TAGS,
       }),

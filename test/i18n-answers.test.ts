@@ -5,7 +5,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { MINUTE } from "../src/lib/time";
 import { pushPolicyBeforeCommit } from "../src/ratelimit/client";
-import { api, expectProblem, type Problem, signup, type TestUser } from "./helpers";
+import { api, expectProblem, type Problem, signup, signupAdmin, type TestUser } from "./helpers";
 import { T0 } from "./ratelimit-helpers";
 
 const ES = { "accept-language": "es-MX,es;q=0.9,en;q=0.5" };
@@ -127,6 +127,40 @@ describe("problems in the request's language", () => {
     expect(expectProblem(en, 429, "rate_limited").detail).toBe(
       "Limit reached for minute; retry in 1 second",
     );
+  });
+
+  it("a service's own field messages, on admin routes too", async () => {
+    const admin = await signupAdmin();
+    const code = `ES${crypto.randomUUID().replaceAll("-", "").slice(0, 10)}`.toUpperCase();
+    const body = {
+      code,
+      duration: "forever",
+      duration_months: 3,
+      percent_off: 10,
+      currency: "eur",
+    };
+    const es = expectProblem(
+      await api("POST", "/v1/admin/coupons", { token: admin.accessToken, body, headers: ES }),
+      400,
+      "invalid_request",
+    );
+    expect(es.detail).toBe("El cupón no es válido");
+    expect(es.errors).toEqual([
+      { path: "currency", message: "solo un cupón con amount_off tiene moneda" },
+      {
+        path: "duration_months",
+        message: "solo un cupón recurrente tiene duration_months (este es forever)",
+      },
+    ]);
+    const en = expectProblem(
+      await api("GET", "/v1/admin/analytics/summary?from=2031-02-01&to=2031-01-01", {
+        token: admin.accessToken,
+        headers: EN,
+      }),
+      400,
+      "invalid_request",
+    );
+    expect(en.errors).toEqual([{ path: "from", message: "must not be after to" }]);
   });
 
   it("an unknown language gets English", async () => {

@@ -15,7 +15,7 @@ import {
   type Senders,
 } from "../src/notifications/consumer";
 import { MAX_DELIVERY_ATTEMPTS } from "../src/notifications/deliveries";
-import { notify } from "../src/notifications/notify";
+import { type NotifyInput, notify } from "../src/notifications/notify";
 import { QUEUES } from "../src/queues";
 import { api, count, type HeldQueues, holdQueues, signup, testContext } from "./helpers";
 import { putSettings } from "./users-helpers";
@@ -59,6 +59,27 @@ const emailsTo = (userId: string) =>
     .bind(userId)
     .all<{ subject: string; text_body: string; status: string }>()
     .then((r) => r.results);
+
+/** A signed-up user notified once (system, in-app + email unless told); the id and the user. */
+async function notifiedUser(input: Partial<NotifyInput> = {}) {
+  const user = await signup();
+  const id = (await notify(testContext(), user.id, {
+    type: "system",
+    title: "T",
+    body: "B",
+    ...input,
+  })) as string;
+  const delivery = held.deliveries[0] as NotificationDelivery;
+  return { user, id, delivery };
+}
+
+/** Senders whose SMS and push skip, with the test's own for the channel it is about. */
+const senders = (own: Partial<Senders>): Senders => ({
+  email: { send: async () => "unused" },
+  sms: async () => ({ status: "skipped", reason: "n/a" }),
+  push: async () => ({ status: "skipped", reason: "n/a" }),
+  ...own,
+});
 
 describe("notification delivery", () => {
   it("queues email by default, sends it once through the outbox however often the message comes", async () => {
@@ -195,24 +216,16 @@ describe("notification delivery", () => {
   });
 
   it("retries a failed send with backoff, records the error, and fails for good after the last attempt", async () => {
-    const user = await signup();
-    const id = (await notify(testContext(), user.id, {
-      type: "system",
-      title: "T",
-      body: "B",
-    })) as string;
-    const message = held.deliveries[0] as NotificationDelivery;
+    const { id, delivery: message } = await notifiedUser();
     let calls = 0;
-    const senders: Senders = {
+    const failing = senders({
       email: {
         send: async () => {
           calls++;
           throw new Error("provider answered 503");
         },
       },
-      sms: async () => ({ status: "skipped", reason: "n/a" }),
-      push: async () => ({ status: "skipped", reason: "n/a" }),
-    };
+    });
     const batch = createMessageBatch<NotificationDelivery>(QUEUES.notificationDeliveries, [
       { id: "m1", timestamp: new Date(), attempts: 2, body: message },
     ]);
@@ -220,7 +233,7 @@ describe("notification delivery", () => {
     if (!queued) throw new Error("no message");
     const retry = vi.spyOn(queued, "retry");
     const ctx = createExecutionContext();
-    await consumeNotificationDeliveries(testContext(), batch, senders);
+    await consumeNotificationDeliveries(testContext(), batch, failing);
     const result = await getQueueResult(batch, ctx);
     expect(result.retryMessages).toEqual([{ msgId: "m1" }]);
     // The message's second attempt waits twice the first delay.
@@ -236,7 +249,7 @@ describe("notification delivery", () => {
     for (let i = 2; i <= 6; i++) {
       await deliverNotification(
         testContext(Date.now() + i * 10 * 60_000),
-        senders,
+        failing,
         message.delivery_id,
       );
     }
@@ -247,25 +260,17 @@ describe("notification delivery", () => {
   });
 
   it("an SMS or push send that keeps failing fails for good after the last attempt", async () => {
-    const user = await signup();
-    const id = (await notify(testContext(), user.id, {
-      type: "reminder",
-      title: "T",
-      body: "B",
-      channels: ["sms"],
-    })) as string;
-    const deliveryId = (held.deliveries[0] as NotificationDelivery).delivery_id;
-    const senders: Senders = {
-      email: { send: async () => "never" },
+    const { id, delivery } = await notifiedUser({ type: "reminder", channels: ["sms"] });
+    const deliveryId = delivery.delivery_id;
+    const failing = senders({
       sms: async () => {
         throw new ChannelError("Twilio answered 503", false);
       },
-      push: async () => ({ status: "skipped", reason: "n/a" }),
-    };
+    });
     for (let i = 1; i < MAX_DELIVERY_ATTEMPTS; i++) {
-      expect(await deliverNotification(testContext(), senders, deliveryId)).toBe("retry");
+      expect(await deliverNotification(testContext(), failing, deliveryId)).toBe("retry");
     }
-    expect(await deliverNotification(testContext(), senders, deliveryId)).toBe("done");
+    expect(await deliverNotification(testContext(), failing, deliveryId)).toBe("done");
     expect(await deliveriesOf(id)).toEqual([
       expect.objectContaining({
         status: "failed",
@@ -273,32 +278,19 @@ describe("notification delivery", () => {
         last_error: "Twilio answered 503",
       }),
     ]);
-    expect(await deliverNotification(testContext(), senders, deliveryId)).toBe("done");
+    expect(await deliverNotification(testContext(), failing, deliveryId)).toBe("done");
   });
 
   it("a permanent refusal fails the delivery at once", async () => {
-    const user = await signup();
-    const id = (await notify(testContext(), user.id, {
-      type: "system",
-      title: "T",
-      body: "B",
-    })) as string;
-    const senders: Senders = {
+    const { id, delivery } = await notifiedUser();
+    const refusing = senders({
       email: {
         send: async () => {
           throw new PermanentEmailError("resend answered 422: invalid to");
         },
       },
-      sms: async () => ({ status: "skipped", reason: "n/a" }),
-      push: async () => ({ status: "skipped", reason: "n/a" }),
-    };
-    expect(
-      await deliverNotification(
-        testContext(),
-        senders,
-        (held.deliveries[0] as NotificationDelivery).delivery_id,
-      ),
-    ).toBe("done");
+    });
+    expect(await deliverNotification(testContext(), refusing, delivery.delivery_id)).toBe("done");
     expect(await deliveriesOf(id)).toEqual([
       expect.objectContaining({
         status: "failed",
@@ -309,12 +301,7 @@ describe("notification delivery", () => {
   });
 
   it("the dead-letter queue marks a delivery still queued as failed", async () => {
-    const user = await signup();
-    const id = (await notify(testContext(), user.id, {
-      type: "system",
-      title: "T",
-      body: "B",
-    })) as string;
+    const { id } = await notifiedUser();
     const result = await runQueue(QUEUES.notificationDeliveriesDlq, held.deliveries, 6);
     expect(result.explicitAcks).toHaveLength(1);
     expect(await deliveriesOf(id)).toEqual([

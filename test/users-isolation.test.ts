@@ -3,9 +3,10 @@
 // tokens fail, and admin routes refuse non-admins.
 import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
+import { notify } from "../src/notifications/notify";
 import { me as getMe, refresh } from "./auth-helpers";
 import { insertPayment } from "./fixtures";
-import { api, count, expectProblem, login, PASSWORD, signup } from "./helpers";
+import { api, count, expectProblem, login, PASSWORD, signup, testContext } from "./helpers";
 import { CUSTOM_SETTINGS, type Json, patchMe, putSettings, userRow } from "./users-helpers";
 
 describe("isolation between users", () => {
@@ -74,10 +75,25 @@ describe("isolation between users", () => {
     });
     expect(key.status, key.text).toBe(201);
     const payment = await insertPayment(b.id);
+    const device = await api<{ id: string }>("POST", "/v1/me/devices", {
+      token: b.accessToken,
+      body: { platform: "web", token: "b-device-token" },
+    });
+    expect(device.status, device.text).toBe(201);
+    // One to mark read, one to remove (a removed one is gone for its owner too).
+    const ofB = async () =>
+      (await notify(testContext(), b.id, { type: "system", title: "b's", body: "b's" })) as string;
+    const toMark = await ofB();
+    const toRemove = await ofB();
     const foreignIds: Record<string, string> = {
       "DELETE /v1/me/api-keys/:id": key.body.id,
+      "DELETE /v1/me/devices/:id": device.body.id,
+      "DELETE /v1/notifications/:id": toRemove,
+      "PATCH /v1/notifications/:id": toMark,
       "GET /v1/payments/:id": payment.id,
     };
+    // A valid body where a route needs one (so it gets as far as looking for the id).
+    const bodies: Record<string, unknown> = { "PATCH /v1/notifications/:id": { read: true } };
     // Provider callbacks: the parameter names a provider, nothing of a user's.
     const notOwned = ["POST /v1/webhooks/:provider"];
     const bBefore = await userRow(b.id);
@@ -96,9 +112,10 @@ describe("isolation between users", () => {
     for (const route of routes) {
       const [method = "GET", pattern = ""] = route.split(" ");
       const path = pattern.replace(/:[A-Za-z_]+/g, foreignIds[route] ?? b.id);
+      const body = bodies[route] ?? (method === "GET" || method === "DELETE" ? undefined : {});
       const res = await api(method, path, {
         token: a.accessToken,
-        ...(method === "GET" || method === "DELETE" ? {} : { body: {} }),
+        ...(body === undefined ? {} : { body }),
       });
       expect(res.status, `${route}: ${res.text}`).toBeGreaterThanOrEqual(400);
       expect(res.status, route).not.toBe(500);
@@ -109,7 +126,10 @@ describe("isolation between users", () => {
       expect(res.text, route).toMatch(/ not found"/);
       expect(res.text, route).not.toContain("No route for");
       // The same request by the owner reaches the thing.
-      const own = await api(method, path, { token: b.accessToken });
+      const own = await api(method, path, {
+        token: b.accessToken,
+        ...(bodies[route] === undefined ? {} : { body: bodies[route] }),
+      });
       expect(own.status, `${route} by its owner: ${own.text}`).toBeLessThan(300);
     }
     expect(await userRow(b.id)).toEqual(bBefore);

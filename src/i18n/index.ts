@@ -1,4 +1,4 @@
-import { createInstance } from "i18next";
+import { createInstance, type i18n } from "i18next";
 import { en } from "./locales/en";
 import { es } from "./locales/es";
 import type { Messages } from "./messages";
@@ -28,22 +28,30 @@ export interface Message {
 export const msg = (key: string, params?: Message["params"]): Message =>
   params ? { key, params } : { key };
 
-// One instance for the isolate: the catalogs are bundled, so it initialises synchronously and
+// One instance for the isolate, made on the first message (not at startup, which most requests
+// that answer 200 never need it for). The catalogs are bundled, so it initialises synchronously;
 // every call names its language (no shared "current language" between concurrent requests).
-const i18n = createInstance();
-void i18n.init({
-  resources: Object.fromEntries(
-    LOCALES.map((locale) => [locale, { translation: CATALOGS[locale] }]),
-  ),
-  supportedLngs: [...LOCALES],
-  fallbackLng: DEFAULT_LOCALE,
-  initAsync: false,
-  // Plain text and JSON, not HTML: values are inserted as given.
-  interpolation: { escapeValue: false },
-  nsSeparator: false,
-  returnNull: false,
-  returnEmptyString: false,
-});
+let instance: i18n | null = null;
+
+function messages(): i18n {
+  if (instance) return instance;
+  const made = createInstance();
+  void made.init({
+    resources: Object.fromEntries(
+      LOCALES.map((locale) => [locale, { translation: CATALOGS[locale] }]),
+    ),
+    supportedLngs: [...LOCALES],
+    fallbackLng: DEFAULT_LOCALE,
+    initAsync: false,
+    // Plain text and JSON, not HTML: values are inserted as given.
+    interpolation: { escapeValue: false },
+    nsSeparator: false,
+    returnNull: false,
+    returnEmptyString: false,
+  });
+  instance = made;
+  return made;
+}
 
 export function isLocale(value: unknown): value is Locale {
   return typeof value === "string" && (LOCALES as readonly string[]).includes(value);
@@ -67,7 +75,7 @@ export function render(locale: Locale, text: string | Message): string {
     params[name] = typeof value === "object" ? render(locale, value) : value;
   }
   const count = params.count;
-  return i18n.t(text.key, {
+  return messages().t(text.key, {
     lng: locale,
     replace: params,
     ...(typeof count === "number" ? { count } : {}),
@@ -77,7 +85,7 @@ export function render(locale: Locale, text: string | Message): string {
 
 /** Whether a message exists (in English, which holds every key). */
 export function hasMessage(key: string): boolean {
-  return i18n.exists(key, { lng: DEFAULT_LOCALE });
+  return messages().exists(key, { lng: DEFAULT_LOCALE });
 }
 
 /**

@@ -1,14 +1,26 @@
 import type { z } from "zod";
-import { en as zodEn, es as zodEs } from "zod/locales";
+import * as zodLocales from "zod/locales";
 import { DEFAULT_LOCALE, hasMessage, type Locale, type Params, t } from "./index";
 
+type ErrorMap = (issue: z.core.$ZodRawIssue) => unknown;
+
 // zod's own messages, per language. z.config(z.locales.es()) would switch them for every request
-// of the isolate at once, so instead each issue is rendered again, in the request's locale, by the
-// locale's error map. Adding a language: its zod locale here.
-const ZOD_MESSAGES: Record<Locale, (issue: z.core.$ZodRawIssue) => unknown> = {
-  en: zodEn().localeError,
-  es: zodEs().localeError,
-};
+// of the isolate at once, so instead each issue is rendered again, in the request's locale, by
+// zod's error map for that language (zod ships one per language code; English when it has none).
+const maps = new Map<Locale, ErrorMap>();
+
+function zodMessages(locale: Locale): ErrorMap {
+  let map = maps.get(locale);
+  if (!map) {
+    const byCode = zodLocales as unknown as Partial<
+      Record<string, () => { localeError: ErrorMap }>
+    >;
+    const make = byCode[locale];
+    map = (make ?? zodLocales.en)().localeError;
+    maps.set(locale, map);
+  }
+  return map;
+}
 
 function text(rendered: unknown): string | undefined {
   if (typeof rendered === "string") return rendered;
@@ -41,6 +53,6 @@ export function issueMessage(locale: Locale, issue: z.core.$ZodIssue, input: unk
   }
   if (locale === DEFAULT_LOCALE) return issue.message;
   const raw = { ...issue, input: valueAt(input, issue.path) } as z.core.$ZodRawIssue;
-  if (text(ZOD_MESSAGES.en(raw)) !== issue.message) return issue.message;
-  return text(ZOD_MESSAGES[locale](raw)) ?? issue.message;
+  if (text(zodMessages(DEFAULT_LOCALE)(raw)) !== issue.message) return issue.message;
+  return text(zodMessages(locale)(raw)) ?? issue.message;
 }

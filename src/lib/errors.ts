@@ -26,6 +26,7 @@ const CATALOG = {
   plan_not_available: [409, "This plan cannot be subscribed to"],
   payload_too_large: [413, "The request body is too large"],
   unsupported_media_type: [415, "Unsupported media type"],
+  upgrade_required: [426, "Upgrade required"],
   rate_limited: [429, "Too many requests"],
   misconfigured: [500, "The server is misconfigured"],
   internal_error: [500, "Internal server error"],

@@ -17,7 +17,7 @@ import { newId } from "../lib/ids";
 import { ENTITLED_STATUSES } from "../policy/current";
 import {
   afterNotificationsCommit,
-  type PreparedNotification,
+  commitNotifications,
   prepareNotification,
   recipientOf,
   wasStored,
@@ -181,9 +181,8 @@ export async function sendBroadcastPage(
       ),
     )
     .returning({ id: notificationBroadcasts.id });
-  const results = await db.batch([advance, ...prepared.flatMap((n) => n.statements)]);
+  const { results, stored } = await commitNotifications(db, [advance], prepared);
   const [advanced] = results;
-  const stored = storedOf(prepared, results.slice(1));
   if (stored.length > 0) {
     await db
       .update(notificationBroadcasts)
@@ -203,14 +202,3 @@ const notice = (broadcast: NotificationBroadcast) => ({
   dedupeKey: `broadcast:${broadcast.id}`,
   data: { broadcast_id: broadcast.id },
 });
-
-/** The notifications whose insert stored a row, from the batch results of their statements. */
-function storedOf(prepared: PreparedNotification[], results: unknown[]): PreparedNotification[] {
-  const stored: PreparedNotification[] = [];
-  let at = 0;
-  for (const notification of prepared) {
-    if (wasStored(results[at])) stored.push(notification);
-    at += notification.statements.length;
-  }
-  return stored;
-}

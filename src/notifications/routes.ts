@@ -73,7 +73,7 @@ notificationRoutes.openapi(
     request: { query: StreamQuery },
     responses: {
       101: { description: "Switching to the WebSocket protocol" },
-      426: { description: "Not a WebSocket upgrade request" },
+      ...errorResponses(426),
     },
   }),
   async (c) => {
@@ -82,7 +82,9 @@ notificationRoutes.openapi(
       throw new ApiError("invalid_token", msg("notifications.problems.stream_needs_access_token"));
     }
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-      return c.text("Send Upgrade: websocket", 426);
+      throw new ApiError("upgrade_required", msg("notifications.problems.send_upgrade"), {
+        headers: { upgrade: "websocket" },
+      });
     }
     await service.recordStream(c.var.db, principal.userId, principal.expiresAt);
     return openStream(c.env, principal.userId, c.req.raw, principal.expiresAt);
@@ -151,7 +153,7 @@ notificationRoutes.openapi(
   createRoute({
     method: "delete",
     path: "/",
-    operationId: "notifications.clear",
+    operationId: "notifications.deleteAll",
     tags,
     security,
     summary: "Remove all your notifications from your list",

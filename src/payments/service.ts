@@ -74,12 +74,12 @@ export async function refundPayment(
 ): Promise<Payment> {
   const payment = await getPayment(db, id);
   if (payment.provider === "manual")
-    throw new ApiError("conflict", "Manual payments are refunded outside tollgate");
+    throw new ApiError("conflict", msg("problems.conflict.manual_refund"));
   if (payment.status === "failed")
-    throw new ApiError("conflict", "A failed payment has nothing to refund");
+    throw new ApiError("conflict", msg("problems.conflict.failed_payment_refund"));
   const refundable = payment.amount - payment.amountRefunded;
   const amount = input.amount ?? refundable;
-  if (refundable <= 0) throw new ApiError("conflict", "This payment is already fully refunded");
+  if (refundable <= 0) throw new ApiError("conflict", msg("problems.conflict.fully_refunded"));
   if (amount > refundable) {
     throw new ApiError(
       "invalid_request",
