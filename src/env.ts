@@ -11,6 +11,7 @@ export interface Env
     | "WALLET_RECHARGES"
     | "NOTIFICATION_DELIVERIES"
     | "NOTIFICATION_BROADCASTS"
+    | "USAGE_ALERTS"
   > {
   // wrangler types cannot know a queue's messages: they are typed here.
   EMAILS: Queue<EmailMessage>;
@@ -18,6 +19,7 @@ export interface Env
   WALLET_RECHARGES: Queue<WalletRechargeMessage>;
   NOTIFICATION_DELIVERIES: Queue<NotificationDelivery>;
   NOTIFICATION_BROADCASTS: Queue<BroadcastMessage>;
+  USAGE_ALERTS: Queue<UsageAlertMessage>;
 }
 
 /** An auto-recharge a user's object started: charge the saved card (idempotent on `reference`). */
@@ -62,6 +64,22 @@ export interface NotificationDelivery {
 /** An admin's broadcast to fan out: the consumer notifies its next page of recipients. */
 export interface BroadcastMessage {
   broadcast_id: string;
+}
+
+/**
+ * A user's day or month window crossed 80% or 100% of its limit: the RateLimiter object says so
+ * (it cannot notify: notifications sit above it), the consumer turns it into one notification
+ * per window period and level.
+ */
+export interface UsageAlertMessage {
+  user_id: string;
+  window: "day" | "month";
+  level: 80 | 100;
+  /** The window period's bounds (epoch ms); the start names the period in the dedupe key. */
+  period_start: number;
+  period_end: number;
+  limit: number;
+  used: number;
 }
 
 const csv = z
@@ -149,9 +167,10 @@ export const ConfigSchema = z.object({
   EMAIL_FROM: z.string().min(3).default("tollgate <no-reply@localhost>"),
   EMAIL_API_BASE_URL: z.url().default("https://api.resend.com"),
   EMAIL_API_KEY: z.string().optional(),
-  // SMS through Twilio's Messages API; "log" prints them (development). A sender is either a
+  // SMS through Twilio's Messages API; "log" prints them (development); "off" skips them (a
+  // deployment that has not set Twilio up). A sender is either a
   // number (TWILIO_FROM) or a messaging service (TWILIO_MESSAGING_SERVICE_SID).
-  SMS_PROVIDER: z.enum(["log", "twilio"]).default("log"),
+  SMS_PROVIDER: z.enum(["off", "log", "twilio"]).default("log"),
   TWILIO_ACCOUNT_SID: z.string().min(1).optional(),
   TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
   TWILIO_FROM: z.string().min(1).optional(),
@@ -159,7 +178,7 @@ export const ConfigSchema = z.object({
   TWILIO_API_BASE_URL: z.url().default("https://api.twilio.com"),
   // Push through FCM HTTP v1 with a Google service account (its JSON key file, whole, as the
   // secret); "log" prints them (development). FCM_TOKEN_URL overrides the key file's token_uri.
-  PUSH_PROVIDER: z.enum(["log", "fcm"]).default("log"),
+  PUSH_PROVIDER: z.enum(["off", "log", "fcm"]).default("log"),
   FCM_SERVICE_ACCOUNT: serviceAccount.optional(),
   FCM_API_BASE_URL: z.url().default("https://fcm.googleapis.com"),
   FCM_TOKEN_URL: z.url().optional(),

@@ -7,6 +7,7 @@ import {
   type Env,
   loadConfig,
   type NotificationDelivery,
+  type UsageAlertMessage,
   type WalletRechargeMessage,
   type WebhookMessage,
 } from "./env";
@@ -17,6 +18,7 @@ import {
   consumeNotificationDeliveries,
 } from "./notifications/consumer";
 import { channelSenders } from "./notifications/senders";
+import { consumeUsageAlerts } from "./notifications/usage-alerts";
 import { consumeRecharges } from "./wallets/auto-recharge";
 import { consumeDeadWebhooks, consumeWebhookBatch } from "./webhooks/consumer";
 
@@ -29,6 +31,7 @@ export const QUEUES = {
   notificationDeliveries: "tollgate-notification-deliveries",
   notificationDeliveriesDlq: "tollgate-notification-deliveries-dlq",
   notificationBroadcasts: "tollgate-notification-broadcasts",
+  usageAlerts: "tollgate-usage-alerts",
 } as const;
 
 export async function dispatchQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
@@ -49,7 +52,6 @@ export async function dispatchQueue(batch: MessageBatch<unknown>, env: Env): Pro
       return consumeDeadWebhooks(ctx, batch as MessageBatch<WebhookMessage>);
     case QUEUES.walletRecharges:
       return consumeRecharges(ctx, batch as MessageBatch<WalletRechargeMessage>);
-
     case QUEUES.notificationDeliveries:
       return consumeNotificationDeliveries(
         ctx,
@@ -60,6 +62,8 @@ export async function dispatchQueue(batch: MessageBatch<unknown>, env: Env): Pro
       return consumeDeadNotificationDeliveries(ctx, batch as MessageBatch<NotificationDelivery>);
     case QUEUES.notificationBroadcasts:
       return consumeBroadcasts(ctx, batch as MessageBatch<BroadcastMessage>);
+    case QUEUES.usageAlerts:
+      return consumeUsageAlerts(ctx, batch as MessageBatch<UsageAlertMessage>);
     default:
       // A queue without a consumer here: keep its messages (retry) rather than drop them.
       console.error(JSON.stringify({ msg: "no consumer for queue", queue: batch.queue }));

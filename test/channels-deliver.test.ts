@@ -40,6 +40,29 @@ describe("deliverSms", () => {
     expect(twilio.requests).toHaveLength(0);
   });
 
+  it("is skipped when SMS or push is off (a deployment without Twilio or FCM)", async () => {
+    const twilio = installFakeTwilio();
+    const fcm = installFakeFcm();
+    const user = await insertUser({ phone: "+14155550123" });
+    await registerDevice(testContext(), user.id, { platform: "web", token: "tok-off" });
+    const ctx = testContext();
+    const off = {
+      ...ctx,
+      config: { ...ctx.config, SMS_PROVIDER: "off" as const, PUSH_PROVIDER: "off" as const },
+    };
+    expect(await deliverSms(off, user.id, message)).toEqual({
+      status: "skipped",
+      reason: "SMS is not set up",
+    });
+    expect(await deliverPush(off, user.id, message)).toEqual({
+      status: "skipped",
+      reason: "push is not set up",
+    });
+    expect(twilio.requests).toHaveLength(0);
+    expect(fcm.messages).toHaveLength(0);
+    expect(fcm.exchanges).toHaveLength(0);
+  });
+
   it("a long text is cut to Twilio's 1600 characters", () => {
     const text = smsText({ title: "t", body: "x".repeat(2000) });
     expect(text).toHaveLength(1600);

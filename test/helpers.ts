@@ -1,8 +1,19 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createMessageBatch,
+  getQueueResult,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect, vi } from "vitest";
 import { openDb } from "../src/db";
-import { type Env, loadConfig, type NotificationDelivery, type WebhookMessage } from "../src/env";
+import {
+  type Env,
+  loadConfig,
+  type NotificationDelivery,
+  type UsageAlertMessage,
+  type WebhookMessage,
+} from "../src/env";
 import worker from "../src/index";
 import type { ServiceContext } from "../src/lib/context";
 import { storeReceived } from "../src/webhooks/store";
@@ -189,6 +200,8 @@ export interface HeldQueues {
   deliveries: NotificationDelivery[];
   /** The broadcast id of every message sent to the broadcasts queue, in order. */
   broadcasts: string[];
+  /** Every message sent to the usage-alerts queue, in order. */
+  usageAlerts: UsageAlertMessage[];
 }
 
 /**
@@ -197,7 +210,14 @@ export interface HeldQueues {
  * sent and apply it themselves.
  */
 export function holdQueues(): HeldQueues {
-  const held: HeldQueues = { events: [], messages: [], emails: [], deliveries: [], broadcasts: [] };
+  const held: HeldQueues = {
+    events: [],
+    messages: [],
+    emails: [],
+    deliveries: [],
+    broadcasts: [],
+    usageAlerts: [],
+  };
   vi.spyOn(appEnv.WEBHOOK_EVENTS, "send").mockImplementation(async (body) => {
     held.messages.push(body);
     if ("event_id" in body) held.events.push(body.event_id);
@@ -216,6 +236,10 @@ export function holdQueues(): HeldQueues {
     held.broadcasts.push(body.broadcast_id);
     return SENT;
   });
+  vi.spyOn(appEnv.USAGE_ALERTS, "sendBatch").mockImplementation(async (messages) => {
+    held.usageAlerts.push(...[...messages].map((m) => m.body));
+    return SENT;
+  });
   return held;
 }
 
@@ -227,4 +251,15 @@ export function limiterStub(subject: string) {
 /** A service context over the test bindings, at `now`: for calling services directly. */
 export function testContext(now = Date.now()): ServiceContext {
   return { db: openDb(env.DB), env: appEnv, config: loadConfig(env), now, origin: "test" };
+}
+
+/** Runs messages through the Worker's queue handler as one batch of `queue`, with `bindings`. */
+export async function runQueueBatch<T>(queue: string, bodies: T[], bindings: Env = appEnv) {
+  const batch = createMessageBatch<T>(
+    queue,
+    bodies.map((body, i) => ({ id: `msg-${i}`, timestamp: new Date(), attempts: 1, body })),
+  );
+  const ctx = createExecutionContext();
+  await worker.queue(batch, bindings, ctx);
+  return getQueueResult(batch, ctx);
 }

@@ -40,8 +40,8 @@ describe("cancel at the period end", () => {
       currentPeriodEnd: end,
       providerStateAt: end - 10 * DAY,
     });
-    // Not yet: a minute before the period end nothing happens.
-    expect(await renewals(end - MINUTE)).toStrictEqual({});
+    // Not yet: a minute before the period end it only tells the user it is ending (once).
+    expect(await renewals(end - MINUTE)).toStrictEqual({ ending_reminders: 1 });
     expect(await minuteLimit(user)).toBe(PRO_MINUTE);
 
     expect(await renewals()).toStrictEqual({ canceled: 1 });

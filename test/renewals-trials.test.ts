@@ -135,7 +135,8 @@ describe("trials", () => {
     )
       .bind(againUser.id, againUser.email, NOW - 100 * DAY)
       .run();
-    // None of these: Stripe emails itself, too early, canceling, an inactive user.
+    // None of these: Stripe emails itself, too early, canceling (told it ends instead: the one
+    // ending reminder), an inactive user.
     await seedSubscription(
       await seedUser(),
       trial(NOW + 2 * DAY, { provider: "stripe", providerSubscriptionId: "sub_t" }),
@@ -148,7 +149,7 @@ describe("trials", () => {
 
     // Sign-up emails went out: from here on only this job's count.
     emailBatches.length = 0;
-    expect(await renewals()).toStrictEqual({ trial_reminders: 3 });
+    expect(await renewals()).toStrictEqual({ trial_reminders: 3, ending_reminders: 1 });
     const { results } = await env.DB.prepare(
       "select id, user_id, to_address, subject, text_body, status from email_outbox where template = 'trial_ending' and id != 'eml_old' order by to_address",
     ).all<{ id: string; user_id: string; to_address: string; text_body: string; status: string }>();

@@ -1,7 +1,7 @@
 // Stripe's payment events applied: a failed payment (past due, an email) and the paid retry that
 // restores the subscription, failed attempts without a charge, and amounts in minor units.
 import { beforeEach, describe, expect, it } from "vitest";
-import { formatMoney } from "../src/webhooks/stripe-events/invoices";
+import { formatMoney } from "../src/lib/money";
 import { invoiceObject, stripeEvent } from "./fakes/stripe";
 import { subscriptionById } from "./fixtures";
 import { signup } from "./helpers";

@@ -15,6 +15,7 @@ import { type Standing, type Subscription, subscriptions } from "../db/schema";
 import { enqueueEmails, guardedEmail } from "../email/outbox";
 import type { Job } from "../lib/jobs";
 import { DAY } from "../lib/time";
+import { notifySystemAfterCommit } from "../notifications/notices";
 import { planById } from "../policy/current";
 import { syncPoliciesAfterCommit } from "../ratelimit/client";
 
@@ -84,21 +85,24 @@ export const dunningJob: Job = async (ctx) => {
     );
     const pastDue = sub.status === "past_due";
     try {
-      const email =
+      const step =
         pastDue &&
         (standing === "restricted" || standing === "suspended") &&
         standing !== sub.standing
-          ? guardedEmail(
-              db,
-              {
-                userId: sub.userId,
-                template: standing === "restricted" ? "access_restricted" : "access_suspended",
-                vars: { plan: (await planById(db, sub.planId))?.name ?? null },
-                when: sql`exists (select 1 from ${s} where ${s.id} = ${sub.id} and ${asRead(sub)})`,
-              },
-              now,
-            )
+          ? { standing, plan: (await planById(db, sub.planId))?.name ?? null }
           : null;
+      const email = step
+        ? guardedEmail(
+            db,
+            {
+              userId: sub.userId,
+              template: step.standing === "restricted" ? "access_restricted" : "access_suspended",
+              vars: { plan: step.plan },
+              when: sql`exists (select 1 from ${s} where ${s.id} = ${sub.id} and ${asRead(sub)})`,
+            },
+            now,
+          )
+        : null;
       const update = db
         .update(s)
         .set({
@@ -125,6 +129,15 @@ export const dunningJob: Job = async (ctx) => {
       else if (standing === "suspended" || standing === "restricted") counts[standing]++;
       else counts.past_due++;
       await syncPoliciesAfterCommit(ctx, [sub.userId]);
+      if (step) {
+        // The email says it too: the notice keeps to the other channels (notifications/system.ts).
+        await notifySystemAfterCommit(ctx, sub.userId, {
+          kind: step.standing === "restricted" ? "access_restricted" : "access_suspended",
+          subscriptionId: sub.id,
+          plan: step.plan,
+          pastDueSince: sub.pastDueSince ?? now,
+        });
+      }
     } catch (error) {
       counts.failed++;
       console.error(

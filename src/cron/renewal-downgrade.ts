@@ -22,12 +22,13 @@ export async function scheduledPlan(db: Db, sub: Subscription): Promise<Plan> {
 /**
  * A provider subscription's scheduled downgrade, at its period end: the provider has had it since
  * it was asked for (src/subscriptions/scheduled-change.ts), so nothing is asked of it but its
- * state, applied with the new plan in one batch with clearing the schedule.
+ * state, applied with the new plan in one batch with clearing the schedule. Answers the plan it
+ * moved to; null when the row changed since it was read.
  */
 export async function downgradeAtProvider(
   { db, config, now }: ServiceContext,
   sub: Subscription & { provider: PaidProvider },
-) {
+): Promise<Plan | null> {
   const target = await scheduledPlan(db, sub);
   const interval = sub.scheduledInterval ?? sub.interval;
   const provider = providerFor(sub.provider, config);
@@ -68,5 +69,5 @@ export async function downgradeAtProvider(
       .returning({ id: s.id }),
     ...statements,
   ]);
-  return updated.length > 0;
+  return updated.length > 0 ? target : null;
 }

@@ -1,6 +1,6 @@
 // Manual subscriptions (granted by an admin, no payment): at the boundary the period rolls
 // forward, a scheduled downgrade is applied and a trial becomes active.
-import { type Interval, type Subscription, subscriptions } from "../db/schema";
+import { type Interval, type Plan, type Subscription, subscriptions } from "../db/schema";
 import type { ServiceContext } from "../lib/context";
 import { DAY } from "../lib/time";
 import { addMonthsOnDay } from "../lib/windows";
@@ -34,7 +34,7 @@ export async function renewManual(
   { db, now }: ServiceContext,
   sub: Subscription,
   work: Extract<Work, { kind: "manual" }>,
-): Promise<{ downgraded: boolean; rolled: boolean } | null> {
+): Promise<{ downgradedTo: Plan | null; period: { start: number; end: number } | null } | null> {
   const target = work.downgrade ? await scheduledPlan(db, sub) : null;
   const interval = target ? (sub.scheduledInterval ?? sub.interval) : sub.interval;
   // A trial that ends starts the paid periods: they renew on the day it ended.
@@ -60,5 +60,5 @@ export async function renewManual(
       .where(unchanged(sub))
       .returning({ id: s.id }),
   ]);
-  return updated.length > 0 ? { downgraded: target !== null, rolled: period !== null } : null;
+  return updated.length > 0 ? { downgradedTo: target, period } : null;
 }

@@ -11,8 +11,9 @@
 //   (or trial) end: re-synced from the provider, which decides (renewed, past due, expired…):
 //   ./renewal-resync.ts.
 // - trials of PayPal and manual subscriptions ending within 3 days: one trial_ending email
-//   (Stripe sends customer.subscription.trial_will_end, whose handler already emails):
-//   ./trial-reminders.ts.
+//   (Stripe sends customer.subscription.trial_will_end, whose handler already emails), and
+//   subscriptions canceled at their period end that end within 3 days: one notice
+//   (./trial-reminders.ts).
 //
 // Which subscriptions need which work is ./renewal-work.ts. Every run works on what still needs
 // work, so running it twice is running it once; at most RENEWALS_PER_RUN subscriptions per run,
@@ -28,9 +29,10 @@ import { syncPoliciesAfterCommit } from "../ratelimit/client";
 import { cancelAtBoundary } from "./renewal-cancel";
 import { downgradeAtProvider } from "./renewal-downgrade";
 import { renewManual } from "./renewal-manual";
+import { type Change, tellRenewal } from "./renewal-notices";
 import { resync } from "./renewal-resync";
 import { needsWorkSql, type Work, workFor } from "./renewal-work";
-import { remindTrials } from "./trial-reminders";
+import { remindEndings, remindTrials } from "./trial-reminders";
 
 /** Subscriptions one run changes at most (each may take two or three provider calls). */
 export const RENEWALS_PER_RUN = 100;
@@ -45,6 +47,7 @@ const COUNT_KEYS = [
   "resynced",
   "ended_by_provider",
   "trial_reminders",
+  "ending_reminders",
   "skipped",
   "failed",
 ] as const;
@@ -57,34 +60,45 @@ interface Run extends ServiceContext {
 const isPaid = (sub: Subscription): sub is Subscription & { provider: PaidProvider } =>
   sub.provider === "stripe" || sub.provider === "paypal";
 
-async function renewOne(run: Run, sub: Subscription, work: Work): Promise<boolean> {
+/** Does the work; answers what to tell the user (null: not done, the row changed). */
+async function renewOne(run: Run, sub: Subscription, work: Work): Promise<Change[] | null> {
   const { counts } = run;
   switch (work.kind) {
     case "cancel":
-      if (!(await cancelAtBoundary(run, sub, work.boundary))) return false;
+      if (!(await cancelAtBoundary(run, sub, work.boundary))) return null;
       counts.canceled++;
-      return true;
+      return [{ kind: "canceled" }];
     case "manual": {
       const done = await renewManual(run, sub, work);
-      if (!done) return false;
-      if (done.downgraded) counts.downgraded++;
-      if (done.rolled) {
-        if (sub.status === "trialing") counts.trials_activated++;
-        else counts.renewed++;
+      if (!done) return null;
+      const changes: Change[] = [];
+      if (done.downgradedTo) {
+        counts.downgraded++;
+        changes.push({ kind: "plan_changed", to: done.downgradedTo, at: work.boundary });
       }
-      return true;
+      if (done.period) {
+        if (sub.status === "trialing") counts.trials_activated++;
+        else {
+          counts.renewed++;
+          changes.push({ kind: "renewed", period: done.period });
+        }
+      }
+      return changes;
     }
-    case "downgrade":
-      if (!isPaid(sub) || !(await downgradeAtProvider(run, sub))) return false;
+    case "downgrade": {
+      const target = isPaid(sub) ? await downgradeAtProvider(run, sub) : null;
+      if (!target) return null;
       counts.downgraded++;
-      return true;
+      return [{ kind: "plan_changed", to: target, at: work.boundary }];
+    }
     case "resync": {
-      if (!isPaid(sub)) return false;
+      if (!isPaid(sub)) return null;
       const status = await resync(run, sub);
-      if (status === null) return false;
+      if (status === null) return null;
       counts.resynced++;
-      if (status === "canceled" || status === "expired") counts.ended_by_provider++;
-      return true;
+      if (status !== "canceled" && status !== "expired") return [];
+      counts.ended_by_provider++;
+      return [{ kind: "canceled" }];
     }
   }
 }
@@ -102,8 +116,10 @@ async function renewDue(run: Run, cursor: string | null): Promise<string | null>
     const work = workFor(sub, now, resyncAfter);
     if (!work) continue;
     try {
-      if (await renewOne(run, sub, work)) {
+      const changes = await renewOne(run, sub, work);
+      if (changes) {
         await syncPoliciesAfterCommit(run, [sub.userId]);
+        await tellRenewal(run, sub, changes);
       } else {
         counts.skipped++;
       }
@@ -128,5 +144,6 @@ export const renewalsJob: Job = async ({ cursor, setCursor, ...ctx }) => {
   const run: Run = { ...ctx, counts };
   setCursor(await renewDue(run, cursor));
   await remindTrials(run, counts);
+  await remindEndings(run, counts);
   return counts satisfies JobCounts;
 };

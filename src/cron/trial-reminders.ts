@@ -1,11 +1,14 @@
 // Trials of PayPal and manual subscriptions ending within TRIAL_REMINDER_LEAD: one trial_ending
-// email each (Stripe sends customer.subscription.trial_will_end, whose handler already emails).
+// email each (Stripe sends customer.subscription.trial_will_end, whose handler already emails),
+// with its notice on the other channels. Subscriptions of any provider that end at their period
+// end (canceled at the period end) within the same lead: one subscription_ending notice each.
 import { and, asc, eq, gt, inArray, lte, notExists, sql } from "drizzle-orm";
-import { emailOutbox, subscriptions, users } from "../db/schema";
+import { emailOutbox, notifications, subscriptions, users } from "../db/schema";
 import { enqueueEmails, guardedEmail } from "../email/outbox";
 import type { ServiceContext } from "../lib/context";
 import { DAY } from "../lib/time";
-import { planById } from "../policy/current";
+import { notifySystem, notifySystemAfterCommit } from "../notifications/notices";
+import { planById, RUNNING_STATUSES } from "../policy/current";
 
 /** Trial reminders one run writes at most. */
 export const TRIAL_REMINDERS_PER_RUN = 100;
@@ -20,15 +23,14 @@ const trialStartSql = sql`coalesce(${s.currentPeriodStart}, ${s.createdAt})`;
 /** What a run of reminders adds to the renewals job's counts. */
 export interface ReminderCounts {
   trial_reminders: number;
+  ending_reminders: number;
   skipped: number;
   failed: number;
 }
 
 /** Writes the reminders due now (each once per trial) and hands them to the email queue. */
-export async function remindTrials(
-  { db, env, now }: ServiceContext,
-  counts: ReminderCounts,
-): Promise<void> {
+export async function remindTrials(ctx: ServiceContext, counts: ReminderCounts): Promise<void> {
+  const { db, env, now } = ctx;
   const ending = await db
     .select()
     .from(s)
@@ -86,6 +88,13 @@ export async function remindTrials(
       if (inserted.length > 0) {
         counts.trial_reminders++;
         written.push(email.id);
+        // The email says it: the notice keeps to the other channels (notifications/system.ts).
+        await notifySystemAfterCommit(ctx, sub.userId, {
+          kind: "trial_ending",
+          subscriptionId: sub.id,
+          plan: plan?.name ?? null,
+          endsAt: sub.trialEnd ?? now,
+        });
       } else {
         counts.skipped++;
       }
@@ -101,4 +110,60 @@ export async function remindTrials(
     }
   }
   await enqueueEmails(env, written);
+}
+
+/** The key of a subscription's ending notice, as SQL (notifications/system.ts dedupeKey). */
+const endingKeySql = sql`'subscription_ending:' || ${s.id} || ':' || ${s.currentPeriodEnd}`;
+
+/**
+ * One subscription_ending notice per subscription that ends at its period end within
+ * TRIAL_REMINDER_LEAD (any provider: none of them says so itself). The notice's dedupe key makes
+ * it once; the query leaves out those that have it, so a run looks only at what is still due.
+ */
+export async function remindEndings(ctx: ServiceContext, counts: ReminderCounts): Promise<void> {
+  const { db, now } = ctx;
+  const ending = await db
+    .select()
+    .from(s)
+    .where(
+      and(
+        inArray(s.status, [...RUNNING_STATUSES]),
+        eq(s.cancelAtPeriodEnd, true),
+        gt(s.currentPeriodEnd, now),
+        lte(s.currentPeriodEnd, now + TRIAL_REMINDER_LEAD),
+        sql`exists (select 1 from ${users} where ${users.id} = ${s.userId} and ${users.status} = 'active')`,
+        notExists(
+          db
+            .select({ one: sql`1` })
+            .from(notifications)
+            .where(
+              and(eq(notifications.userId, s.userId), eq(notifications.dedupeKey, endingKeySql)),
+            ),
+        ),
+      ),
+    )
+    .orderBy(asc(s.currentPeriodEnd), asc(s.id))
+    .limit(TRIAL_REMINDERS_PER_RUN);
+  for (const sub of ending) {
+    try {
+      const plan = await planById(db, sub.planId);
+      const id = await notifySystem(ctx, sub.userId, {
+        kind: "subscription_ending",
+        subscriptionId: sub.id,
+        plan: plan?.name ?? null,
+        endsAt: sub.currentPeriodEnd ?? now,
+      });
+      if (id) counts.ending_reminders++;
+      else counts.skipped++;
+    } catch (error) {
+      counts.failed++;
+      console.error(
+        JSON.stringify({
+          msg: "ending reminder failed",
+          subscription: sub.id,
+          error: String(error),
+        }),
+      );
+    }
+  }
 }

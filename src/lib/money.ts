@@ -29,3 +29,17 @@ export function mulDivRound(a: number, b: number, c: number): number {
   const divisor = BigInt(c);
   return Number((product * 2n + divisor) / (divisor * 2n));
 }
+
+/** An amount in minor units as people read it: 2900 usd → "$29.00", 500 jpy → "¥500". */
+export function formatMoney(amount: number, currency: string, locale = "en-US"): string {
+  try {
+    const format = new Intl.NumberFormat(locale, {
+      style: "currency",
+      currency: currency.toUpperCase(),
+    });
+    const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
+    return format.format(amount / 10 ** digits);
+  } catch {
+    return `${(amount / 100).toFixed(2)} ${currency.toUpperCase()}`;
+  }
+}

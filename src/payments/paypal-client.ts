@@ -2,6 +2,7 @@
 // the isolate), one request helper, and PayPal's errors as the API's 502.
 import type { Config } from "../env";
 import { ApiError } from "../lib/errors";
+import { readJson } from "../lib/http";
 import { MINUTE, SECOND } from "../lib/time";
 
 export interface PayPalCredentials {
@@ -80,16 +81,6 @@ export function providerError(what: string, response: PayPalResponse): ApiError 
   return new ApiError("provider_error", parts.join(" "));
 }
 
-async function readBody(response: Response): Promise<unknown> {
-  const text = await response.text();
-  if (!text) return null;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
-}
-
 async function send(url: string, init: RequestInit, what: string): Promise<Response> {
   try {
     return await fetch(url, init);
@@ -120,7 +111,7 @@ export class PayPalClient {
       },
       "authentication",
     );
-    const body = await readBody(response);
+    const body = await readJson(response);
     const result = { status: response.status, body, debugId: debugIdOf(body, response.headers) };
     if (!response.ok) throw providerError("authentication", result);
     const token = body as { access_token?: unknown; expires_in?: unknown } | null;
@@ -180,7 +171,7 @@ export class PayPalClient {
         if (tokenCache.get(this.cacheKey)?.token === token) tokenCache.delete(this.cacheKey);
         continue;
       }
-      const parsed = await readBody(response);
+      const parsed = await readJson(response);
       return {
         status: response.status,
         body: parsed,

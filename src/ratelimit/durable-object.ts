@@ -23,6 +23,7 @@ import { migrate } from "./migrations";
 import { PolicySync } from "./policy-sync";
 import { Replays } from "./replays";
 import { RevokedSessions } from "./sessions";
+import { sendUsageAlerts, usageCrossings } from "./usage-alerts";
 import { hourOf, UsageHistory } from "./usage-history";
 import { WalletDesk } from "./wallet-desk";
 import { LEDGER_FLUSH_BATCH, ledgerStatements } from "./wallet-flush";
@@ -109,6 +110,11 @@ export class RateLimiter extends DurableObject<Env> {
     this.usage.record(now, allowed ? request.cost : 0, allowed ? 0 : request.cost);
     this.scheduleFlush(now);
     if (admission.holdId) this.schedule(now + WALLET_FLUSH_DELAY);
+    const userId = this.policy.userId;
+    if (allowed && userId && !request.limits) {
+      const alerts = usageCrossings(userId, admission.windows, request.cost);
+      if (alerts.length > 0) this.ctx.waitUntil(sendUsageAlerts(this.env, alerts));
+    }
     // A policy stored before locales existed has none until its next load.
     return { ...admission, keyId, locale: policy?.locale ?? null };
   }

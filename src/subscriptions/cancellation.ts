@@ -4,7 +4,9 @@ import { subscriptions } from "../db/schema";
 import { msg } from "../i18n";
 import type { ServiceContext } from "../lib/context";
 import { ApiError } from "../lib/errors";
+import { notifySystemAfterCommit } from "../notifications/notices";
 import { providerFor } from "../payments/providers";
+import { planById } from "../policy/current";
 import { syncPoliciesAfterCommit } from "../ratelimit/client";
 import { endedNow } from "./account-closure";
 import * as scheduled from "./scheduled-change";
@@ -39,6 +41,12 @@ export async function cancel(ctx: ServiceContext, userId: string, input: CancelI
     .where(eq(subscriptions.id, subscription.id));
   if (!input.at_period_end) {
     await syncPoliciesAfterCommit(ctx, [userId]);
+    const plan = (await planById(db, subscription.planId))?.name ?? null;
+    await notifySystemAfterCommit(ctx, userId, {
+      kind: "canceled",
+      subscriptionId: subscription.id,
+      plan,
+    });
   }
   return (
     (await db.query.subscriptions.findFirst({ where: eq(subscriptions.id, subscription.id) })) ??

@@ -13,6 +13,7 @@ import { msg } from "../i18n";
 import type { ServiceContext } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
 import { compareRational, monthlyEquivalent } from "../lib/money";
+import { notifySystemAfterCommit } from "../notifications/notices";
 import { providerFor } from "../payments/providers";
 import { planById } from "../policy/current";
 import { syncPoliciesAfterCommit } from "../ratelimit/client";
@@ -143,5 +144,13 @@ export async function change(ctx: ServiceContext, userId: string, target: Change
     .where(eq(subscriptions.id, subscription.id));
   // Committed at the provider and in D1: a failed push is logged and healed by the reconcile.
   await syncPoliciesAfterCommit(ctx, [userId]);
+  await notifySystemAfterCommit(ctx, userId, {
+    kind: "plan_changed",
+    subscriptionId: subscription.id,
+    from: found.currentPlan.name,
+    to: nextPlan.name,
+    toPlanId: nextPlan.id,
+    at: now,
+  });
   return { effective: "now" as const, preview: proration, approval_url: null };
 }

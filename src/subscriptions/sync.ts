@@ -56,7 +56,7 @@ const ENDED: SubscriptionStatus[] = ["canceled", "expired"];
  * (PayPal shows a revised plan once the buyer approves it): that plan waits for the renewal — a
  * reported period that ends later than ours — so the old plan's limits hold until then.
  */
-function planToApply(
+export function planToApply(
   subscription: Subscription,
   state: ProviderSubscriptionState,
   mapped: { plan: Plan; interval: Interval } | null,

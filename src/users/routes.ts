@@ -46,7 +46,7 @@ meRoutes.openapi(
     operationId: "me.update",
     tags,
     security,
-    summary: "Update name, locale or time zone (null clears)",
+    summary: "Update name, locale, time zone or phone (null clears)",
     request: { body: jsonBody(PatchMeBody) },
     responses: {
       200: jsonContent(MeSchema, "The updated user"),

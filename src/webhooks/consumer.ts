@@ -5,6 +5,8 @@ import { enqueueEmails } from "../email/outbox";
 import type { ReceivedEvent, WebhookMessage } from "../env";
 import type { ServiceContext } from "../lib/context";
 import { MINUTE } from "../lib/time";
+import { commitWithNotices, prepareNotices } from "../notifications/notices";
+import { afterNotificationsCommit, type PreparedNotification } from "../notifications/notify";
 import { providerFor } from "../payments/providers";
 import { syncPoliciesAfterCommit } from "../ratelimit/client";
 import { WEBHOOKS } from "./registry";
@@ -60,9 +62,11 @@ export async function applyWebhookEvent(
       { ...ctx, event, provider: () => providerFor(event.provider, config) },
       JSON.parse(event.payload),
     );
-    await runBatch(db, [...effect.statements, done("processed")]);
+    const notices = await prepareNotices(ctx, effect.notices ?? []);
+    const told = await commitWithNotices(db, [...effect.statements, done("processed")], notices);
     const followUp = after ?? newAfterCommit();
     for (const id of effect.emails) followUp.emails.push(id);
+    for (const notification of told) followUp.notifications.push(notification);
     for (const user of effect.syncUsers) followUp.syncUsers.add(user);
     if (!after) await runAfterCommit({ ...ctx, origin: `webhook event ${eventId}` }, followUp);
     return "processed";
@@ -75,18 +79,23 @@ export async function applyWebhookEvent(
   }
 }
 
-/** What follows the commits of applied events: emails to queue, limiters to re-sync. */
+/**
+ * What follows the commits of applied events: emails to queue, limiters to re-sync,
+ * notifications to deliver.
+ */
 export interface AfterCommit {
   emails: string[];
   syncUsers: Set<string>;
+  notifications: PreparedNotification[];
 }
 
-const newAfterCommit = (): AfterCommit => ({ emails: [], syncUsers: new Set() });
+const newAfterCommit = (): AfterCommit => ({ emails: [], syncUsers: new Set(), notifications: [] });
 
 /** Committed already: a failed send or push is logged, and healed by the sweeps and reconcile. */
 async function runAfterCommit(ctx: ServiceContext, after: AfterCommit): Promise<void> {
   await enqueueEmails(ctx.env, after.emails);
   await syncPoliciesAfterCommit(ctx, after.syncUsers);
+  await afterNotificationsCommit(ctx, after.notifications);
 }
 
 /** Exponential backoff: 10 s, 20 s, 40 s, … (capped at ~10 min). */

@@ -2,6 +2,7 @@ import type { Statement } from "../db";
 import type { WebhookEvent } from "../db/schema";
 import type { Config } from "../env";
 import type { ServiceContext } from "../lib/context";
+import type { Notice } from "../notifications/notices";
 import type { BillingProvider, PaidProvider } from "../payments/provider";
 
 /** An event whose signature checked out, ready to be stored. */
@@ -25,13 +26,14 @@ export interface EventContext extends ServiceContext {
 
 /**
  * What applying an event changes: statements that go in ONE batch with marking the event
- * processed, the users whose RateLimiter must be re-synced after the commit, and outbox email
- * ids to enqueue after the commit.
+ * processed, the users whose RateLimiter must be re-synced after the commit, outbox email ids
+ * to enqueue after the commit, and what the users are told (stored in the same batch).
  */
 export interface EventEffect {
   statements: Statement[];
   syncUsers: string[];
   emails: string[];
+  notices?: Notice[];
 }
 
 export type EventHandler = (context: EventContext, payload: unknown) => Promise<EventEffect>;

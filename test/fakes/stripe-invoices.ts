@@ -16,6 +16,8 @@ export interface InvoiceInput {
   periodStart?: number;
   periodEnd?: number;
   attempt?: number;
+  /** Why Stripe made it: `subscription_cycle` (a renewal, the default) or `subscription_create`. */
+  billingReason?: string;
 }
 
 export function invoiceObject(input: InvoiceInput): Json {
@@ -33,7 +35,7 @@ export function invoiceObject(input: InvoiceInput): Json {
     amount_paid: paid ? input.amount : 0,
     amount_remaining: paid ? 0 : input.amount,
     attempt_count: input.attempt ?? 1,
-    billing_reason: "subscription_cycle",
+    billing_reason: input.billingReason ?? "subscription_cycle",
     hosted_invoice_url: `https://invoice.stripe.fake/i/${id}`,
     // Invoices are created at the start of the period they bill; the line has the period.
     period_start: start,

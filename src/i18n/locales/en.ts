@@ -185,4 +185,53 @@ export const en = {
       unknown_plan: "no plan has this id or code",
     },
   },
+  // SMS, push and the system's own notifications (src/notifications/system.ts).
+  channels: {
+    windows: { day: "daily", month: "monthly" },
+    payment_failed: {
+      heading: "Your payment failed",
+      body: "We could not charge {{amount}} for your {{plan}} subscription. Update your payment method to keep your access.",
+    },
+    payment_recovered: {
+      heading: "Payment received",
+      body: "Your {{plan}} subscription is paid up again. Thank you!",
+    },
+    renewed: {
+      heading: "Subscription renewed",
+      body: "Your {{plan}} subscription has renewed. The next renewal is on {{date}}.",
+      body_undated: "Your {{plan}} subscription has renewed.",
+    },
+    trial_ending: {
+      heading: "Your trial ends in 3 days",
+      body: "Your {{plan}} trial ends on {{date}}. Your subscription then continues and your payment method is charged; cancel before then if you do not want it.",
+    },
+    subscription_ending: {
+      heading: "Your subscription ends in 3 days",
+      body: "Your {{plan}} subscription ends on {{date}}, as you asked. Resume it before then to keep it.",
+    },
+    canceled: {
+      heading: "Subscription canceled",
+      body: "Your {{plan}} subscription has ended. Your account is on the free plan.",
+    },
+    plan_changed: {
+      heading: "Plan changed",
+      body: "Your plan changed from {{from}} to {{to}}.",
+    },
+    access_restricted: {
+      heading: "Your access is now limited",
+      body: "Your {{plan}} subscription is still unpaid, so your account now has the free plan's limits. Pay the open balance to restore them.",
+    },
+    access_suspended: {
+      heading: "Your access is suspended",
+      body: "Your {{plan}} subscription has been unpaid for too long, so API access is suspended. You can still log in and pay the open balance to restore it.",
+    },
+    usage_80: {
+      heading: "You have used 80% of your {{window}} quota",
+      body: "You have used {{used}} of your {{limit}} {{window}} requests. The quota resets on {{date}}.",
+    },
+    usage_100: {
+      heading: "You have reached your {{window}} quota",
+      body: "You have used all {{limit}} of your {{window}} requests; more are refused until {{date}}.",
+    },
+  },
 } satisfies Messages;

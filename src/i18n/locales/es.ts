@@ -220,4 +220,53 @@ export const es = {
       unknown_plan: "ningún plan tiene este id o código",
     },
   },
+  // SMS, push y las notificaciones del propio sistema (src/notifications/system.ts).
+  channels: {
+    windows: { day: "diaria", month: "mensual" },
+    payment_failed: {
+      heading: "Su pago no se pudo procesar",
+      body: "No pudimos cobrar {{amount}} por su suscripción {{plan}}. Actualice su método de pago para conservar el acceso.",
+    },
+    payment_recovered: {
+      heading: "Pago recibido",
+      body: "Su suscripción {{plan}} vuelve a estar al día. ¡Gracias!",
+    },
+    renewed: {
+      heading: "Suscripción renovada",
+      body: "Su suscripción {{plan}} se renovó. La próxima renovación es el {{date}}.",
+      body_undated: "Su suscripción {{plan}} se renovó.",
+    },
+    trial_ending: {
+      heading: "Su prueba termina en 3 días",
+      body: "Su prueba de {{plan}} termina el {{date}}. Después, la suscripción continúa y se cobra a su método de pago; cancele antes si no la desea.",
+    },
+    subscription_ending: {
+      heading: "Su suscripción termina en 3 días",
+      body: "Su suscripción {{plan}} termina el {{date}}, como lo pidió. Reanúdela antes si desea conservarla.",
+    },
+    canceled: {
+      heading: "Suscripción cancelada",
+      body: "Su suscripción {{plan}} terminó. Su cuenta pasa al plan gratuito.",
+    },
+    plan_changed: {
+      heading: "Plan cambiado",
+      body: "Su plan cambió de {{from}} a {{to}}.",
+    },
+    access_restricted: {
+      heading: "Su acceso ahora está limitado",
+      body: "Su suscripción {{plan}} sigue impaga, por lo que su cuenta tiene los límites del plan gratuito. Pague el saldo pendiente para recuperarlos.",
+    },
+    access_suspended: {
+      heading: "Su acceso está suspendido",
+      body: "Su suscripción {{plan}} lleva demasiado tiempo impaga, por lo que el acceso a la API está suspendido. Aún puede iniciar sesión y pagar el saldo pendiente para restablecerlo.",
+    },
+    usage_80: {
+      heading: "Usó el 80 % de su cuota {{window}}",
+      body: "Lleva {{used}} de {{limit}} solicitudes de su cuota {{window}}. La cuota se restablece el {{date}}.",
+    },
+    usage_100: {
+      heading: "Alcanzó su cuota {{window}}",
+      body: "Usó las {{limit}} solicitudes de su cuota {{window}}; las siguientes se rechazan hasta el {{date}}.",
+    },
+  },
 } satisfies Messages;

@@ -34,6 +34,7 @@ export async function deliverSms(
   userId: string,
   message: ChannelMessage,
 ): Promise<ChannelOutcome> {
+  if (ctx.config.SMS_PROVIDER === "off") return { status: "skipped", reason: "SMS is not set up" };
   const [user] = await ctx.db
     .select({ phone: users.phone })
     .from(users)
@@ -55,6 +56,8 @@ export async function deliverPush(
   userId: string,
   message: ChannelMessage,
 ): Promise<ChannelOutcome> {
+  if (ctx.config.PUSH_PROVIDER === "off")
+    return { status: "skipped", reason: "push is not set up" };
   const tokens = await deviceTokens(ctx.db, userId);
   if (tokens.length === 0) return { status: "skipped", reason: "no devices registered" };
   const result = await sendPush(ctx, { tokens, ...message });

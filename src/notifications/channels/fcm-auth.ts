@@ -3,8 +3,9 @@
 // in the isolate until shortly before it expires, shared by every request.
 import { importPKCS8, SignJWT } from "jose";
 import type { Config, ServiceAccount } from "../../env";
+import { readJson } from "../../lib/http";
 import { MINUTE, SECOND } from "../../lib/time";
-import { ChannelError, member, permanentStatus, reach, readJson } from "./http";
+import { ChannelError, member, permanentStatus, reach } from "./http";
 
 export const FCM_SCOPE = "https://www.googleapis.com/auth/firebase.messaging";
 /** The assertion's lifetime: Google accepts at most an hour. */

@@ -16,17 +16,6 @@ export class ChannelError extends Error {
 export const permanentStatus = (status: number): boolean =>
   status >= 400 && status < 500 && status !== 429;
 
-/** A response body as JSON, or null when it is empty or not JSON. */
-export async function readJson(response: Response): Promise<unknown> {
-  const text = await response.text();
-  if (!text) return null;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
-}
-
 /** fetch, with a network failure as a retryable ChannelError naming the provider. */
 export async function reach(provider: string, url: string, init: RequestInit): Promise<Response> {
   try {

@@ -1,8 +1,9 @@
 // Push: FCM HTTP v1 (https://firebase.google.com/docs/reference/fcm/rest/v1/projects.messages/send),
 // one request per device token, or a log line in development (PUSH_PROVIDER=log).
 import type { ServiceContext } from "../../lib/context";
+import { readJson } from "../../lib/http";
 import { type FcmAccount, fcmAccessToken, fcmAccount, forgetFcmToken } from "./fcm-auth";
-import { member, permanentStatus, reach, readJson } from "./http";
+import { member, permanentStatus, reach } from "./http";
 
 export interface PushMessage {
   tokens: string[];

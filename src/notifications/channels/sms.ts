@@ -2,7 +2,8 @@
 // or a log line in development (SMS_PROVIDER=log).
 import type { Config } from "../../env";
 import type { ServiceContext } from "../../lib/context";
-import { ChannelError, member, permanentStatus, reach, readJson } from "./http";
+import { readJson } from "../../lib/http";
+import { ChannelError, member, permanentStatus, reach } from "./http";
 
 export interface SmsMessage {
   /** E.164, e.g. +14155550123. */

@@ -1,7 +1,11 @@
 // PAYMENT.SALE.*: a subscription's payments (sales) and their refunds and reversals.
+import { and, eq, ne } from "drizzle-orm";
+import { payments } from "../../db/schema";
 import { fromPayPalValue } from "../../payments/paypal-money";
 import { findPaymentByProviderId, recordRefundStatement } from "../../payments/records";
-import { recordPaymentStatements } from "../../subscriptions/sync";
+import { planById } from "../../policy/current";
+import { paymentNotices } from "../../subscriptions/notices";
+import { type PaymentReport, recordPaymentStatements } from "../../subscriptions/sync";
 import type { EventHandler } from "../types";
 import { ignored, moneyOf, ourSubscription, resourceOf, stringOr } from "./common";
 
@@ -25,27 +29,40 @@ export const saleCompleted: EventHandler = async (context, payload) => {
   const created = stringOr(sale.create_time);
   const periodStart = created ? Date.parse(created) : Number.NaN;
   const { db, now } = context;
+  const report: PaymentReport = {
+    provider: "paypal",
+    providerPaymentId: saleId,
+    providerInvoiceId: null,
+    userId: subscription.userId,
+    subscriptionId: subscription.id,
+    amount: fromPayPalValue(money.total, money.currency),
+    currency: money.currency,
+    status: "succeeded",
+    periodStart: Number.isNaN(periodStart) ? null : periodStart,
+    periodEnd: null,
+    receiptUrl: null,
+    failureReason: null,
+  };
+  // PayPal says nothing of why it charged: a sale after an earlier one is a renewal.
+  const [earlier, plan] = await Promise.all([
+    db
+      .select({ id: payments.id })
+      .from(payments)
+      .where(
+        and(
+          eq(payments.subscriptionId, subscription.id),
+          eq(payments.status, "succeeded"),
+          ne(payments.providerPaymentId, saleId),
+        ),
+      )
+      .limit(1),
+    planById(db, subscription.planId),
+  ]);
   return {
-    statements: recordPaymentStatements(
-      db,
-      {
-        provider: "paypal",
-        providerPaymentId: saleId,
-        providerInvoiceId: null,
-        userId: subscription.userId,
-        subscriptionId: subscription.id,
-        amount: fromPayPalValue(money.total, money.currency),
-        currency: money.currency,
-        status: "succeeded",
-        periodStart: Number.isNaN(periodStart) ? null : periodStart,
-        periodEnd: null,
-        receiptUrl: null,
-        failureReason: null,
-      },
-      now,
-    ),
+    statements: recordPaymentStatements(db, report, now),
     syncUsers: [subscription.userId],
     emails: [],
+    notices: paymentNotices(report, subscription, plan?.name ?? null, earlier.length > 0),
   };
 };
 

@@ -2,9 +2,16 @@
 // once it is active, and the email when a payment fails.
 import { eq, sql } from "drizzle-orm";
 import type { Statement } from "../../db";
-import { couponRedemptions, coupons, type Subscription, users } from "../../db/schema";
+import {
+  couponRedemptions,
+  coupons,
+  type Subscription,
+  users,
+  type WebhookEvent,
+} from "../../db/schema";
 import { outboxInsert } from "../../email/outbox";
 import { newId } from "../../lib/ids";
+import type { Notice } from "../../notifications/notices";
 import { fromPayPalValue, toPayPalValue } from "../../payments/paypal-money";
 import {
   type PayPalMoney,
@@ -13,24 +20,56 @@ import {
 } from "../../payments/paypal-subscriptions";
 import type { ProviderSubscriptionState } from "../../payments/provider";
 import { planById } from "../../policy/current";
+import { stateNotices } from "../../subscriptions/notices";
 import { applyStateStatement, planForProviderPrice } from "../../subscriptions/sync";
 import { cancelForClosedAccount } from "../closed-accounts";
 import type { EventContext, EventHandler } from "../types";
 import { ignored, ourSubscription, resourceOf, stringOr } from "./common";
 
-function formatMoney(
+/** A PayPal amount in minor units, or the fallback (the plan's price) when it is unusable. */
+function amountOf(
   money: PayPalMoney | undefined,
   fallback: { amount: number; currency: string },
-) {
+): { amount: number; currency: string } {
   if (money?.value && money.currency_code) {
     try {
-      const minor = fromPayPalValue(money.value, money.currency_code);
-      return `${toPayPalValue(minor, money.currency_code)} ${money.currency_code.toUpperCase()}`;
+      return {
+        amount: fromPayPalValue(money.value, money.currency_code),
+        currency: money.currency_code,
+      };
     } catch {
       // fall through to the plan's price
     }
   }
-  return `${toPayPalValue(fallback.amount, fallback.currency)} ${fallback.currency.toUpperCase()}`;
+  return fallback;
+}
+
+function formatMoney(money: { amount: number; currency: string }) {
+  return `${toPayPalValue(money.amount, money.currency)} ${money.currency.toUpperCase()}`;
+}
+
+/**
+ * PayPal records no payment for a failed charge: the failure is named by its time (PayPal's
+ * `last_failed_payment.time`), else by the event. The email says it too, so the notice keeps to
+ * the other channels (notifications/system.ts).
+ */
+function failedPaymentNotice(
+  subscription: Subscription,
+  plan: string,
+  failed: { time?: string } | undefined,
+  amount: { amount: number; currency: string },
+  event: WebhookEvent,
+): Notice {
+  return {
+    userId: subscription.userId,
+    event: {
+      kind: "payment_failed",
+      provider: "paypal",
+      paymentId: `${subscription.providerSubscriptionId}:${failed?.time ?? event.providerEventId}`,
+      plan,
+      ...amount,
+    },
+  };
 }
 
 /** The coupon counts as redeemed once the subscription is active; the count is recomputed. */
@@ -101,6 +140,7 @@ export function subscriptionHandler(paymentFailed: boolean): EventHandler {
     const stale = subscription.providerStateAt > event.occurredAt;
     const mapped = await planForProviderPrice(db, "paypal", reported.providerPriceId);
     const statements: Statement[] = [applyStateStatement(db, subscription, state, mapped, now)];
+    const notices = await stateNotices(db, subscription, state, mapped);
     if (status === "active") statements.push(...redemptionStatements(context, subscription));
     const emails: string[] = [];
     if (paymentFailed && !stale && !ended) {
@@ -113,27 +153,27 @@ export function subscriptionHandler(paymentFailed: boolean): EventHandler {
       ]);
       if (user && plan) {
         const interval = mapped?.interval ?? subscription.interval;
+        const failed = resource.billing_info?.last_failed_payment;
+        const amount = amountOf(failed?.amount, {
+          amount: interval === "month" ? plan.priceMonth : plan.priceYear,
+          currency: plan.currency,
+        });
         const email = outboxInsert(
           db,
           {
             userId: subscription.userId,
             to: user.email,
             template: "payment_failed",
-            vars: {
-              plan: plan.name,
-              amount: formatMoney(resource.billing_info?.last_failed_payment?.amount, {
-                amount: interval === "month" ? plan.priceMonth : plan.priceYear,
-                currency: plan.currency,
-              }),
-            },
+            vars: { plan: plan.name, amount: formatMoney(amount) },
             locale: user.locale,
           },
           now,
         );
         statements.push(email.statement);
         emails.push(email.id);
+        notices.push(failedPaymentNotice(subscription, plan.name, failed, amount, event));
       }
     }
-    return { statements, syncUsers: [subscription.userId], emails };
+    return { statements, syncUsers: [subscription.userId], emails, notices };
   };
 }

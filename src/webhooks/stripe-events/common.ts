@@ -4,6 +4,7 @@
 import { and, eq } from "drizzle-orm";
 import type { Db, Statement } from "../../db";
 import { billingCustomers, type Subscription, users } from "../../db/schema";
+import type { Notice } from "../../notifications/notices";
 import { findSubscription } from "../../subscriptions/sync";
 import type { EventEffect } from "../types";
 
@@ -29,10 +30,12 @@ export const effect = (
   statements: Statement[],
   syncUsers: (string | null | undefined)[] = [],
   emails: string[] = [],
+  notices: Notice[] = [],
 ): EventEffect => ({
   statements,
   syncUsers: [...new Set(syncUsers.filter((u): u is string => !!u))],
   emails,
+  notices,
 });
 
 export async function userForCustomer(db: Db, customerId: string | null): Promise<string | null> {

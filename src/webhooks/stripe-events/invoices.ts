@@ -2,13 +2,15 @@
 // (fetched from Stripe first when its own event has not arrived), and the failed-payment email.
 import { eq } from "drizzle-orm";
 import type { Statement } from "../../db";
-import { type Plan, users } from "../../db/schema";
+import { type Plan, type Subscription, users } from "../../db/schema";
 import { outboxInsert } from "../../email/outbox";
 import { ApiError } from "../../lib/errors";
+import { formatMoney } from "../../lib/money";
 import { call, idOf, stripeClient } from "../../payments/stripe-api";
 import { type StripeSubscriptionLike, subscriptionState } from "../../payments/stripe-state";
 import { planById } from "../../policy/current";
-import { recordPaymentStatements } from "../../subscriptions/sync";
+import { paymentNotices } from "../../subscriptions/notices";
+import { type PaymentReport, recordPaymentStatements } from "../../subscriptions/sync";
 import { type EventContext, type EventHandler, noEffect } from "../types";
 import {
   effect,
@@ -29,6 +31,8 @@ interface InvoiceLike {
   amount_paid: number;
   amount_due: number;
   attempt_count?: number;
+  /** `subscription_cycle` for a renewal. */
+  billing_reason?: string | null;
   charge?: Ref;
   subscription?: Ref;
   payments?: { data: Array<{ payment?: { charge?: Ref; payment_intent?: Ref } | null }> } | null;
@@ -69,6 +73,8 @@ interface InvoiceOwner {
   statements: Statement[];
   userId: string;
   subscriptionId: string | null;
+  /** Our record as it was before this invoice (null when first seen with it). */
+  subscription: Subscription | null;
   plan: Plan | null;
 }
 
@@ -86,7 +92,13 @@ async function invoiceOwner(
   const ours = await ourSubscription(db, providerSubscriptionId, metadata);
   if (ours) {
     const plan = await planById(db, ours.planId);
-    return { statements: [], userId: ours.userId, subscriptionId: ours.id, plan };
+    return {
+      statements: [],
+      userId: ours.userId,
+      subscriptionId: ours.id,
+      subscription: ours,
+      plan,
+    };
   }
   if (providerSubscriptionId) {
     const client = stripeClient(context.config);
@@ -106,13 +118,14 @@ async function invoiceOwner(
         statements: sync.statements,
         userId: sync.userId,
         subscriptionId: sync.subscriptionId,
+        subscription: null,
         plan: sync.plan,
       };
     }
   }
   const userId = metadata?.user_id ?? (await userForCustomer(db, idOf(invoice.customer)));
   if (!userId || !(await userExists(db, userId))) return null;
-  return { statements: [], userId, subscriptionId: null, plan: null };
+  return { statements: [], userId, subscriptionId: null, subscription: null, plan: null };
 }
 
 function invoicePeriod(invoice: InvoiceLike): {
@@ -128,18 +141,22 @@ function invoicePeriod(invoice: InvoiceLike): {
   };
 }
 
-/** An amount in minor units as people read it: 2900 usd → "$29.00", 500 jpy → "¥500". */
-export function formatMoney(amount: number, currency: string): string {
-  try {
-    const format = new Intl.NumberFormat("en-US", {
-      style: "currency",
-      currency: currency.toUpperCase(),
-    });
-    const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
-    return format.format(amount / 10 ** digits);
-  } catch {
-    return `${(amount / 100).toFixed(2)} ${currency.toUpperCase()}`;
-  }
+/** What an invoice reports about a payment: its owner, its invoice, its period and receipt. */
+function invoiceReport(
+  invoice: InvoiceLike,
+  owner: InvoiceOwner,
+  payment: Pick<PaymentReport, "providerPaymentId" | "amount" | "status" | "failureReason">,
+): PaymentReport {
+  return {
+    provider: "stripe",
+    providerInvoiceId: invoice.id,
+    userId: owner.userId,
+    subscriptionId: owner.subscriptionId,
+    currency: invoice.currency,
+    ...invoicePeriod(invoice),
+    receiptUrl: invoice.hosted_invoice_url ?? null,
+    ...payment,
+  };
 }
 
 export const invoicePaid: EventHandler = async (context, payload) => {
@@ -148,27 +165,19 @@ export const invoicePaid: EventHandler = async (context, payload) => {
   if (invoice.amount_paid <= 0) return noEffect();
   const owner = await invoiceOwner(context, invoice);
   if (!owner) return noEffect();
+  const report = invoiceReport(invoice, owner, {
+    providerPaymentId: invoicePaymentId(invoice) ?? invoice.id,
+    amount: invoice.amount_paid,
+    status: "succeeded",
+    failureReason: null,
+  });
   const statements = [
     ...owner.statements,
-    ...recordPaymentStatements(
-      context.db,
-      {
-        provider: "stripe",
-        providerPaymentId: invoicePaymentId(invoice) ?? invoice.id,
-        providerInvoiceId: invoice.id,
-        userId: owner.userId,
-        subscriptionId: owner.subscriptionId,
-        amount: invoice.amount_paid,
-        currency: invoice.currency,
-        status: "succeeded",
-        ...invoicePeriod(invoice),
-        receiptUrl: invoice.hosted_invoice_url ?? null,
-        failureReason: null,
-      },
-      context.now,
-    ),
+    ...recordPaymentStatements(context.db, report, context.now),
   ];
-  return effect(statements, [owner.userId]);
+  const renewal = invoice.billing_reason === "subscription_cycle";
+  const notices = paymentNotices(report, owner.subscription, owner.plan?.name ?? null, renewal);
+  return effect(statements, [owner.userId], [], notices);
 };
 
 export const invoicePaymentFailed: EventHandler = async (context, payload) => {
@@ -176,29 +185,17 @@ export const invoicePaymentFailed: EventHandler = async (context, payload) => {
   const invoice = objectOf<InvoiceLike>(payload).data.object;
   const owner = await invoiceOwner(context, invoice);
   if (!owner) return noEffect();
-  const statements = [
-    ...owner.statements,
-    ...recordPaymentStatements(
-      db,
-      {
-        provider: "stripe",
-        // Each attempt is its own row; without a charge id, the attempt number tells them apart
-        // (and never collides with the invoice's eventual successful payment).
-        providerPaymentId:
-          invoicePaymentId(invoice) ?? `${invoice.id}:attempt_${invoice.attempt_count ?? 1}`,
-        providerInvoiceId: invoice.id,
-        userId: owner.userId,
-        subscriptionId: owner.subscriptionId,
-        amount: invoice.amount_due,
-        currency: invoice.currency,
-        status: "failed",
-        ...invoicePeriod(invoice),
-        receiptUrl: invoice.hosted_invoice_url ?? null,
-        failureReason: invoice.last_finalization_error?.message ?? "payment_failed",
-      },
-      now,
-    ),
-  ];
+  const report = invoiceReport(invoice, owner, {
+    // Each attempt is its own row; without a charge id, the attempt number tells them apart
+    // (and never collides with the invoice's eventual successful payment).
+    providerPaymentId:
+      invoicePaymentId(invoice) ?? `${invoice.id}:attempt_${invoice.attempt_count ?? 1}`,
+    amount: invoice.amount_due,
+    status: "failed",
+    failureReason: invoice.last_finalization_error?.message ?? "payment_failed",
+  });
+  const statements = [...owner.statements, ...recordPaymentStatements(db, report, now)];
+  const plan = owner.plan?.name ?? null;
   const emails: string[] = [];
   const user = await db.query.users.findFirst({ where: eq(users.id, owner.userId) });
   if (user && user.status === "active") {
@@ -208,10 +205,7 @@ export const invoicePaymentFailed: EventHandler = async (context, payload) => {
         userId: user.id,
         to: user.email,
         template: "payment_failed",
-        vars: {
-          plan: owner.plan?.name ?? null,
-          amount: formatMoney(invoice.amount_due, invoice.currency),
-        },
+        vars: { plan, amount: formatMoney(invoice.amount_due, invoice.currency) },
         locale: user.locale,
       },
       now,
@@ -219,5 +213,7 @@ export const invoicePaymentFailed: EventHandler = async (context, payload) => {
     statements.push(email.statement);
     emails.push(email.id);
   }
-  return effect(statements, [owner.userId], emails);
+  // The email says it too: the notice keeps to the other channels (notifications/system.ts).
+  const notices = paymentNotices(report, owner.subscription, plan, false);
+  return effect(statements, [owner.userId], emails, notices);
 };

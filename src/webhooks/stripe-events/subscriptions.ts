@@ -3,6 +3,7 @@
 import { eq } from "drizzle-orm";
 import { users } from "../../db/schema";
 import { outboxInsert } from "../../email/outbox";
+import type { Notice } from "../../notifications/notices";
 import { idOf } from "../../payments/stripe-api";
 import { type StripeSubscriptionLike, subscriptionState } from "../../payments/stripe-state";
 import { planById } from "../../policy/current";
@@ -24,10 +25,10 @@ export const subscriptionChanged =
     const closed = await cancelForClosedAccount(context, sync.userId, state.status, {
       providerSubscriptionId: subscription.id,
     });
-    if (!closed) return effect(sync.statements, [sync.userId]);
+    if (!closed) return effect(sync.statements, [sync.userId], [], sync.notices);
     const canceled = { ...state, status: "canceled" as const, canceledAt: event.occurredAt };
     const recorded = await syncSubscription(db, subscription, canceled, now);
-    return effect(recorded.statements, [recorded.userId]);
+    return effect(recorded.statements, [recorded.userId], [], recorded.notices);
   };
 
 export const trialWillEnd: EventHandler = async ({ db, now }, payload) => {
@@ -53,5 +54,19 @@ export const trialWillEnd: EventHandler = async ({ db, now }, payload) => {
     },
     now,
   );
-  return effect([email.statement], [], [email.id]);
+  // The email says it too: the notice keeps to the other channels (notifications/system.ts).
+  const notices: Notice[] = trialEnd
+    ? [
+        {
+          userId,
+          event: {
+            kind: "trial_ending",
+            subscriptionId: ours?.id ?? subscription.id,
+            plan: plan?.name ?? null,
+            endsAt: trialEnd * 1000,
+          },
+        },
+      ]
+    : [];
+  return effect([email.statement], [], [email.id], notices);
 };

@@ -5,10 +5,12 @@ import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Db, Statement } from "../../db";
 import { couponRedemptions, coupons, type Plan, subscriptions } from "../../db/schema";
 import { newId } from "../../lib/ids";
+import type { Notice } from "../../notifications/notices";
 import type { ProviderSubscriptionState } from "../../payments/provider";
 import { idOf } from "../../payments/stripe-api";
 import type { StripeSubscriptionLike } from "../../payments/stripe-state";
 import { planById } from "../../policy/current";
+import { stateNotices } from "../../subscriptions/notices";
 import {
   applyStateStatement,
   insertSubscriptionStatement,
@@ -46,6 +48,8 @@ export interface SubscriptionSync {
   userId: string | null;
   subscriptionId: string | null;
   plan: Plan | null;
+  /** What the change tells the user (ended, plan changed). */
+  notices: Notice[];
 }
 
 /**
@@ -67,12 +71,14 @@ export async function syncSubscription(
   let subscriptionId: string;
   let couponId: string | null;
   let plan: Plan | null = mapped?.plan ?? null;
+  let notices: Notice[] = [];
 
   if (ours) {
     userId = ours.userId;
     subscriptionId = ours.id;
     couponId = ours.couponId ?? metadata?.coupon_id ?? null;
     statements.push(applyStateStatement(db, ours, state, mapped, now));
+    notices = await stateNotices(db, ours, state, mapped);
     if (customerId && !ours.providerCustomerId) {
       statements.push(
         db
@@ -93,7 +99,7 @@ export async function syncSubscription(
           subscription: subscription.id,
         }),
       );
-      return { statements: [], userId: null, subscriptionId: null, plan };
+      return { statements: [], userId: null, subscriptionId: null, plan, notices };
     }
     if (!mapped) {
       // Which plan it buys is unknown: keep nothing rather than guess (the event stays stored).
@@ -104,7 +110,7 @@ export async function syncSubscription(
           price: state.providerPriceId,
         }),
       );
-      return { statements: [], userId, subscriptionId: null, plan };
+      return { statements: [], userId, subscriptionId: null, plan, notices };
     }
     // Keep the id the checkout chose when no record holds it.
     const wanted = metadata?.tollgate_subscription_id;
@@ -141,5 +147,5 @@ export async function syncSubscription(
   if (couponId && (state.status === "trialing" || state.status === "active")) {
     statements.push(...(await couponStatements(db, couponId, userId, subscriptionId, now)));
   }
-  return { statements, userId, subscriptionId, plan };
+  return { statements, userId, subscriptionId, plan, notices };
 }

@@ -1,0 +1,29 @@
+// The usage-alerts queue: a RateLimiter object's "this window crossed 80% / 100%" becomes one
+// notification per user, window period and level (its dedupe key: usage:<window>:<start>:<level>).
+import type { UsageAlertMessage } from "../env";
+import type { ServiceContext } from "../lib/context";
+import { notifySystem } from "./notices";
+
+export async function consumeUsageAlerts(
+  ctx: ServiceContext,
+  batch: MessageBatch<UsageAlertMessage>,
+): Promise<void> {
+  for (const message of batch.messages) {
+    const alert = message.body;
+    try {
+      await notifySystem(ctx, alert.user_id, {
+        kind: "usage",
+        window: alert.window,
+        level: alert.level,
+        periodStart: alert.period_start,
+        periodEnd: alert.period_end,
+        limit: alert.limit,
+        used: alert.used,
+      });
+      message.ack();
+    } catch (error) {
+      console.error(JSON.stringify({ msg: "usage alert failed", alert, error: String(error) }));
+      message.retry({ delaySeconds: 30 * 2 ** Math.min(message.attempts - 1, 6) });
+    }
+  }
+}
