@@ -1,7 +1,14 @@
+import { consumeActionRuns, consumeDeadActionRuns } from "./actions/consumer";
 import { openDb } from "./db";
 import { consumeEmailBatch } from "./email/consumer";
 import { emailProvider } from "./email/providers";
-import { type EmailMessage, type Env, loadConfig, type WebhookMessage } from "./env";
+import {
+  type ActionRunMessage,
+  type EmailMessage,
+  type Env,
+  loadConfig,
+  type WebhookMessage,
+} from "./env";
 import type { ServiceContext } from "./lib/context";
 import { consumeDeadWebhooks, consumeWebhookBatch } from "./webhooks/consumer";
 
@@ -10,6 +17,8 @@ export const QUEUES = {
   emails: "tollgate-emails",
   webhookEvents: "tollgate-webhook-events",
   webhookEventsDlq: "tollgate-webhook-events-dlq",
+  actionRuns: "tollgate-action-runs",
+  actionRunsDlq: "tollgate-action-runs-dlq",
 } as const;
 
 export async function dispatchQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
@@ -28,6 +37,10 @@ export async function dispatchQueue(batch: MessageBatch<unknown>, env: Env): Pro
       return consumeWebhookBatch(ctx, batch as MessageBatch<WebhookMessage>);
     case QUEUES.webhookEventsDlq:
       return consumeDeadWebhooks(ctx, batch as MessageBatch<WebhookMessage>);
+    case QUEUES.actionRuns:
+      return consumeActionRuns(ctx, batch as MessageBatch<ActionRunMessage>);
+    case QUEUES.actionRunsDlq:
+      return consumeDeadActionRuns(ctx, batch as MessageBatch<ActionRunMessage>);
     default:
       // A queue without a consumer here: keep its messages (retry) rather than drop them.
       console.error(JSON.stringify({ msg: "no consumer for queue", queue: batch.queue }));

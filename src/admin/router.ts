@@ -1,3 +1,4 @@
+import { adminActionRoutes } from "../actions/admin-routes";
 import { adminAnalyticsRoutes, adminDashboardRoutes } from "../analytics/routes";
 import { requireAdmin, requireAuth } from "../auth/middleware";
 import { adminCouponRoutes } from "../coupons/admin-routes";
@@ -22,3 +23,4 @@ adminRouter.route("/webhook-events", adminWebhookRoutes);
 adminRouter.route("/jobs", adminJobRoutes);
 adminRouter.route("/analytics", adminAnalyticsRoutes);
 adminRouter.route("/dashboard", adminDashboardRoutes);
+adminRouter.route("/actions", adminActionRoutes);
