@@ -253,8 +253,8 @@ describe("usage", () => {
     await statuses(user.accessToken, 3);
     const stub = limiterStub(userSubject(user.id));
     const later = T0 + 5 * DAY + 3 * HOUR + 10_000;
-    expect(await stub.flush(later)).toEqual({ hours: 1, keys: 0 });
-    expect(await stub.flush(later)).toEqual({ hours: 0, keys: 0 });
+    expect(await stub.flush(later)).toEqual({ hours: 1, keys: 0, entries: 0 });
+    expect(await stub.flush(later)).toEqual({ hours: 0, keys: 0, entries: 0 });
     const rows = await env.DB.prepare(
       "select hour, allowed, denied from usage_hourly where subject = ?",
     )

@@ -66,7 +66,12 @@ describe("schema migrations", () => {
     await runInDurableObject(stub, (_object, state) => {
       const sql = state.storage.sql;
       // Back to storage as an unversioned object left it: old tables, data, no ledger.
-      for (const table of [...TABLES, "_migrations"]) sql.exec(`DROP TABLE ${table}`);
+      const tables = sql
+        .exec<{ name: string }>(
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'",
+        )
+        .toArray();
+      for (const { name } of tables) sql.exec(`DROP TABLE ${name}`);
       sql.exec(UNVERSIONED_SCHEMA);
       sql.exec("INSERT INTO state VALUES ('subject', ?)", JSON.stringify(subject));
       sql.exec("INSERT INTO counters VALUES ('minute', ?, 7)", minuteStart);

@@ -65,6 +65,7 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
     cost: c.var.cost ?? 1,
     credential,
     allowSuspended: openWhenSuspended(c.req.path),
+    ...(c.var.admission ? { admission: c.var.admission } : {}),
   });
   if (result.outcome === "account_disabled") throw new ApiError("account_disabled");
   if (result.outcome === "unauthenticated") {
@@ -72,7 +73,7 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
       credential.kind === "api_key" ? "The API key is invalid or revoked" : "The session has ended",
     );
   }
-  c.set("principal", { ...principal, apiKeyId: result.keyId });
+  c.set("principal", { ...principal, apiKeyId: result.keyId ?? null });
   await enforce(c, result, next);
 });
 

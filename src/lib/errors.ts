@@ -13,6 +13,7 @@ const CATALOG = {
   invalid_credentials: [401, "The email or password is incorrect"],
   invalid_refresh_token: [401, "The refresh token is invalid, expired or revoked"],
   payment_required: [402, "Payment is required"],
+  insufficient_funds: [402, "The wallet's available balance is below the price"],
   forbidden: [403, "You are not allowed to do this"],
   account_disabled: [403, "This account is disabled"],
   feature_not_in_plan: [403, "Your plan does not include this feature"],

@@ -19,7 +19,8 @@ export type IdPrefix =
   | "evt"
   | "cpn"
   | "red"
-  | "run";
+  | "run"
+  | "txn";
 
 export function newId(prefix: IdPrefix): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));

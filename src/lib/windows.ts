@@ -24,6 +24,9 @@ export interface WindowState {
   reset_at: number;
 }
 
+/** A window of any name: the plan's four, or a route's own (an action's runs per minute). */
+export type NamedWindow = Omit<WindowState, "window"> & { window: string };
+
 function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
 }
@@ -160,7 +163,7 @@ export function evaluate(
 }
 
 /** Seconds until every blocking window has room again (they reset to zero at their end). */
-export function retryAfterSeconds(violations: WindowState[], now: number): number {
+export function retryAfterSeconds(violations: { reset_at: number }[], now: number): number {
   const latest = Math.max(...violations.map((v) => v.reset_at));
   return Math.max(1, Math.ceil((latest - now) / 1000));
 }

@@ -2,12 +2,13 @@
 // per email…) and the plan's metered quotas (`exports: {limit, window}`). Synchronous, so a
 // check and its count are one step, exactly like the rate windows.
 import { isQuota } from "../db/plan-features";
-import { type Span, windowSpan } from "../lib/windows";
+import { type NamedWindow, type Span, windowSpan } from "../lib/windows";
 import type { SubjectPolicy } from "../policy/policy";
 import type { BucketResult } from "./messages";
 
 /** Quotas share the table with brute-force buckets; the prefix keeps their names apart. */
 const QUOTA_PREFIX = "quota:";
+const ROUTE_PREFIX = "route:";
 
 export class Buckets {
   constructor(private readonly sql: SqlStorage) {}
@@ -32,6 +33,38 @@ export class Buckets {
     const next = Math.max(0, used + cost);
     this.write(name, span, next);
     return taken(name, limit, next, span);
+  }
+
+  /**
+   * A route's own window (an action's runs per minute), checked without counting: `commit`
+   * counts `cost` in it. For a caller that has more to check before it counts anything.
+   */
+  check(
+    name: string,
+    limit: number,
+    windowMs: number,
+    cost: number,
+    now: number,
+  ): { allowed: boolean; window: NamedWindow; unchanged: NamedWindow; commit: () => void } {
+    const start = Math.floor(now / windowMs) * windowMs;
+    const span: Span = { start, end: start + windowMs };
+    const key = `${ROUTE_PREFIX}${name}`;
+    const used = this.used(key, span);
+    const allowed = used + cost <= limit;
+    const view = (count: number): NamedWindow => ({
+      window: name,
+      limit,
+      used: count,
+      remaining: Math.max(0, limit - count),
+      start: span.start,
+      reset_at: span.end,
+    });
+    return {
+      allowed,
+      window: view(allowed ? used + cost : used),
+      unchanged: view(used),
+      commit: () => this.write(key, span, used + cost),
+    };
   }
 
   /**

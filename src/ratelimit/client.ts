@@ -3,7 +3,15 @@ import type { Env } from "../env";
 import type { ServiceContext } from "../lib/context";
 import type { LiveKey, SubjectPolicy } from "../policy/policy";
 import { loadUserPolicy } from "../policy/policy";
-import type { BucketResult, ConsumeRequest, ConsumeResult } from "./messages";
+import type {
+  BucketResult,
+  ConsumeRequest,
+  ConsumeResult,
+  Money,
+  MovementResult,
+  MovementType,
+  WalletBalance,
+} from "./messages";
 
 export const userSubject = (userId: string) => `user:${userId}`;
 export const ipSubject = (ip: string) => `ip:${ip}`;
@@ -51,6 +59,38 @@ export function apiKeyUsage(env: Env, userId: string) {
   return stub(env, userSubject(userId)).keyUsage();
 }
 
+/** The user's wallet balances, as the object holds them (the truth; D1 has a copy). */
+export function walletBalances(env: Env, userId: string): Promise<WalletBalance[]> {
+  return stub(env, userSubject(userId)).walletBalances();
+}
+
+/** The user's ledger from the object, newest first; `beforeSeq` pages back. */
+export function walletEntries(env: Env, userId: string, limit: number, beforeSeq: number | null) {
+  return stub(env, userSubject(userId)).walletEntries(limit, beforeSeq);
+}
+
+/**
+ * A credit (amount > 0) or debit (amount < 0) of the user's available balance, applied at most
+ * once per type and reference (a provider payment id, a refund id, an adjustment id): a repeat
+ * answers the first entry. A debit larger than the available balance is refused, writing
+ * nothing. Throws on RPC failure: the caller records nothing and retries (a provider event).
+ */
+export function moveFunds(
+  ctx: Pick<ServiceContext, "env" | "now">,
+  userId: string,
+  movement: { type: MovementType; money: Money; reference: string; memo?: string | null },
+): Promise<MovementResult> {
+  const subject = userSubject(userId);
+  return stub(ctx.env, subject).moveFunds(
+    subject,
+    movement.type,
+    { amount: movement.money.amount, currency: movement.money.currency.toLowerCase() },
+    movement.reference,
+    movement.memo ?? null,
+    ctx.now,
+  );
+}
+
 /** An admin's reset of the user's counters (all windows when none is named). */
 export async function resetUsage(env: Env, userId: string, windows?: WindowName[]) {
   await stub(env, userSubject(userId)).reset(windows);
@@ -86,6 +126,22 @@ export async function removeApiKeyBeforeCommit(env: Env, userId: string, keyHash
 
 /** Who pushes after a commit (a service's context); its origin names it in the failure's log line. */
 export type Pusher = Pick<ServiceContext, "env" | "config" | "now" | "origin">;
+
+/**
+ * Settles a hold: the price leaves the wallet for good. Idempotent by reference (an unknown or
+ * settled reference is a no-op). Unlike the pushes below it throws on RPC failure: the caller
+ * retries or logs; a hold never settled is released by the object's alarm after HOLD_TTL.
+ */
+export async function captureHold(ctx: Pusher, userId: string, reference: string): Promise<void> {
+  const subject = userSubject(userId);
+  await stub(ctx.env, subject).captureHold(subject, reference, ctx.now);
+}
+
+/** Gives a hold back to the available balance. Idempotent by reference; throws on RPC failure. */
+export async function releaseHold(ctx: Pusher, userId: string, reference: string): Promise<void> {
+  const subject = userSubject(userId);
+  await stub(ctx.env, subject).releaseHold(subject, reference, ctx.now);
+}
 
 function logFailure(pusher: Pusher, what: string, userId: string, error: unknown): void {
   console.error(

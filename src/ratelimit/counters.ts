@@ -17,6 +17,14 @@ import type { ConsumeRequest, CountedResult } from "./messages";
 /** What the windows decide; the object adds the key that was used. */
 export type Admission = Omit<CountedResult, "keyId">;
 
+export interface WindowDecision {
+  admission: Admission;
+  /** Counts the request in all four windows. */
+  commit: () => void;
+  /** The windows as they stand, counting nothing. */
+  unchanged: () => WindowState[];
+}
+
 const NO_LIMITS: Limits = { minute: 0, hour: 0, day: 0, month: 0 };
 
 /** The limits in force: the free plan's while restricted; none at all without a policy. */
@@ -50,23 +58,43 @@ export class RateWindows {
    * limits in the request (anonymous) has no plan: good standing, calendar months.
    */
   admit(request: ConsumeRequest, policy: SubjectPolicy | null, now: number): Admission {
+    const decision = this.decide(request, policy, now);
+    if (decision.admission.outcome === "allowed") decision.commit();
+    return decision.admission;
+  }
+
+  /**
+   * Decides a request without counting it, for a caller that has more to check (an action's
+   * own window, the wallet): `commit` counts it in all four windows, `unchanged` is the windows
+   * as they stand when it is refused after all. Synchronous, like the commit.
+   */
+  decide(request: ConsumeRequest, policy: SubjectPolicy | null, now: number): WindowDecision {
     const standing: Standing = request.limits ? "good" : (policy?.standing ?? "good");
     const billingAnchor = request.limits ? null : (policy?.billingAnchor ?? null);
     const limits = request.limits ?? effectiveLimits(policy);
+    const unchanged = () => evaluate(limits, this.counters, 0, now, billingAnchor).windows;
 
     if (standing === "suspended" && !request.allowSuspended) {
       // Refused for the bill, not for the limits: shown the windows, charged nothing.
-      const view = evaluate(limits, this.counters, 0, now, billingAnchor);
-      return { outcome: "payment_required", standing, windows: view.windows, violations: [] };
+      const admission: Admission = {
+        outcome: "payment_required",
+        standing,
+        windows: unchanged(),
+        violations: [],
+      };
+      return { admission, commit: () => {}, unchanged };
     }
 
     const result = evaluate(limits, this.counters, request.cost, now, billingAnchor);
-    if (result.allowed) this.writeAll(result.next);
     return {
-      outcome: result.allowed ? "allowed" : "limited",
-      standing,
-      windows: result.windows,
-      violations: result.violations,
+      admission: {
+        outcome: result.allowed ? "allowed" : "limited",
+        standing,
+        windows: result.windows,
+        violations: result.violations,
+      },
+      commit: () => this.writeAll(result.next),
+      unchanged,
     };
   }
 

@@ -4,17 +4,33 @@ import { WINDOW_NAMES, type WindowName } from "../db/plan-features";
 import type { Env } from "../env";
 import { HOUR } from "../lib/time";
 import type { LiveKey, SubjectPolicy } from "../policy/policy";
+import { Admissions } from "./admission";
 import { ApiKeys } from "./api-keys";
 import { Buckets } from "./buckets";
 import { RateWindows } from "./counters";
-import type { BucketResult, ConsumeRequest, ConsumeResult, UsageSnapshot } from "./messages";
+import type {
+  BucketResult,
+  ConsumeRequest,
+  ConsumeResult,
+  LedgerEntry,
+  Money,
+  MovementResult,
+  MovementType,
+  UsageSnapshot,
+  WalletBalance,
+} from "./messages";
 import { migrate } from "./migrations";
 import { PolicySync } from "./policy-sync";
+import { Replays } from "./replays";
 import { RevokedSessions } from "./sessions";
 import { hourOf, UsageHistory } from "./usage-history";
+import { Wallet } from "./wallet";
+import { LEDGER_FLUSH_BATCH, ledgerStatements } from "./wallet-flush";
 
 /** The alarm fires shortly after an hour closes, to flush it. */
 const FLUSH_DELAY = 5_000;
+/** A wallet movement reaches D1's copy within seconds. */
+export const WALLET_FLUSH_DELAY = 2_000;
 
 /**
  * One object per subject: exact counters for the minute, hour, day and month windows, and
@@ -32,7 +48,12 @@ export class RateLimiter extends DurableObject<Env> {
   private readonly keys: ApiKeys;
   private readonly usage: UsageHistory;
   private readonly policy: PolicySync;
+  private readonly wallet: Wallet;
+  private readonly replays: Replays;
+  private readonly admissions: Admissions;
   private alarmAt: number | null = null;
+  /** When the policy was last re-read from D1 (in memory: a restarted object re-reads once). */
+  private reconciledAt = 0;
   /**
    * The latest time this object has counted at. Requests carry the Worker's clock, which can
    * lag another Worker's by a little: time here never runs backwards, so a late request is
@@ -52,6 +73,9 @@ export class RateLimiter extends DurableObject<Env> {
     this.keys = new ApiKeys(sql);
     this.usage = new UsageHistory(sql);
     this.policy = new PolicySync(sql, env.DB, this.keys);
+    this.wallet = new Wallet(sql);
+    this.replays = new Replays(sql);
+    this.admissions = new Admissions(this.windows, this.buckets, this.wallet, this.replays);
     this.clock = this.windows.latestStart();
     void ctx.blockConcurrencyWhile(async () => {
       this.alarmAt = await ctx.storage.getAlarm();
@@ -78,11 +102,58 @@ export class RateLimiter extends DurableObject<Env> {
     const policy = this.policy.current;
     if (policy?.accountActive === false) return { outcome: "account_disabled" };
 
-    const admission = this.windows.admit(request, policy, now);
+    const admission = this.admissions.decide(request, policy, now);
+    if (admission.outcome === "replay") return { ...admission, keyId };
     const allowed = admission.outcome === "allowed";
     this.usage.record(now, allowed ? request.cost : 0, allowed ? 0 : request.cost);
     this.scheduleFlush(now);
+    if (admission.holdId) this.walletMoved(now);
     return { ...admission, keyId };
+  }
+
+  // ---- the wallet ---------------------------------------------------------------------------
+
+  /** Settles a hold (the price leaves the wallet); unknown or settled references: false. */
+  captureHold(subject: string, reference: string, now: number): boolean {
+    this.policy.remember(subject);
+    const at = this.tick(now);
+    const entry = this.wallet.capture(reference, at);
+    if (entry) this.walletMoved(at);
+    return entry !== null;
+  }
+
+  /** Gives a hold back to the available balance; unknown or settled references: false. */
+  releaseHold(subject: string, reference: string, now: number): boolean {
+    this.policy.remember(subject);
+    const at = this.tick(now);
+    const entry = this.wallet.release(reference, at);
+    if (entry) this.walletMoved(at);
+    return entry !== null;
+  }
+
+  /** A credit or debit of the available balance, once per type and reference. */
+  moveFunds(
+    subject: string,
+    type: MovementType,
+    money: Money,
+    reference: string,
+    memo: string | null,
+    now: number,
+  ): MovementResult {
+    this.policy.remember(subject);
+    const at = this.tick(now);
+    const result = this.wallet.move(type, money, reference, memo, at);
+    if (result.outcome === "applied") this.walletMoved(at);
+    return result;
+  }
+
+  walletBalances(): WalletBalance[] {
+    return this.wallet.balances();
+  }
+
+  /** The ledger, newest first; `beforeSeq` pages back. */
+  walletEntries(limit: number, beforeSeq: number | null): (LedgerEntry & { seq: number })[] {
+    return this.wallet.entries(limit, beforeSeq);
   }
 
   /** A named fixed-window counter, for brute-force protection (attempts per email…). */
@@ -156,35 +227,58 @@ export class RateLimiter extends DurableObject<Env> {
     await this.flush(Date.now());
   }
 
+  /** A ledger entry was written: D1's copy follows within seconds; an open hold may expire. */
+  private walletMoved(now: number): void {
+    this.schedule(now + WALLET_FLUSH_DELAY);
+  }
+
   /**
-   * Writes closed hours (absolute values) and key last-use times to D1 in one batch, prunes
-   * old state and reconciles with D1. Running it twice changes nothing. Only user subjects are
-   * flushed: anonymous (ip:) history stays in its object, so D1 grows with users × hours and
-   * never with traffic.
+   * Writes closed hours (absolute values), key last-use times and new wallet ledger entries to D1
+   * in one batch, releases expired holds, prunes old state and, hourly, reconciles with D1.
+   * Running it twice changes nothing. Only user subjects are flushed: anonymous (ip:) history
+   * stays in its object, so D1 grows with users × hours and never with traffic.
    */
-  async flush(now: number): Promise<{ hours: number; keys: number }> {
+  async flush(now: number): Promise<{ hours: number; keys: number; entries: number }> {
+    const at = this.tick(now);
+    this.wallet.expireHolds(at);
     const hours = this.usage.unflushed(now);
     const uses = this.keys.unflushed();
+    const entries = this.wallet.unflushed(LEDGER_FLUSH_BATCH);
     const subject = this.policy.subject;
-    if (this.policy.userId !== null && subject !== null) {
+    const userId = this.policy.userId;
+    if (userId !== null && subject !== null) {
       const db = openDb(this.env.DB);
       await runBatch(db, [
         ...this.usage.statements(db, subject, hours, now),
         ...this.keys.statements(db, uses),
+        ...ledgerStatements(db, userId, entries, now),
       ]);
     }
     this.usage.markFlushed(hours);
     this.keys.markFlushed(uses);
+    const last = entries.at(-1);
+    if (last) this.wallet.markFlushed(last.seq);
     this.usage.prune(now);
     this.sessions.prune(now);
-    await this.policy.reconcile(now);
+    this.replays.prune(at);
+    if (hours.length > 0 || now - this.reconciledAt >= HOUR) {
+      await this.policy.reconcile(now);
+      this.reconciledAt = now;
+    }
     if (this.usage.hasOpenHour(now)) this.scheduleFlush(now);
-    return { hours: hours.length, keys: uses.length };
+    if (this.wallet.hasUnflushed()) this.schedule(now + WALLET_FLUSH_DELAY);
+    const expiry = this.wallet.nextHoldExpiry();
+    if (expiry !== null) this.schedule(expiry);
+    return { hours: hours.length, keys: uses.length, entries: entries.length };
   }
 
   /** Makes sure an alarm will flush the current hour once it closes. */
   private scheduleFlush(now: number): void {
-    const due = hourOf(now) + HOUR + FLUSH_DELAY;
+    this.schedule(hourOf(now) + HOUR + FLUSH_DELAY);
+  }
+
+  /** Makes sure the alarm runs by `due` (an earlier one already set is kept). */
+  private schedule(due: number): void {
     if (this.alarmAt !== null && this.alarmAt <= due) return;
     this.alarmAt = due;
     // The storage write is ordered before the response by the output gate; no await needed.

@@ -1,7 +1,7 @@
 // What the RateLimiter object is asked and what it answers: the RPC contract, apart from the
 // object itself so that callers (and the generated Env) need not load the class.
-import type { Standing } from "../db/schema";
-import type { Limits, WindowState } from "../lib/windows";
+import type { LedgerType, Standing } from "../db/schema";
+import type { Limits, NamedWindow, WindowState } from "../lib/windows";
 
 export type Credential = { kind: "session"; sid: string } | { kind: "api_key"; hash: string };
 
@@ -16,21 +16,86 @@ export interface ConsumeRequest {
   allowSuspended?: boolean;
   /** Anonymous subjects have no plan: their limits come with the request. */
   limits?: Limits;
+  /** A priced or separately limited call (an action run): its window, price and reference. */
+  admission?: Admission;
+}
+
+/** An amount of money in minor units of an ISO 4217 currency (lowercase). */
+export interface Money {
+  amount: number;
+  currency: string;
+}
+
+export interface Admission {
+  /** The action's own window, checked with the plan's windows (default 10 a minute per user). */
+  window?: { name: string; limit: number; windowMs: number };
+  /** The price: held from the wallet only when every window admits; none counted when refused. */
+  hold?: Money;
+  /** The run id: the hold's key (capture / release by it) and the ledger entries' reference. */
+  reference: string;
+  /** The client's Idempotency-Key: a repeat from the same user within 24 h counts and holds
+   *  nothing and answers { outcome: "replay", reference: <the first call's reference> }. */
+  idempotencyKey?: string;
 }
 
 /** The answer for a request that was authenticated and counted (or refused for its limits). */
 export interface CountedResult {
-  outcome: "allowed" | "limited" | "payment_required";
+  /**
+   * `insufficient_funds`: every window admitted but the available balance in the price's
+   * currency is below the price; nothing was counted and nothing held.
+   */
+  outcome: "allowed" | "limited" | "payment_required" | "insufficient_funds";
   standing: Standing;
+  /** The plan's four windows. */
   windows: WindowState[];
-  violations: WindowState[];
+  /** The full windows: the plan's, and the admission's own window when it is full. */
+  violations: NamedWindow[];
   keyId: string | null;
+  /** The admission's own window as it stands after this call (when the request named one). */
+  window?: NamedWindow;
+  /** The hold placed for the price: its id is the admission's reference. */
+  holdId?: string;
+  /** With `insufficient_funds`: the price and what was available in its currency. */
+  funds?: { currency: string; price: number; available: number };
+}
+
+/** A repeated Idempotency-Key: nothing counted or held; the first call's reference. */
+export interface ReplayResult {
+  outcome: "replay";
+  reference: string;
+  /** The API key that was used, as on a counted result. */
+  keyId?: string | null;
 }
 
 export type ConsumeResult =
   | { outcome: "unauthenticated" }
   | { outcome: "account_disabled" }
+  | ReplayResult
   | CountedResult;
+
+/** One wallet balance: what can be spent, and what is held for calls in flight. */
+export type WalletBalance = {
+  currency: string;
+  available: number;
+  held: number;
+};
+
+/**
+ * One ledger row. `amount` is the change to the balance (available + held) for settled entries
+ * (top_up, auto_recharge, capture, refund, adjustment); a hold and a release move money between
+ * available and held, and their amount is the change to available (−p, +p).
+ */
+export type LedgerEntry = {
+  id: string;
+  type: LedgerType;
+  amount: number;
+  currency: string;
+  available_after: number;
+  held_after: number;
+  reference: string;
+  memo: string | null;
+  created_at: number;
+};
 
 export interface BucketResult {
   allowed: boolean;
@@ -47,3 +112,11 @@ export interface UsageSnapshot {
   windows: WindowState[];
   history: { date: string; allowed: number; denied: number }[];
 }
+
+/** Credits and debits from outside the hot path: provider payments, refunds, adjustments. */
+export type MovementType = Exclude<LedgerType, "hold" | "capture" | "release">;
+
+/** A movement's answer: the entry written, or the one an earlier call with its reference wrote. */
+export type MovementResult =
+  | { outcome: "applied" | "duplicate"; entry: LedgerEntry }
+  | { outcome: "insufficient_funds"; balance: WalletBalance };

@@ -3,15 +3,22 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { iso } from "../lib/time";
-import { retryAfterSeconds, type WindowState } from "../lib/windows";
+import { retryAfterSeconds } from "../lib/windows";
 import { consume, ipSubject } from "./client";
 import { rateLimitHeaders } from "./headers";
-import type { BucketResult, CountedResult } from "./messages";
+import type { Admission, BucketResult, CountedResult, ReplayResult } from "./messages";
 
 declare module "hono" {
   interface ContextVariableMap {
     /** The rate limiter's answer for this request, for routes that report usage (ping). */
     limits: CountedResult;
+    /**
+     * A priced or separately limited call's window, price and reference, set by a middleware
+     * registered before requireAuth: admitted (and held) in the same RPC as the limits.
+     */
+    admission: Admission;
+    /** Set instead of `limits` when the Idempotency-Key repeats an admitted call: its reference. */
+    replayOf: string;
   }
 }
 
@@ -42,7 +49,7 @@ export function rateLimitedError(
   now: number,
   headers: Record<string, string> = {},
 ): ApiError {
-  const retryAfter = retryAfterSeconds(violations as WindowState[], now);
+  const retryAfter = retryAfterSeconds(violations, now);
   return new ApiError(
     "rate_limited",
     `Limit reached for ${violations.map((v) => v.window).join(", ")}; retry in ${retryAfter} s`,
@@ -60,17 +67,37 @@ export function rateLimitedError(
   );
 }
 
+/** 402 for a price the wallet cannot cover: the currency, the price and what is available. */
+export function insufficientFunds(funds: NonNullable<CountedResult["funds"]>): ApiError {
+  const currency = funds.currency.toUpperCase();
+  return new ApiError(
+    "insufficient_funds",
+    `This call costs ${funds.price} ${currency} (minor units); ${funds.available} ${currency} is available`,
+    { extensions: { currency: funds.currency, price: funds.price, available: funds.available } },
+  );
+}
+
 /**
  * Turns the object's answer into the response: RateLimit headers on every limited response,
- * 429 when a window is full, 402 when suspended, a warning header when past due.
+ * 429 when a window is full, 402 when suspended or short of funds, a warning header when past
+ * due. A replayed Idempotency-Key counted nothing: the route answers the first call
+ * (`c.var.replayOf`).
  */
 export async function enforce(
   c: Context<AppEnv>,
-  result: CountedResult,
+  result: CountedResult | ReplayResult,
   next: () => Promise<void>,
 ): Promise<void> {
+  if (result.outcome === "replay") {
+    c.set("replayOf", result.reference);
+    await next();
+    return;
+  }
   const now = c.var.now;
-  const headers = rateLimitHeaders(result.windows, now);
+  const headers = rateLimitHeaders(
+    result.window ? [...result.windows, result.window] : result.windows,
+    now,
+  );
   c.set("limits", result);
   if (result.outcome === "limited") throw rateLimitedError(result.violations, now, headers);
   if (result.outcome === "payment_required") {
@@ -81,6 +108,9 @@ export async function enforce(
         headers,
       },
     );
+  }
+  if (result.outcome === "insufficient_funds" && result.funds) {
+    throw insufficientFunds(result.funds);
   }
   // Set as the response is made (cheaper than changing it afterwards); an error answer is a new
   // response, which gets them too.

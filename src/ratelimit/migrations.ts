@@ -23,6 +23,29 @@ export const MIGRATIONS: readonly MigrationStep[] = [
   CREATE TABLE IF NOT EXISTS revoked_sessions (sid TEXT PRIMARY KEY, until INTEGER NOT NULL);
   CREATE TABLE IF NOT EXISTS buckets (name TEXT PRIMARY KEY, start INTEGER NOT NULL, count INTEGER NOT NULL);
   `,
+  // 2: the wallet (balances never negative, open holds, the append-only ledger) and the
+  // Idempotency-Keys of admitted calls.
+  `
+  CREATE TABLE wallet_balances (
+    currency TEXT PRIMARY KEY,
+    available INTEGER NOT NULL CHECK (available >= 0),
+    held INTEGER NOT NULL CHECK (held >= 0));
+  CREATE TABLE wallet_holds (
+    reference TEXT PRIMARY KEY, currency TEXT NOT NULL, amount INTEGER NOT NULL CHECK (amount > 0),
+    created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+  CREATE INDEX wallet_holds_expiry ON wallet_holds (expires_at);
+  CREATE TABLE wallet_ledger (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
+    amount INTEGER NOT NULL, currency TEXT NOT NULL,
+    available_after INTEGER NOT NULL, held_after INTEGER NOT NULL,
+    reference TEXT NOT NULL, memo TEXT, created_at INTEGER NOT NULL,
+    flushed INTEGER NOT NULL DEFAULT 0);
+  CREATE UNIQUE INDEX wallet_ledger_type_reference ON wallet_ledger (type, reference);
+  CREATE INDEX wallet_ledger_unflushed ON wallet_ledger (seq) WHERE flushed = 0;
+  CREATE TABLE idempotency_keys (
+    key TEXT PRIMARY KEY, reference TEXT NOT NULL, expires_at INTEGER NOT NULL);
+  CREATE INDEX idempotency_keys_expiry ON idempotency_keys (expires_at);
+  `,
 ];
 
 /**

@@ -13,4 +13,5 @@ export * from "./payments";
 export * from "./plans";
 export * from "./usage";
 export * from "./users";
+export * from "./wallets";
 export * from "./webhooks";

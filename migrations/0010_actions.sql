@@ -30,7 +30,7 @@ CREATE TABLE `action_runs` (
 --> statement-breakpoint
 CREATE INDEX `action_runs_user_idx` ON `action_runs` (`user_id`,`created_at`,`id`);--> statement-breakpoint
 CREATE INDEX `action_runs_created_idx` ON `action_runs` (`created_at`,`id`);--> statement-breakpoint
-CREATE INDEX `action_runs_open_idx` ON `action_runs` (`status`,`created_at`);--> statement-breakpoint
+CREATE INDEX `action_runs_open_idx` ON `action_runs` (`status`,`updated_at`);--> statement-breakpoint
 CREATE TABLE `action_table_version` (
 	`id` integer PRIMARY KEY NOT NULL,
 	`version` text NOT NULL,

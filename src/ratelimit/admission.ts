@@ -1,0 +1,79 @@
+// What decides one request in the object, after its credential: the plan's four windows and,
+// for a priced or separately limited call, the Idempotency-Key, the call's own window and the
+// money. Everything is checked before anything is written, and written together, with no await:
+// a refused call counts and holds nothing, and concurrent calls can never over-admit or overdraw.
+import type { SubjectPolicy } from "../policy/policy";
+import type { Buckets } from "./buckets";
+import type { Admission, RateWindows } from "./counters";
+import type { ConsumeRequest, ReplayResult } from "./messages";
+import type { Replays } from "./replays";
+import type { Wallet } from "./wallet";
+
+export class Admissions {
+  constructor(
+    private readonly windows: RateWindows,
+    private readonly buckets: Buckets,
+    private readonly wallet: Wallet,
+    private readonly replays: Replays,
+  ) {}
+
+  decide(
+    request: ConsumeRequest,
+    policy: SubjectPolicy | null,
+    now: number,
+  ): Admission | ReplayResult {
+    const ask = request.admission;
+    if (!ask) return this.windows.admit(request, policy, now);
+
+    // A client's retry of a call that was admitted: answered with the first, nothing counted.
+    const first = ask.idempotencyKey ? this.replays.find(ask.idempotencyKey, now) : null;
+    if (first !== null) return { outcome: "replay", reference: first };
+    if (ask.hold && this.wallet.isHeld(ask.reference)) {
+      return { outcome: "replay", reference: ask.reference };
+    }
+
+    const plan = this.windows.decide(request, policy, now);
+    if (plan.admission.outcome === "payment_required") return plan.admission;
+    const own = ask.window
+      ? this.buckets.check(ask.window.name, ask.window.limit, ask.window.windowMs, 1, now)
+      : null;
+
+    if (plan.admission.outcome === "limited" || (own && !own.allowed)) {
+      return {
+        outcome: "limited",
+        standing: plan.admission.standing,
+        windows: plan.admission.outcome === "limited" ? plan.admission.windows : plan.unchanged(),
+        violations: [...plan.admission.violations, ...(own && !own.allowed ? [own.unchanged] : [])],
+        ...(own ? { window: own.unchanged } : {}),
+      };
+    }
+
+    const hold = ask.hold ? { ...ask.hold, currency: ask.hold.currency.toLowerCase() } : null;
+    if (hold && (!Number.isSafeInteger(hold.amount) || hold.amount < 0)) {
+      throw new RangeError("A hold's amount is a non-negative integer in minor units");
+    }
+    if (hold) {
+      const { available } = this.wallet.balance(hold.currency);
+      if (available < hold.amount) {
+        return {
+          outcome: "insufficient_funds",
+          standing: plan.admission.standing,
+          windows: plan.unchanged(),
+          violations: [],
+          ...(own ? { window: own.unchanged } : {}),
+          funds: { currency: hold.currency, price: hold.amount, available },
+        };
+      }
+    }
+
+    plan.commit();
+    own?.commit();
+    if (hold && hold.amount > 0) this.wallet.hold(ask.reference, hold, now);
+    if (ask.idempotencyKey) this.replays.remember(ask.idempotencyKey, ask.reference, now);
+    return {
+      ...plan.admission,
+      ...(own ? { window: own.window } : {}),
+      ...(hold && hold.amount > 0 ? { holdId: ask.reference } : {}),
+    };
+  }
+}
