@@ -99,7 +99,9 @@ describe("a sync run", () => {
     const statuses = answers.map((a) => a.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(25);
     expect(statuses.filter((s) => s === 402)).toHaveLength(35);
-    expectProblem(answers.find((a) => a.status === 402) ?? answers[0], 402, "insufficient_funds");
+    const refused = answers.find((a) => a.status === 402);
+    if (!refused) throw new Error("no refusal");
+    expectProblem(refused, 402, "insufficient_funds");
     expect(upstream.calls).toHaveLength(25);
     expect(await usd(user.id)).toStrictEqual({ available: 0, held: 0 });
     const charged = await env.DB.prepare(
@@ -188,8 +190,10 @@ describe("limits", () => {
     const answers = [];
     for (let i = 0; i < 11; i++) answers.push(await run(user, action.slug));
     expect(answers.slice(0, 10).every((a) => a.status === 200)).toBe(true);
+    const eleventh = answers[10];
+    if (!eleventh) throw new Error("no eleventh run");
     const limited = expectProblem<{ violations: { window: string; limit: number }[] }>(
-      answers[10] ?? answers[0],
+      eleventh,
       429,
       "rate_limited",
     );
