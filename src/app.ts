@@ -21,6 +21,7 @@ import { openWhenSuspended } from "./ratelimit/middleware";
 import { billingRoutes, subscriptionRoutes } from "./subscriptions/routes";
 import { meRoutes } from "./users/routes";
 import { pingRoutes } from "./users/usage-routes";
+import { walletRoutes } from "./wallets/routes";
 import { webhookRoutes } from "./webhooks/receiver";
 
 const WEBHOOK_MAX_BYTES = 1024 * 1024;
@@ -46,6 +47,10 @@ const TAGS = [
       "The signed-in user's subscription: checkout, plan changes, cancel, resume, portal",
   },
   { name: "payments", description: "The signed-in user's payments" },
+  {
+    name: "wallet",
+    description: "The signed-in user's wallet: balances, ledger, top-ups, auto-recharge",
+  },
   { name: "webhooks", description: "Events from Stripe and PayPal, verified by their signatures" },
   {
     name: "actions",
@@ -128,6 +133,7 @@ export function buildApp() {
   app.route("/v1/subscription", subscriptionRoutes);
   app.route("/v1/billing", billingRoutes);
   app.route("/v1/payments", paymentRoutes);
+  app.route("/v1/wallet", walletRoutes);
   app.route("/v1/actions", actionRoutes);
   // Proxied APIs (action path prefixes), all under /api: they never shadow /v1.
   app.route("/api", proxyRoutes);

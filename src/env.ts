@@ -3,11 +3,21 @@ import { z } from "zod";
  * Bindings, vars and secrets, as `npm run types` generates them from wrangler.toml and
  * .dev.vars.example into worker-configuration.d.ts (all strings until ConfigSchema parses them).
  */
-export interface Env extends Omit<Cloudflare.Env, "EMAILS" | "WEBHOOK_EVENTS" | "ACTION_RUNS"> {
+export interface Env
+  extends Omit<Cloudflare.Env, "EMAILS" | "WEBHOOK_EVENTS" | "WALLET_RECHARGES" | "ACTION_RUNS"> {
   // wrangler types cannot know a queue's messages: they are typed here.
   EMAILS: Queue<EmailMessage>;
   WEBHOOK_EVENTS: Queue<WebhookMessage>;
+  WALLET_RECHARGES: Queue<WalletRechargeMessage>;
   ACTION_RUNS: Queue<ActionRunMessage>;
+}
+
+/** An auto-recharge a user's object started: charge the saved card (idempotent on `reference`). */
+export interface WalletRechargeMessage {
+  user_id: string;
+  reference: string;
+  amount: number;
+  currency: string;
 }
 
 /**
@@ -155,6 +165,9 @@ export const ConfigSchema = z.object({
   PAYPAL_CLIENT_SECRET: z.string().min(1).optional(),
   PAYPAL_WEBHOOK_ID: z.string().min(1).optional(),
   PAYPAL_API_BASE_URL: z.url().default("https://api-m.paypal.com"),
+  // Wallet top-ups: the smallest and largest amount one top-up may be (minor units).
+  WALLET_TOP_UP_MIN: positiveInt(500),
+  WALLET_TOP_UP_MAX: positiveInt(100_000),
   // Dunning: past_due longer than the grace period → restricted; longer than SUSPEND_AFTER_DAYS
   // → suspended.
   BILLING_GRACE_DAYS: positiveInt(7),

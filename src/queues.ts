@@ -7,9 +7,11 @@ import {
   type EmailMessage,
   type Env,
   loadConfig,
+  type WalletRechargeMessage,
   type WebhookMessage,
 } from "./env";
 import type { ServiceContext } from "./lib/context";
+import { consumeRecharges } from "./wallets/auto-recharge";
 import { consumeDeadWebhooks, consumeWebhookBatch } from "./webhooks/consumer";
 
 // Queue names as declared in wrangler.toml.
@@ -17,6 +19,7 @@ export const QUEUES = {
   emails: "tollgate-emails",
   webhookEvents: "tollgate-webhook-events",
   webhookEventsDlq: "tollgate-webhook-events-dlq",
+  walletRecharges: "tollgate-wallet-recharges",
   actionRuns: "tollgate-action-runs",
   actionRunsDlq: "tollgate-action-runs-dlq",
 } as const;
@@ -37,6 +40,8 @@ export async function dispatchQueue(batch: MessageBatch<unknown>, env: Env): Pro
       return consumeWebhookBatch(ctx, batch as MessageBatch<WebhookMessage>);
     case QUEUES.webhookEventsDlq:
       return consumeDeadWebhooks(ctx, batch as MessageBatch<WebhookMessage>);
+    case QUEUES.walletRecharges:
+      return consumeRecharges(ctx, batch as MessageBatch<WalletRechargeMessage>);
     case QUEUES.actionRuns:
       return consumeActionRuns(ctx, batch as MessageBatch<ActionRunMessage>);
     case QUEUES.actionRunsDlq:

@@ -6,6 +6,7 @@ import { adminJobRoutes } from "../cron/admin-routes";
 import { newRouter } from "../lib/context";
 import { adminPaymentRoutes } from "../payments/routes";
 import { adminPlanRoutes } from "../plans/admin-routes";
+import { adminWalletRoutes } from "../wallets/admin-routes";
 import { adminWebhookRoutes } from "../webhooks/admin-routes";
 import { adminUserRoutes } from "./user-routes";
 
@@ -16,6 +17,7 @@ import { adminUserRoutes } from "./user-routes";
 export const adminRouter = newRouter();
 adminRouter.use("*", requireAuth, requireAdmin);
 adminRouter.route("/", adminUserRoutes);
+adminRouter.route("/", adminWalletRoutes);
 adminRouter.route("/plans", adminPlanRoutes);
 adminRouter.route("/coupons", adminCouponRoutes);
 adminRouter.route("/payments", adminPaymentRoutes);

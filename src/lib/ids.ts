@@ -20,7 +20,10 @@ export type IdPrefix =
   | "cpn"
   | "red"
   | "run"
-  | "txn";
+  | "txn"
+  | "top"
+  | "adj"
+  | "rch";
 
 export function newId(prefix: IdPrefix): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));

@@ -120,7 +120,8 @@ adminPaymentRoutes.openapi(
     operationId: "admin.payments.refund",
     tags: ["admin"],
     security,
-    summary: "Refund a payment through its provider, fully or in part (audit-logged)",
+    summary:
+      "Refund a payment through its provider, fully or in part (audit-logged); a wallet top-up only from what is left of it (409 once spent)",
     request: {
       params: PaymentIdParam,
       body: {

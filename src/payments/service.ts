@@ -8,6 +8,7 @@ import { keysetPage } from "../lib/pagination";
 import { iso } from "../lib/time";
 import { providerFor } from "./providers";
 import { recordRefundStatement } from "./records";
+import { refundTopUp, topUpOfPayment } from "./top-up-refunds";
 
 export function paymentView(payment: Payment) {
   return {
@@ -62,15 +63,17 @@ export async function getPayment(db: Db, id: string, ownerId?: string): Promise<
 
 /**
  * Refunds through the provider (full by default, or part), then records it with an audit row
- * in one batch. The provider's own refund event later reports the same total: recording takes
+ * in one batch. A wallet top-up's refund first takes the amount out of the wallet (409 when it
+ * has been spent). The provider's own refund event later reports the same total: recording takes
  * the larger of the two, so it is counted once.
  */
 export async function refundPayment(
-  { db, config, now }: ServiceContext,
+  ctx: ServiceContext,
   actorId: string,
   id: string,
   input: { amount?: number | undefined; reason?: string | undefined },
 ): Promise<Payment> {
+  const { db, config, now } = ctx;
   const payment = await getPayment(db, id);
   if (payment.provider === "manual")
     throw new ApiError("conflict", "Manual payments are refunded outside tollgate");
@@ -84,11 +87,11 @@ export async function refundPayment(
       errors: [{ path: "amount", message: `must be at most ${refundable}` }],
     });
   }
-  const { refundId } = await providerFor(payment.provider, config).refund(
-    payment,
-    amount,
-    input.reason,
-  );
+  // A wallet top-up is refunded only from what is left of it in the wallet.
+  const topUp = await topUpOfPayment(db, payment.id);
+  const { refundId } = topUp
+    ? await refundTopUp(ctx, payment, amount, input.reason)
+    : await providerFor(payment.provider, config).refund(payment, amount, input.reason);
   await db.batch([
     recordRefundStatement(
       db,
@@ -109,6 +112,7 @@ export async function refundPayment(
           currency: payment.currency,
           reason: input.reason ?? null,
           refund_id: refundId,
+          ...(topUp ? { wallet_top_up_id: topUp.id } : {}),
         },
       },
       now,

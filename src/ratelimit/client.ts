@@ -4,6 +4,7 @@ import type { ServiceContext } from "../lib/context";
 import type { LiveKey, SubjectPolicy } from "../policy/policy";
 import { loadUserPolicy } from "../policy/policy";
 import type {
+  AutoRechargeSettings,
   BucketResult,
   ConsumeRequest,
   ConsumeResult,
@@ -89,6 +90,25 @@ export function moveFunds(
     movement.memo ?? null,
     ctx.now,
   );
+}
+
+/** The user's auto-recharge settings and the recharge in flight (null: never set). */
+export function autoRecharge(env: Env, userId: string) {
+  return stub(env, userSubject(userId)).autoRecharge();
+}
+
+/** New auto-recharge settings, in force from the next capture. Throws on RPC failure. */
+export async function configureAutoRecharge(
+  env: Env,
+  userId: string,
+  settings: AutoRechargeSettings,
+): Promise<void> {
+  await stub(env, userSubject(userId)).configureAutoRecharge(userSubject(userId), settings);
+}
+
+/** A recharge was credited or failed, so another may start. Throws on RPC failure. */
+export async function settleRecharge(env: Env, userId: string, reference: string) {
+  return stub(env, userSubject(userId)).settleRecharge(reference);
 }
 
 /** An admin's reset of the user's counters (all windows when none is named). */

@@ -9,6 +9,7 @@ import { ApiKeys } from "./api-keys";
 import { Buckets } from "./buckets";
 import { RateWindows } from "./counters";
 import type {
+  AutoRechargeSettings,
   BucketResult,
   ConsumeRequest,
   ConsumeResult,
@@ -24,7 +25,7 @@ import { PolicySync } from "./policy-sync";
 import { Replays } from "./replays";
 import { RevokedSessions } from "./sessions";
 import { hourOf, UsageHistory } from "./usage-history";
-import { Wallet } from "./wallet";
+import { WalletDesk } from "./wallet-desk";
 import { LEDGER_FLUSH_BATCH, ledgerStatements } from "./wallet-flush";
 
 /** The alarm fires shortly after an hour closes, to flush it. */
@@ -48,7 +49,7 @@ export class RateLimiter extends DurableObject<Env> {
   private readonly keys: ApiKeys;
   private readonly usage: UsageHistory;
   private readonly policy: PolicySync;
-  private readonly wallet: Wallet;
+  private readonly desk: WalletDesk;
   private readonly replays: Replays;
   private readonly admissions: Admissions;
   private alarmAt: number | null = null;
@@ -73,9 +74,9 @@ export class RateLimiter extends DurableObject<Env> {
     this.keys = new ApiKeys(sql);
     this.usage = new UsageHistory(sql);
     this.policy = new PolicySync(sql, env.DB, this.keys);
-    this.wallet = new Wallet(sql);
+    this.desk = new WalletDesk(sql, (now) => this.schedule(now + WALLET_FLUSH_DELAY));
     this.replays = new Replays(sql);
-    this.admissions = new Admissions(this.windows, this.buckets, this.wallet, this.replays);
+    this.admissions = new Admissions(this.windows, this.buckets, this.desk.wallet, this.replays);
     this.clock = this.windows.latestStart();
     void ctx.blockConcurrencyWhile(async () => {
       this.alarmAt = await ctx.storage.getAlarm();
@@ -107,53 +108,8 @@ export class RateLimiter extends DurableObject<Env> {
     const allowed = admission.outcome === "allowed";
     this.usage.record(now, allowed ? request.cost : 0, allowed ? 0 : request.cost);
     this.scheduleFlush(now);
-    if (admission.holdId) this.walletMoved(now);
+    if (admission.holdId) this.schedule(now + WALLET_FLUSH_DELAY);
     return { ...admission, keyId };
-  }
-
-  // ---- the wallet ---------------------------------------------------------------------------
-
-  /** Settles a hold (the price leaves the wallet); unknown or settled references: false. */
-  captureHold(subject: string, reference: string, now: number): boolean {
-    this.policy.remember(subject);
-    const at = this.tick(now);
-    const entry = this.wallet.capture(reference, at);
-    if (entry) this.walletMoved(at);
-    return entry !== null;
-  }
-
-  /** Gives a hold back to the available balance; unknown or settled references: false. */
-  releaseHold(subject: string, reference: string, now: number): boolean {
-    this.policy.remember(subject);
-    const at = this.tick(now);
-    const entry = this.wallet.release(reference, at);
-    if (entry) this.walletMoved(at);
-    return entry !== null;
-  }
-
-  /** A credit or debit of the available balance, once per type and reference. */
-  moveFunds(
-    subject: string,
-    type: MovementType,
-    money: Money,
-    reference: string,
-    memo: string | null,
-    now: number,
-  ): MovementResult {
-    this.policy.remember(subject);
-    const at = this.tick(now);
-    const result = this.wallet.move(type, money, reference, memo, at);
-    if (result.outcome === "applied") this.walletMoved(at);
-    return result;
-  }
-
-  walletBalances(): WalletBalance[] {
-    return this.wallet.balances();
-  }
-
-  /** The ledger, newest first; `beforeSeq` pages back. */
-  walletEntries(limit: number, beforeSeq: number | null): (LedgerEntry & { seq: number })[] {
-    return this.wallet.entries(limit, beforeSeq);
   }
 
   /** A named fixed-window counter, for brute-force protection (attempts per email…). */
@@ -172,6 +128,56 @@ export class RateLimiter extends DurableObject<Env> {
     this.policy.remember(subject);
     await this.policy.ensure(at);
     return this.buckets.meter(name, this.policy.current, cost, this.tick(at));
+  }
+
+  // ---- the wallet ---------------------------------------------------------------------------
+
+  /** Settles a hold (the price leaves the wallet); unknown or settled references: false. */
+  captureHold(subject: string, reference: string, now: number): boolean {
+    this.policy.remember(subject);
+    return this.desk.capture(reference, this.tick(now));
+  }
+
+  /** Gives a hold back to the available balance; unknown or settled references: false. */
+  releaseHold(subject: string, reference: string, now: number): boolean {
+    this.policy.remember(subject);
+    return this.desk.release(reference, this.tick(now));
+  }
+
+  /** A credit or debit of the available balance, once per type and reference. */
+  moveFunds(
+    subject: string,
+    type: MovementType,
+    money: Money,
+    reference: string,
+    memo: string | null,
+    now: number,
+  ): MovementResult {
+    this.policy.remember(subject);
+    return this.desk.move(type, money, reference, memo, this.tick(now));
+  }
+
+  walletBalances(): WalletBalance[] {
+    return this.desk.wallet.balances();
+  }
+
+  /** The ledger, newest first; `beforeSeq` pages back. */
+  walletEntries(limit: number, beforeSeq: number | null): (LedgerEntry & { seq: number })[] {
+    return this.desk.wallet.entries(limit, beforeSeq);
+  }
+
+  autoRecharge(): (AutoRechargeSettings & { pending: string | null }) | null {
+    return this.desk.recharge.settings();
+  }
+
+  configureAutoRecharge(subject: string, settings: AutoRechargeSettings): void {
+    this.policy.remember(subject);
+    this.desk.configureRecharge(settings);
+  }
+
+  /** A recharge was credited or failed: another may start. */
+  settleRecharge(reference: string): boolean {
+    return this.desk.recharge.settle(reference);
   }
 
   // ---- pushed changes -----------------------------------------------------------------------
@@ -227,11 +233,6 @@ export class RateLimiter extends DurableObject<Env> {
     await this.flush(Date.now());
   }
 
-  /** A ledger entry was written: D1's copy follows within seconds; an open hold may expire. */
-  private walletMoved(now: number): void {
-    this.schedule(now + WALLET_FLUSH_DELAY);
-  }
-
   /**
    * Writes closed hours (absolute values), key last-use times and new wallet ledger entries to D1
    * in one batch, releases expired holds, prunes old state and, hourly, reconciles with D1.
@@ -240,10 +241,10 @@ export class RateLimiter extends DurableObject<Env> {
    */
   async flush(now: number): Promise<{ hours: number; keys: number; entries: number }> {
     const at = this.tick(now);
-    this.wallet.expireHolds(at);
+    await this.desk.tend(this.env.WALLET_RECHARGES, this.policy.userId, at);
     const hours = this.usage.unflushed(now);
     const uses = this.keys.unflushed();
-    const entries = this.wallet.unflushed(LEDGER_FLUSH_BATCH);
+    const entries = this.desk.wallet.unflushed(LEDGER_FLUSH_BATCH);
     const subject = this.policy.subject;
     const userId = this.policy.userId;
     if (userId !== null && subject !== null) {
@@ -257,7 +258,7 @@ export class RateLimiter extends DurableObject<Env> {
     this.usage.markFlushed(hours);
     this.keys.markFlushed(uses);
     const last = entries.at(-1);
-    if (last) this.wallet.markFlushed(last.seq);
+    if (last) this.desk.wallet.markFlushed(last.seq);
     this.usage.prune(now);
     this.sessions.prune(now);
     this.replays.prune(at);
@@ -266,8 +267,8 @@ export class RateLimiter extends DurableObject<Env> {
       this.reconciledAt = now;
     }
     if (this.usage.hasOpenHour(now)) this.scheduleFlush(now);
-    if (this.wallet.hasUnflushed()) this.schedule(now + WALLET_FLUSH_DELAY);
-    const expiry = this.wallet.nextHoldExpiry();
+    if (this.desk.hasWork()) this.schedule(now + WALLET_FLUSH_DELAY);
+    const expiry = this.desk.wallet.nextHoldExpiry();
     if (expiry !== null) this.schedule(expiry);
     return { hours: hours.length, keys: uses.length, entries: entries.length };
   }

@@ -120,3 +120,14 @@ export type MovementType = Exclude<LedgerType, "hold" | "capture" | "release">;
 export type MovementResult =
   | { outcome: "applied" | "duplicate"; entry: LedgerEntry }
   | { outcome: "insufficient_funds"; balance: WalletBalance };
+
+/** A user's auto-recharge: when a capture leaves less than `threshold` available, charge `amount`. */
+export type AutoRechargeSettings = {
+  enabled: boolean;
+  threshold: number;
+  amount: number;
+  currency: string;
+};
+
+/** A recharge the object started: its reference (the recharge's id) and what to charge. */
+export type RechargeRequest = { reference: string; amount: number; currency: string };

@@ -45,6 +45,10 @@ export const MIGRATIONS: readonly MigrationStep[] = [
   CREATE TABLE idempotency_keys (
     key TEXT PRIMARY KEY, reference TEXT NOT NULL, expires_at INTEGER NOT NULL);
   CREATE INDEX idempotency_keys_expiry ON idempotency_keys (expires_at);
+  CREATE TABLE wallet_auto_recharge (
+    id INTEGER PRIMARY KEY CHECK (id = 1), enabled INTEGER NOT NULL, threshold INTEGER NOT NULL,
+    amount INTEGER NOT NULL, currency TEXT NOT NULL, pending_reference TEXT,
+    pending_amount INTEGER, pending_since INTEGER, requested INTEGER NOT NULL DEFAULT 0);
   `,
 ];
 

@@ -1,7 +1,16 @@
 // Wallets: D1's copy of what each user's RateLimiter object holds (balances per currency and the
 // append-only ledger). The object is the truth; its alarm flushes here, idempotently, for
 // reading (transactions, admin search, exports) and reconciliation.
-import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import {
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
+import { PAID_PROVIDERS } from "./billing";
+import { payments } from "./payments";
 import { users } from "./users";
 
 export const LEDGER_TYPES = [
@@ -66,3 +75,40 @@ export const walletBalances = sqliteTable(
 );
 
 export type WalletLedgerRow = typeof walletLedger.$inferSelect;
+
+export const TOP_UP_KINDS = ["top_up", "auto_recharge"] as const;
+export const TOP_UP_STATUSES = ["pending", "completed", "failed"] as const;
+
+// Money put into a wallet through a provider: a Checkout Session or PayPal order the user
+// started, or an auto-recharge the user's object started. Credited once the provider confirms
+// (the wallet entry's reference is the provider's payment id); refunds live on the payment.
+export const walletTopUps = sqliteTable(
+  "wallet_top_ups",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    kind: text("kind", { enum: TOP_UP_KINDS }).notNull(),
+    provider: text("provider", { enum: PAID_PROVIDERS }).notNull(),
+    // The Checkout Session, the PayPal order, or the recharge's reference (auto-recharges).
+    providerOrderId: text("provider_order_id").notNull(),
+    // The PaymentIntent or PayPal capture that paid it, once confirmed.
+    providerPaymentId: text("provider_payment_id"),
+    paymentId: text("payment_id").references(() => payments.id),
+    // The recharge's reference in the user's object (auto-recharges only).
+    rechargeReference: text("recharge_reference"),
+    amount: integer("amount").notNull(),
+    currency: text("currency").notNull(),
+    status: text("status", { enum: TOP_UP_STATUSES }).notNull(),
+    createdAt: integer("created_at").notNull(),
+    completedAt: integer("completed_at"),
+  },
+  (t) => [
+    uniqueIndex("wallet_top_ups_order_unique").on(t.provider, t.providerOrderId),
+    index("wallet_top_ups_payment_idx").on(t.paymentId),
+    index("wallet_top_ups_user_idx").on(t.userId, t.createdAt),
+  ],
+);
+
+export type WalletTopUp = typeof walletTopUps.$inferSelect;

@@ -3,6 +3,7 @@ import type { ProviderWebhooks } from "../types";
 import { refundHandler, saleCompleted } from "./sales";
 import { subscriptionHandler } from "./subscriptions";
 import { paypalVerifier } from "./verify";
+import { captureCompleted, orderApproved } from "./wallet";
 
 const subscriptionChanged = subscriptionHandler(false);
 
@@ -20,5 +21,7 @@ export const paypalWebhooks: ProviderWebhooks = {
     "PAYMENT.SALE.COMPLETED": saleCompleted,
     "PAYMENT.SALE.REFUNDED": refundHandler(false),
     "PAYMENT.SALE.REVERSED": refundHandler(true),
+    "CHECKOUT.ORDER.APPROVED": orderApproved,
+    "PAYMENT.CAPTURE.COMPLETED": captureCompleted,
   },
 };

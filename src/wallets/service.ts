@@ -1,0 +1,66 @@
+// Reading a wallet: balances and the ledger come from the user's object, which is the truth and
+// holds the whole ledger; D1's copy can be seconds behind (it is flushed by the object's alarm),
+// so a user who just topped up or ran a priced call sees it here at once. No D1 query.
+import type { Env } from "../env";
+import { decodeCursor, encodeCursor } from "../lib/pagination";
+import { iso } from "../lib/time";
+import { autoRecharge, walletBalances, walletEntries } from "../ratelimit/client";
+import type { AutoRechargeSettings, LedgerEntry } from "../ratelimit/messages";
+
+export function entryView(entry: LedgerEntry) {
+  return {
+    id: entry.id,
+    type: entry.type,
+    amount: entry.amount,
+    currency: entry.currency,
+    balance_after: entry.available_after + entry.held_after,
+    available_after: entry.available_after,
+    held_after: entry.held_after,
+    reference: entry.reference,
+    memo: entry.memo,
+    created_at: iso(entry.created_at),
+  };
+}
+
+export async function walletOf(env: Env, userId: string) {
+  return { balances: await walletBalances(env, userId) };
+}
+
+/**
+ * One page of the ledger, newest first. The cursor carries the object's sequence number of the
+ * last entry shown (and its id), so pages never skip or repeat an entry however many are added.
+ */
+export async function transactionsOf(
+  env: Env,
+  userId: string,
+  query: { limit: number; cursor?: string | undefined },
+) {
+  const cursor = decodeCursor(query.cursor);
+  const rows = await walletEntries(env, userId, query.limit + 1, cursor ? cursor.createdAt : null);
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    data: page.map(entryView),
+    next_cursor:
+      rows.length > query.limit && last ? encodeCursor({ createdAt: last.seq, id: last.id }) : null,
+  };
+}
+
+const NO_RECHARGE: AutoRechargeSettings & { pending: boolean } = {
+  enabled: false,
+  threshold: 0,
+  amount: 0,
+  currency: "usd",
+  pending: false,
+};
+
+/** The user's auto-recharge settings (disabled until set) and whether a recharge is in flight. */
+export async function autoRechargeOf(env: Env, userId: string) {
+  const settings = await autoRecharge(env, userId);
+  if (!settings) return null;
+  return { ...settings, pending: settings.pending !== null };
+}
+
+export async function autoRechargeView(env: Env, userId: string) {
+  return (await autoRechargeOf(env, userId)) ?? NO_RECHARGE;
+}
