@@ -2,19 +2,27 @@
 // upstream, charges a success and releases a failure; retries only when the upstream could not
 // be reached, never a second call or charge for a run that ended; the dead-letter consumer and
 // the sweep end what nothing else will. And what a sync run could not settle at once.
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { findRun } from "../src/actions/records";
 import { actionRunSweep } from "../src/actions/sweep";
 import { actionRuns } from "../src/db/schema";
 import type { ActionRunMessage } from "../src/env";
-import worker from "../src/index";
 import { newId } from "../src/lib/ids";
 import { HOUR } from "../src/lib/time";
 import { QUEUES } from "../src/queues";
 import { consume, userSubject } from "../src/ratelimit/client";
-import { createAction, FEE, fundedUser, run, theAdmin, usd, withAdmin } from "./actions-helpers";
+import {
+  createAction,
+  deliver,
+  FEE,
+  fundedUser,
+  holdActionRuns,
+  run,
+  theAdmin,
+  usd,
+  withAdmin,
+} from "./actions-helpers";
 import { type FakeUpstream, installUpstream, verifySignature } from "./fakes/upstream";
 import { api, appEnv, type TestUser, testContext } from "./helpers";
 
@@ -24,22 +32,12 @@ let upstream: FakeUpstream;
 let sent: ActionRunMessage[];
 beforeEach(() => {
   upstream = installUpstream();
-  sent = [];
-  // Held from the queue's own consumer: the tests deliver them.
-  vi.spyOn(appEnv.ACTION_RUNS, "send").mockImplementation(async (body) => {
-    sent.push(body);
-    return { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } };
-  });
+  sent = holdActionRuns();
 });
 
-async function deliver(queue: string, body: ActionRunMessage, attempts = 1) {
-  const batch = createMessageBatch<ActionRunMessage>(queue, [
-    { id: "msg-0", timestamp: new Date(), attempts, body },
-  ]);
-  const ctx = createExecutionContext();
-  await worker.queue(batch, env, ctx);
-  return getQueueResult(batch, ctx);
-}
+/** One message, delivered to the queue's consumer (`attempts`: its delivery count). */
+const deliverOne = (queue: string, body: ActionRunMessage, attempts = 1) =>
+  deliver([body], { queue, attempts });
 
 async function stored(user: TestUser, id: string) {
   const res = await api<Record<string, unknown>>("GET", `/v1/actions/runs/${id}`, {
@@ -66,7 +64,7 @@ describe("async runs", () => {
     expect(await usd(user.id)).toStrictEqual({ available: 0, held: FEE });
     expect(await stored(user, res.body.run.id)).toMatchObject({ status: "queued" });
 
-    const result = await deliver(QUEUES.actionRuns, message);
+    const result = await deliverOne(QUEUES.actionRuns, message);
     expect(result.explicitAcks).toStrictEqual(["msg-0"]);
     expect(upstream.calls).toHaveLength(1);
     const call = upstream.calls[0];
@@ -87,20 +85,20 @@ describe("async runs", () => {
     const user = await fundedUser(2 * FEE);
     const { res, message } = await startAsync(user, action.slug);
     upstream.unreachable();
-    const first = await deliver(QUEUES.actionRuns, message, 1);
+    const first = await deliverOne(QUEUES.actionRuns, message, 1);
     expect(first.retryMessages.map((m) => m.msgId)).toStrictEqual(["msg-0"]);
     expect(await usd(user.id)).toStrictEqual({ available: FEE, held: FEE });
     expect(await stored(user, res.body.run.id)).toMatchObject({ status: "queued", attempts: 1 });
 
     upstream.respond = () => Response.json({ ok: true });
-    const second = await deliver(QUEUES.actionRuns, message, 2);
+    const second = await deliverOne(QUEUES.actionRuns, message, 2);
     expect(second.explicitAcks).toStrictEqual(["msg-0"]);
     expect(await stored(user, res.body.run.id)).toMatchObject({
       status: "succeeded",
       attempts: 2,
     });
     // Delivered once more (an ack that was lost): acknowledged, nothing called or charged.
-    const third = await deliver(QUEUES.actionRuns, message, 3);
+    const third = await deliverOne(QUEUES.actionRuns, message, 3);
     expect(third.explicitAcks).toStrictEqual(["msg-0"]);
     expect(upstream.calls).toHaveLength(2);
     expect(await usd(user.id)).toStrictEqual({ available: FEE, held: 0 });
@@ -111,7 +109,7 @@ describe("async runs", () => {
     const user = await fundedUser(FEE);
     const { res, message } = await startAsync(user, action.slug);
     upstream.respond = () => new Response("broken", { status: 500 });
-    const result = await deliver(QUEUES.actionRuns, message);
+    const result = await deliverOne(QUEUES.actionRuns, message);
     expect(result.explicitAcks).toStrictEqual(["msg-0"]);
     expect(result.retryMessages).toStrictEqual([]);
     expect(await usd(user.id)).toStrictEqual({ available: FEE, held: 0 });
@@ -127,7 +125,7 @@ describe("async runs", () => {
     const user = await fundedUser(FEE);
     const { res, message } = await startAsync(user, action.slug);
     await api("DELETE", `/v1/admin/actions/${action.id}`, { token: theAdmin().accessToken });
-    expect((await deliver(QUEUES.actionRuns, message)).explicitAcks).toStrictEqual(["msg-0"]);
+    expect((await deliverOne(QUEUES.actionRuns, message)).explicitAcks).toStrictEqual(["msg-0"]);
     expect(upstream.calls).toHaveLength(0);
     expect(await usd(user.id)).toStrictEqual({ available: FEE, held: 0 });
     expect(await stored(user, res.body.run.id)).toMatchObject({
@@ -140,7 +138,7 @@ describe("async runs", () => {
     const action = await createAction({ mode: "async" });
     const user = await fundedUser(FEE);
     const { res, message } = await startAsync(user, action.slug);
-    const result = await deliver(QUEUES.actionRunsDlq, message, 4);
+    const result = await deliverOne(QUEUES.actionRunsDlq, message, 4);
     expect(result.explicitAcks).toStrictEqual(["msg-0"]);
     expect(await usd(user.id)).toStrictEqual({ available: FEE, held: 0 });
     expect(await stored(user, res.body.run.id)).toMatchObject({
@@ -173,7 +171,7 @@ describe("what a sync run hands to the queue", () => {
     ]);
     const settle = sent[0];
     if (!settle) throw new Error("nothing queued");
-    expect((await deliver(QUEUES.actionRuns, settle)).explicitAcks).toStrictEqual(["msg-0"]);
+    expect((await deliverOne(QUEUES.actionRuns, settle)).explicitAcks).toStrictEqual(["msg-0"]);
     expect(await usd(user.id)).toStrictEqual({ available: 0, held: 0 });
   });
 
@@ -184,7 +182,7 @@ describe("what a sync run hands to the queue", () => {
     const record = await findRun(testContext().db, runId);
     if (!record) throw new Error("not recorded");
     await env.DB.prepare("delete from action_runs where id = ?").bind(runId).run();
-    const result = await deliver(QUEUES.actionRuns, { type: "record", run: record });
+    const result = await deliverOne(QUEUES.actionRuns, { type: "record", run: record });
     expect(result.explicitAcks).toStrictEqual(["msg-0"]);
     expect(await findRun(testContext().db, runId)).toStrictEqual(record);
   });

@@ -1,6 +1,11 @@
 // What the actions-*.test.ts files share: an admin who creates actions through the API (each
 // with a fresh slug, so no test sees another's), users with money in their wallet, runs.
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { beforeEach, vi } from "vitest";
+import type { ActionRunMessage } from "../src/env";
+import worker from "../src/index";
+import { QUEUES } from "../src/queues";
 import { moveFunds, walletBalances } from "../src/ratelimit/client";
 import { UPSTREAM } from "./fakes/upstream";
 import { insertSubscription } from "./fixtures";
@@ -116,4 +121,31 @@ export function freezeAtNextMinute(): number {
   vi.useFakeTimers({ toFake: ["Date"] });
   vi.setSystemTime(at);
   return at;
+}
+
+/**
+ * Keeps what is sent to the action-runs queue from its consumer (which would run in the
+ * background): the test reads the messages and delivers them itself.
+ */
+export function holdActionRuns(): ActionRunMessage[] {
+  const sent: ActionRunMessage[] = [];
+  vi.spyOn(appEnv.ACTION_RUNS, "send").mockImplementation(async (body) => {
+    sent.push(body);
+    return { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } };
+  });
+  return sent;
+}
+
+/** Delivers messages to a queue's consumer as one batch; answers what it acked and retried. */
+export async function deliver(
+  bodies: ActionRunMessage[],
+  { queue = QUEUES.actionRuns, attempts = 1 }: { queue?: string; attempts?: number } = {},
+) {
+  const batch = createMessageBatch<ActionRunMessage>(
+    queue,
+    bodies.map((body, i) => ({ id: `msg-${i}`, timestamp: new Date(), attempts, body })),
+  );
+  const ctx = createExecutionContext();
+  await worker.queue(batch, env, ctx);
+  return getQueueResult(batch, ctx);
 }

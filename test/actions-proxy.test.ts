@@ -4,16 +4,33 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { forwardedHeaders, upstreamTarget } from "../src/actions/proxy";
-import { createProxy, FEE, fundedUser, usd, withAdmin } from "./actions-helpers";
+import type { ActionRunMessage } from "../src/env";
+import {
+  createProxy,
+  deliver,
+  FEE,
+  fundedUser,
+  holdActionRuns,
+  usd,
+  withAdmin,
+} from "./actions-helpers";
 import { type FakeUpstream, installUpstream, verifySignature } from "./fakes/upstream";
 import { api, expectProblem, type TestUser } from "./helpers";
 
 withAdmin();
 
 let upstream: FakeUpstream;
+let sent: ActionRunMessage[];
 beforeEach(() => {
   upstream = installUpstream();
+  sent = holdActionRuns();
 });
+
+/** The records of proxied calls go through the queue: written once the consumer has them. */
+async function recorded() {
+  const result = await deliver(sent.splice(0));
+  expect(result.retryMessages).toStrictEqual([]);
+}
 
 function call(user: TestUser | null, method: string, path: string, init: RequestInit = {}) {
   const headers = new Headers(init.headers);
@@ -59,6 +76,8 @@ describe("proxy mode", () => {
     expect((await verifySignature(forwarded, proxy.signing_secret)).valid).toBe(true);
 
     expect(await usd(user.id)).toStrictEqual({ available: 0, held: 0 });
+    expect(sent).toHaveLength(1);
+    await recorded();
     const run = await api("GET", `/v1/actions/runs/${runId}`, { token: user.accessToken });
     expect(run.body).toMatchObject({
       kind: "proxy",
@@ -145,6 +164,7 @@ describe("proxy mode", () => {
 
     expectProblem(await call(user, "GET", `${proxy.path_prefix}/a`), 402, "insufficient_funds");
     expect(upstream.calls).toHaveLength(4);
+    await recorded();
     const runs = await env.DB.prepare(
       "select status, error, charged from action_runs where user_id = ? order by created_at",
     )

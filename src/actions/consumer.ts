@@ -3,6 +3,7 @@
 // and nothing charged); an answer of any kind, or a timeout, ends it. A delivery of a run that
 // has already ended only makes sure its hold is settled: never a second call, never a second
 // charge (holds are settled by reference, once).
+import { runBatch } from "../db";
 import type { ActionRunMessage } from "../env";
 import type { ServiceContext } from "../lib/context";
 import { findRun, saveRunStatement, TERMINAL } from "./records";
@@ -57,9 +58,7 @@ async function handle(ctx: ServiceContext, message: Message<ActionRunMessage>): 
   try {
     if (body.type === "settle") {
       await settleHold(ctx, body.user_id, body.run_id, body.capture);
-    } else if (body.type === "record") {
-      await saveRunStatement(ctx.db, body.run);
-    } else if ((await runQueued(ctx, body)) === "retry") {
+    } else if (body.type === "run" && (await runQueued(ctx, body)) === "retry") {
       message.retry(backoff(message.attempts));
       return;
     }
@@ -72,12 +71,36 @@ async function handle(ctx: ServiceContext, message: Message<ActionRunMessage>): 
   }
 }
 
+type RecordMessage = Message<Extract<ActionRunMessage, { type: "record" }>>;
+
+const isRecord = (message: Message<ActionRunMessage>): message is RecordMessage =>
+  message.body.type === "record";
+
+/** A batch's run records (proxied calls, and sync runs D1 refused) in one D1 batch. */
+async function saveRecords(ctx: ServiceContext, messages: RecordMessage[]): Promise<void> {
+  if (messages.length === 0) return;
+  try {
+    await runBatch(
+      ctx.db,
+      messages.map((m) => saveRunStatement(ctx.db, m.body.run)),
+    );
+    for (const message of messages) message.ack();
+  } catch (error) {
+    console.error(JSON.stringify({ msg: "action run records not saved", error: String(error) }));
+    for (const message of messages) message.retry(backoff(message.attempts));
+  }
+}
+
 export async function consumeActionRuns(
   ctx: ServiceContext,
   batch: MessageBatch<ActionRunMessage>,
 ): Promise<void> {
+  const records = batch.messages.filter(isRecord);
   // Runs are independent: a batch waits for its slowest upstream, not for the sum.
-  await Promise.all(batch.messages.map((message) => handle(ctx, message)));
+  await Promise.all([
+    saveRecords(ctx, records),
+    ...batch.messages.filter((m) => !isRecord(m)).map((message) => handle(ctx, message)),
+  ]);
 }
 
 /**

@@ -14,7 +14,7 @@ import { afterResponse } from "../lib/request";
 import { proxyAdmission } from "./admission";
 import { requireFeature } from "./entitlement";
 import { newRun, runFailure } from "./runs";
-import { finishRun, settleHold } from "./settlement";
+import { finishRun, queueRecord, settleHold } from "./settlement";
 import { signedHeaders, USER_ID_HEADER } from "./signing";
 import { callUpstream } from "./upstream";
 
@@ -140,7 +140,7 @@ export async function proxyCall(c: Context<AppEnv>): Promise<Response> {
       status: "failed",
       error: result.kind === "timeout" ? "upstream_timeout" : "upstream_unreachable",
     };
-    afterResponse(c, "action run end", finishRun(ctx, failed, held));
+    afterResponse(c, "action run end", finishRun(ctx, failed, held, queueRecord));
     throw runFailure(failed);
   }
   const upstream = result.response;
@@ -153,7 +153,7 @@ export async function proxyCall(c: Context<AppEnv>): Promise<Response> {
     upstreamStatus: upstream.status,
     responseContentType: upstream.headers.get("content-type"),
   };
-  afterResponse(c, "action run end", finishRun(ctx, run, held));
+  afterResponse(c, "action run end", finishRun(ctx, run, held, queueRecord));
   // Made through the context, so the headers set before (RateLimit, X-Request-Id, security
   // ones) are on it; the upstream's own follow.
   const answer = new Response(upstream.body, {

@@ -39,7 +39,12 @@ export async function settleHold(
  * Never throws: what cannot be done now goes to the queue, and failing that, to the log (the
  * limiter releases a forgotten hold itself; the sweep ends a record left open).
  */
-export async function finishRun(ctx: ServiceContext, run: ActionRun, held: boolean) {
+export async function finishRun(
+  ctx: ServiceContext,
+  run: ActionRun,
+  held: boolean,
+  record: (ctx: ServiceContext, run: ActionRun) => Promise<void> = recordRun,
+) {
   if (held) {
     try {
       await settleHold(ctx, run.userId, run.id, run.charged);
@@ -53,7 +58,7 @@ export async function finishRun(ctx: ServiceContext, run: ActionRun, held: boole
       }).catch((sendError: unknown) => logFailure(ctx, "settlement queueing", run.id, sendError));
     }
   }
-  await recordRun(ctx, run);
+  await record(ctx, run);
 }
 
 /** Writes the run's record (whole, and never over an ended one); queued when D1 fails. */
@@ -65,5 +70,19 @@ export async function recordRun(ctx: ServiceContext, run: ActionRun): Promise<vo
     await ctx.env.ACTION_RUNS.send({ type: "record", run }).catch((sendError: unknown) =>
       logFailure(ctx, "record queueing", run.id, sendError),
     );
+  }
+}
+
+/**
+ * The record of a proxied call, handed to the queue: its consumer writes a batch of records in
+ * one D1 batch, so a busy proxy costs D1 one write per batch rather than one per call (nothing
+ * reads a proxied call's record back on the request path). D1 directly if the queue refuses.
+ */
+export async function queueRecord(ctx: ServiceContext, run: ActionRun): Promise<void> {
+  try {
+    await ctx.env.ACTION_RUNS.send({ type: "record", run });
+  } catch (error) {
+    logFailure(ctx, "record queueing", run.id, error);
+    await recordRun(ctx, run);
   }
 }
