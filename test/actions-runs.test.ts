@@ -370,6 +370,33 @@ describe("run records", () => {
   });
 });
 
+describe("privacy", () => {
+  it("the export holds the user's runs; deleting the account drops their bodies", async () => {
+    const action = await createAction({ price: null });
+    const user = await fundedUser(0);
+    const runId = (await run(user, action.slug, { email: "ada@example.com" })).body.run.id;
+    const exported = await api<{ action_runs: { id: string; request: { body: string } }[] }>(
+      "GET",
+      "/v1/me/export",
+      { token: user.accessToken },
+    );
+    expect(exported.body.action_runs.map((r) => r.id)).toStrictEqual([runId]);
+    expect(exported.body.action_runs[0]?.request.body).toContain("ada@example.com");
+
+    const deleted = await api("DELETE", "/v1/me", {
+      token: user.accessToken,
+      body: { password: user.password },
+    });
+    expect(deleted.status, deleted.text).toBe(204);
+    const row = await env.DB.prepare(
+      "select status, request_body, response_body from action_runs where id = ?",
+    )
+      .bind(runId)
+      .first();
+    expect(row).toStrictEqual({ status: "succeeded", request_body: null, response_body: null });
+  });
+});
+
 describe("truncateUtf8", () => {
   it("cuts between characters, never inside one", () => {
     expect(truncateUtf8("abc", 3)).toStrictEqual({ body: "abc", truncated: false });

@@ -23,6 +23,7 @@ const SECTIONS = [
   "sessions",
   "emails",
   "audit",
+  "action_runs",
 ];
 
 /** Every object key anywhere in the value. */

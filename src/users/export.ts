@@ -2,9 +2,11 @@
 // the sections ExportSchema documents. Secrets never leave: no password, API key or token hash,
 // and no email body (bodies carry sign-in and reset links).
 import { and, asc, desc, eq, max } from "drizzle-orm";
+import { runView } from "../actions/records";
 import { profileOf } from "../auth/serialize";
 import type { Db } from "../db";
 import {
+  actionRuns,
   apiKeys,
   auditLog,
   couponRedemptions,
@@ -96,13 +98,18 @@ function readAll(db: Db, userId: string) {
       .from(auditLog)
       .where(and(eq(auditLog.targetType, "user"), eq(auditLog.targetId, userId)))
       .orderBy(desc(auditLog.createdAt)),
+    db
+      .select()
+      .from(actionRuns)
+      .where(eq(actionRuns.userId, userId))
+      .orderBy(desc(actionRuns.createdAt), desc(actionRuns.id)),
   ]);
 }
 
 /** Everything stored about the caller, as GET /v1/me/export answers it. */
 export async function exportUser({ db, now }: ServiceContext, userId: string): Promise<UserExport> {
   const user = await loadSelf(db, userId);
-  const [subs, pays, keys, hourly, daily, redemptions, logins, emails, audit] = await readAll(
+  const [subs, pays, keys, hourly, daily, redemptions, logins, emails, audit, runs] = await readAll(
     db,
     userId,
   );
@@ -197,5 +204,6 @@ export async function exportUser({ db, now }: ServiceContext, userId: string): P
       data: a.data,
       created_at: iso(a.createdAt),
     })),
+    action_runs: runs.map(runView),
   };
 }

@@ -3,6 +3,7 @@ import { hashPassword, UNUSABLE_PASSWORD_HASH, verifyPassword } from "../auth/pa
 import { revokeUserSessionsStatement } from "../auth/sessions";
 import type { Db } from "../db";
 import {
+  actionRuns,
   apiKeys,
   authTokens,
   emailOutbox,
@@ -132,6 +133,11 @@ export async function deleteAccount(
       .set({ revokedAt: now })
       .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt))),
     db.delete(emailOutbox).where(eq(emailOutbox.userId, userId)),
+    // A run's bodies hold what the user sent and got back; the run stays for accounting.
+    db
+      .update(actionRuns)
+      .set({ requestBody: null, responseBody: null, updatedAt: now })
+      .where(eq(actionRuns.userId, userId)),
     db
       .update(users)
       .set({
