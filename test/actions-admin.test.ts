@@ -3,12 +3,12 @@
 // GET /v1/actions, what a user may run.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { createAction, createProxy, theAdmin, uniqueSlug, withAdmin } from "./actions-helpers";
+import { actionsTestBed, createAction, createProxy, theAdmin, uniqueSlug } from "./actions-helpers";
 import { UPSTREAM } from "./fakes/upstream";
 import { insertSubscription } from "./fixtures";
 import { api, expectProblem, signup } from "./helpers";
 
-withAdmin();
+actionsTestBed();
 
 const admin = () => ({ token: theAdmin().accessToken });
 
@@ -123,7 +123,7 @@ describe("admin actions", () => {
       [{ kind: "run", method: "GET" }, "method"],
       [{ kind: "proxy", path_prefix: "/v1/me" }, "path_prefix"],
       [{ kind: "proxy", path_prefix: "/api/x/" }, "path_prefix"],
-      [{ upstream_url: "ftp://upstream.test/x" }, "upstream_url"],
+      [{ upstream_url: "ftp://bed.upstream.test/x" }, "upstream_url"],
       [{ price: { amount: 0, currency: "usd" } }, "price.amount"],
       [{ rate_limit: { limit: 5, window: "week" } }, "rate_limit.window"],
       [{ signing_secret: "mine" }, ""],

@@ -3,7 +3,7 @@
 // be reached, never a second call or charge for a run that ended; the dead-letter consumer and
 // the sweep end what nothing else will. And what a sync run could not settle at once.
 import { env } from "cloudflare:workers";
-import { beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { findRun } from "../src/actions/records";
 import { actionRunSweep } from "../src/actions/sweep";
 import { actionRuns } from "../src/db/schema";
@@ -13,27 +13,19 @@ import { HOUR } from "../src/lib/time";
 import { QUEUES } from "../src/queues";
 import { consume, userSubject } from "../src/ratelimit/client";
 import {
+  actionsTestBed,
   createAction,
   deliver,
   FEE,
   fundedUser,
-  holdActionRuns,
   run,
   theAdmin,
   usd,
-  withAdmin,
 } from "./actions-helpers";
-import { type FakeUpstream, installUpstream, verifySignature } from "./fakes/upstream";
+import { verifySignature } from "./fakes/upstream";
 import { api, appEnv, type TestUser, testContext } from "./helpers";
 
-withAdmin();
-
-let upstream: FakeUpstream;
-let sent: ActionRunMessage[];
-beforeEach(() => {
-  upstream = installUpstream();
-  sent = holdActionRuns();
-});
+const bed = actionsTestBed();
 
 /** One message, delivered to the queue's consumer (`attempts`: its delivery count). */
 const deliverOne = (queue: string, body: ActionRunMessage, attempts = 1) =>
@@ -49,7 +41,7 @@ async function stored(user: TestUser, id: string) {
 async function startAsync(user: TestUser, slug: string) {
   const res = await run(user, slug, { lead: 1 });
   expect(res.status, res.text).toBe(202);
-  const message = sent.at(-1);
+  const message = bed.sent.at(-1);
   if (message?.type !== "run") throw new Error("no run queued");
   return { res, message };
 }
@@ -60,14 +52,14 @@ describe("async runs", () => {
     const user = await fundedUser(FEE);
     const { res, message } = await startAsync(user, action.slug);
     expect(res.body.run).toMatchObject({ status: "queued", mode: "async", charged: false });
-    expect(upstream.calls).toHaveLength(0);
+    expect(bed.upstream.calls).toHaveLength(0);
     expect(await usd(user.id)).toStrictEqual({ available: 0, held: FEE });
     expect(await stored(user, res.body.run.id)).toMatchObject({ status: "queued" });
 
     const result = await deliverOne(QUEUES.actionRuns, message);
     expect(result.explicitAcks).toStrictEqual(["msg-0"]);
-    expect(upstream.calls).toHaveLength(1);
-    const call = upstream.calls[0];
+    expect(bed.upstream.calls).toHaveLength(1);
+    const call = bed.upstream.calls[0];
     if (!call) throw new Error("no call");
     expect(JSON.parse(call.body)).toMatchObject({ run_id: res.body.run.id, input: { lead: 1 } });
     expect((await verifySignature(call, action.signing_secret)).valid).toBe(true);
@@ -84,13 +76,13 @@ describe("async runs", () => {
     const action = await createAction({ mode: "async" });
     const user = await fundedUser(2 * FEE);
     const { res, message } = await startAsync(user, action.slug);
-    upstream.unreachable();
+    bed.upstream.unreachable();
     const first = await deliverOne(QUEUES.actionRuns, message, 1);
     expect(first.retryMessages.map((m) => m.msgId)).toStrictEqual(["msg-0"]);
     expect(await usd(user.id)).toStrictEqual({ available: FEE, held: FEE });
     expect(await stored(user, res.body.run.id)).toMatchObject({ status: "queued", attempts: 1 });
 
-    upstream.respond = () => Response.json({ ok: true });
+    bed.upstream.respond = () => Response.json({ ok: true });
     const second = await deliverOne(QUEUES.actionRuns, message, 2);
     expect(second.explicitAcks).toStrictEqual(["msg-0"]);
     expect(await stored(user, res.body.run.id)).toMatchObject({
@@ -100,7 +92,7 @@ describe("async runs", () => {
     // Delivered once more (an ack that was lost): acknowledged, nothing called or charged.
     const third = await deliverOne(QUEUES.actionRuns, message, 3);
     expect(third.explicitAcks).toStrictEqual(["msg-0"]);
-    expect(upstream.calls).toHaveLength(2);
+    expect(bed.upstream.calls).toHaveLength(2);
     expect(await usd(user.id)).toStrictEqual({ available: FEE, held: 0 });
   });
 
@@ -108,7 +100,7 @@ describe("async runs", () => {
     const action = await createAction({ mode: "async" });
     const user = await fundedUser(FEE);
     const { res, message } = await startAsync(user, action.slug);
-    upstream.respond = () => new Response("broken", { status: 500 });
+    bed.upstream.respond = () => new Response("broken", { status: 500 });
     const result = await deliverOne(QUEUES.actionRuns, message);
     expect(result.explicitAcks).toStrictEqual(["msg-0"]);
     expect(result.retryMessages).toStrictEqual([]);
@@ -126,7 +118,7 @@ describe("async runs", () => {
     const { res, message } = await startAsync(user, action.slug);
     await api("DELETE", `/v1/admin/actions/${action.id}`, { token: theAdmin().accessToken });
     expect((await deliverOne(QUEUES.actionRuns, message)).explicitAcks).toStrictEqual(["msg-0"]);
-    expect(upstream.calls).toHaveLength(0);
+    expect(bed.upstream.calls).toHaveLength(0);
     expect(await usd(user.id)).toStrictEqual({ available: FEE, held: 0 });
     expect(await stored(user, res.body.run.id)).toMatchObject({
       status: "failed",
@@ -166,10 +158,10 @@ describe("what a sync run hands to the queue", () => {
     expect(res.status).toBe(200);
     get.mockRestore();
     expect(await usd(user.id)).toStrictEqual({ available: 0, held: FEE });
-    expect(sent).toStrictEqual([
+    expect(bed.sent).toStrictEqual([
       { type: "settle", run_id: res.body.run.id, user_id: user.id, capture: true },
     ]);
-    const settle = sent[0];
+    const settle = bed.sent[0];
     if (!settle) throw new Error("nothing queued");
     expect((await deliverOne(QUEUES.actionRuns, settle)).explicitAcks).toStrictEqual(["msg-0"]);
     expect(await usd(user.id)).toStrictEqual({ available: 0, held: 0 });

@@ -7,7 +7,7 @@ import type { ActionRunMessage } from "../src/env";
 import worker from "../src/index";
 import { QUEUES } from "../src/queues";
 import { moveFunds, walletBalances } from "../src/ratelimit/client";
-import { UPSTREAM } from "./fakes/upstream";
+import { FakeUpstream, installUpstream, UPSTREAM } from "./fakes/upstream";
 import { insertSubscription } from "./fixtures";
 import {
   type ApiResponse,
@@ -30,15 +30,29 @@ export interface CreatedAction {
 
 let admin: TestUser | null = null;
 
-/** Each test gets its admin (signed up in a beforeEach of the file that calls this). */
-export function withAdmin(): void {
+/** What each test of an actions-*.test.ts file starts with (see actionsTestBed). */
+export class TestBed {
+  upstream = new FakeUpstream();
+  /** What was sent to the action-runs queue, held from its consumer. */
+  sent: ActionRunMessage[] = [];
+}
+
+/**
+ * Before each test: an admin (theAdmin), the stand-in upstream installed over fetch, and the
+ * action-runs queue held (holdActionRuns).
+ */
+export function actionsTestBed(): TestBed {
+  const bed = new TestBed();
   beforeEach(async () => {
+    bed.upstream = installUpstream();
+    bed.sent = holdActionRuns();
     admin = await signupAdmin();
   });
+  return bed;
 }
 
 export function theAdmin(): TestUser {
-  if (!admin) throw new Error("call withAdmin() in the test file");
+  if (!admin) throw new Error("call actionsTestBed() in the test file");
   return admin;
 }
 

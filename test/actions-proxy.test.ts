@@ -2,33 +2,17 @@
 // forwarded (rest of the path, query, method, headers, body) signed and naming the user,
 // without the caller's credentials; the upstream's answer comes back with the RateLimit headers.
 import { env } from "cloudflare:workers";
-import { beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { forwardedHeaders, upstreamTarget } from "../src/actions/proxy";
-import type { ActionRunMessage } from "../src/env";
-import {
-  createProxy,
-  deliver,
-  FEE,
-  fundedUser,
-  holdActionRuns,
-  usd,
-  withAdmin,
-} from "./actions-helpers";
-import { type FakeUpstream, installUpstream, verifySignature } from "./fakes/upstream";
+import { actionsTestBed, createProxy, deliver, FEE, fundedUser, usd } from "./actions-helpers";
+import { verifySignature } from "./fakes/upstream";
 import { api, expectProblem, type TestUser } from "./helpers";
 
-withAdmin();
-
-let upstream: FakeUpstream;
-let sent: ActionRunMessage[];
-beforeEach(() => {
-  upstream = installUpstream();
-  sent = holdActionRuns();
-});
+const bed = actionsTestBed();
 
 /** The records of proxied calls go through the queue: written once the consumer has them. */
 async function recorded() {
-  const result = await deliver(sent.splice(0));
+  const result = await deliver(bed.sent.splice(0));
   expect(result.retryMessages).toStrictEqual([]);
 }
 
@@ -45,7 +29,7 @@ describe("proxy mode", () => {
   it("forwards path, query, method and headers, signed, without the caller's credentials", async () => {
     const proxy = await createProxy({ price: { amount: FEE, currency: "usd" } });
     const user = await fundedUser(FEE);
-    upstream.respond = () =>
+    bed.upstream.respond = () =>
       new Response("quote: 42", {
         status: 201,
         headers: { "content-type": "text/plain", "x-upstream": "yes", "set-cookie": "a=1" },
@@ -61,8 +45,8 @@ describe("proxy mode", () => {
     expect(ok.headers.get("ratelimit")).toMatch(/^"action:act_[0-9a-z]+";r=9;t=\d+$/);
     expect(ok.headers.get("ratelimit-policy")).toContain(`"action:${proxy.id}";q=10;w=60`);
 
-    expect(upstream.calls).toHaveLength(1);
-    const forwarded = upstream.calls[0];
+    expect(bed.upstream.calls).toHaveLength(1);
+    const forwarded = bed.upstream.calls[0];
     if (!forwarded) throw new Error("not forwarded");
     expect(forwarded.method).toBe("GET");
     expect(`${forwarded.url.pathname}${forwarded.url.search}`).toBe("/px/AAPL?range=1d&x=+y");
@@ -76,7 +60,7 @@ describe("proxy mode", () => {
     expect((await verifySignature(forwarded, proxy.signing_secret)).valid).toBe(true);
 
     expect(await usd(user.id)).toStrictEqual({ available: 0, held: 0 });
-    expect(sent).toHaveLength(1);
+    expect(bed.sent).toHaveLength(1);
     await recorded();
     const run = await api("GET", `/v1/actions/runs/${runId}`, { token: user.accessToken });
     expect(run.body).toMatchObject({
@@ -98,7 +82,7 @@ describe("proxy mode", () => {
       token: user.accessToken,
       body: { name: "proxy" },
     });
-    upstream.respond = async (c) => Response.json({ echoed: JSON.parse(c.body) });
+    bed.upstream.respond = async (c) => Response.json({ echoed: JSON.parse(c.body) });
     const body = JSON.stringify({ symbol: "AAPL", qty: 3 });
     const res = await call(null, "POST", `${proxy.path_prefix}/orders`, {
       headers: { "x-api-key": key.body.key, "content-type": "application/json" },
@@ -106,7 +90,7 @@ describe("proxy mode", () => {
     });
     expect(res.status, res.text).toBe(200);
     expect(res.body).toStrictEqual({ echoed: { symbol: "AAPL", qty: 3 } });
-    const forwarded = upstream.calls[0];
+    const forwarded = bed.upstream.calls[0];
     if (!forwarded) throw new Error("not forwarded");
     expect(forwarded.method).toBe("POST");
     expect(forwarded.url.pathname).toBe("/px/orders");
@@ -130,40 +114,40 @@ describe("proxy mode", () => {
       "method_not_allowed",
     );
     expect(wrong.status).toBe(405);
-    expect(upstream.calls).toHaveLength(0);
+    expect(bed.upstream.calls).toHaveLength(0);
     // The prefix itself is under it.
     expect((await call(user, "GET", `${proxy.path_prefix}`)).status).toBe(200);
-    expect(upstream.calls[0]?.url.pathname).toBe("/px");
+    expect(bed.upstream.calls[0]?.url.pathname).toBe("/px");
   });
 
   it("charges an answer below 500, releases a 5xx, a timeout and no answer", async () => {
     const proxy = await createProxy({ price: { amount: FEE, currency: "usd" }, timeout_ms: 1_000 });
     const user = await fundedUser(FEE);
-    upstream.respond = () => new Response("down", { status: 503 });
+    bed.upstream.respond = () => new Response("down", { status: 503 });
     const failed = await call(user, "GET", `${proxy.path_prefix}/a`);
     expect(failed.status).toBe(503);
     expect(failed.text).toBe("down");
     expect(await usd(user.id)).toStrictEqual({ available: FEE, held: 0 });
 
-    upstream.unreachable();
+    bed.upstream.unreachable();
     expectProblem(await call(user, "GET", `${proxy.path_prefix}/a`), 502, "upstream_failed");
     expect(await usd(user.id)).toStrictEqual({ available: FEE, held: 0 });
 
-    upstream.hang();
+    bed.upstream.hang();
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     const pending = call(user, "GET", `${proxy.path_prefix}/a`);
-    await upstream.called(3);
+    await bed.upstream.called(3);
     vi.advanceTimersByTime(1_000);
     expectProblem(await pending, 504, "upstream_timeout");
     vi.useRealTimers();
     expect(await usd(user.id)).toStrictEqual({ available: FEE, held: 0 });
 
-    upstream.respond = () => new Response("no such symbol", { status: 404 });
+    bed.upstream.respond = () => new Response("no such symbol", { status: 404 });
     expect((await call(user, "GET", `${proxy.path_prefix}/a`)).status).toBe(404);
     expect(await usd(user.id)).toStrictEqual({ available: 0, held: 0 });
 
     expectProblem(await call(user, "GET", `${proxy.path_prefix}/a`), 402, "insufficient_funds");
-    expect(upstream.calls).toHaveLength(4);
+    expect(bed.upstream.calls).toHaveLength(4);
     await recorded();
     const runs = await env.DB.prepare(
       "select status, error, charged from action_runs where user_id = ? order by created_at",
@@ -182,7 +166,7 @@ describe("proxy mode", () => {
     const proxy = await createProxy({ price: null });
     const user = await fundedUser(0);
     const encoder = new TextEncoder();
-    upstream.respond = () =>
+    bed.upstream.respond = () =>
       new Response(
         new ReadableStream({
           start(controller) {

@@ -2,9 +2,10 @@
 // the upstream gets the signed call; a 2xx is charged, anything else released; exact under
 // concurrency; replays answer the first run; runs are recorded and listed per user.
 import { env } from "cloudflare:workers";
-import { beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { truncateUtf8 } from "../src/actions/records";
 import {
+  actionsTestBed,
   createAction,
   FEE,
   freezeAtNextMinute,
@@ -13,23 +14,17 @@ import {
   run,
   theAdmin,
   usd,
-  withAdmin,
 } from "./actions-helpers";
-import { type FakeUpstream, installUpstream, verifySignature } from "./fakes/upstream";
+import { verifySignature } from "./fakes/upstream";
 import { api, expectProblem, signup } from "./helpers";
 
-withAdmin();
-
-let upstream: FakeUpstream;
-beforeEach(() => {
-  upstream = installUpstream();
-});
+const bed = actionsTestBed();
 
 describe("a sync run", () => {
   it("calls the upstream signed, answers its output and charges the price", async () => {
     const action = await createAction();
     const user = await fundedUser(25);
-    upstream.respond = () => Response.json({ company: "Analytical Engines" });
+    bed.upstream.respond = () => Response.json({ company: "Analytical Engines" });
     const res = await run(user, action.slug, { email: "ada@example.com" });
     expect(res.status, res.text).toBe(200);
     expect(res.body.output).toStrictEqual({ company: "Analytical Engines" });
@@ -42,8 +37,8 @@ describe("a sync run", () => {
       upstream_status: 200,
     });
 
-    expect(upstream.calls).toHaveLength(1);
-    const call = upstream.calls[0];
+    expect(bed.upstream.calls).toHaveLength(1);
+    const call = bed.upstream.calls[0];
     if (!call) throw new Error("no upstream call");
     expect(call.method).toBe("POST");
     expect(call.url.pathname).toBe("/webhook/enrich");
@@ -85,7 +80,8 @@ describe("a sync run", () => {
   it("answers text output as text", async () => {
     const action = await createAction({ price: null });
     const user = await fundedUser(0);
-    upstream.respond = () => new Response("done", { headers: { "content-type": "text/plain" } });
+    bed.upstream.respond = () =>
+      new Response("done", { headers: { "content-type": "text/plain" } });
     const res = await run(user, action.slug);
     expect(res.status).toBe(200);
     expect(res.body.output).toBe("done");
@@ -102,7 +98,7 @@ describe("a sync run", () => {
     const refused = answers.find((a) => a.status === 402);
     if (!refused) throw new Error("no refusal");
     expectProblem(refused, 402, "insufficient_funds");
-    expect(upstream.calls).toHaveLength(25);
+    expect(bed.upstream.calls).toHaveLength(25);
     expect(await usd(user.id)).toStrictEqual({ available: 0, held: 0 });
     const charged = await env.DB.prepare(
       "select count(*) as n from action_runs where user_id = ? and charged = 1",
@@ -115,7 +111,7 @@ describe("a sync run", () => {
   it("a non-2xx answer: 502 upstream_failed, the hold released, the run recorded failed", async () => {
     const action = await createAction();
     const user = await fundedUser(FEE);
-    upstream.respond = () => Response.json({ error: "bad lead" }, { status: 422 });
+    bed.upstream.respond = () => Response.json({ error: "bad lead" }, { status: 422 });
     const res = await run(user, action.slug);
     const problem = expectProblem<{ run_id: string }>(res, 502, "upstream_failed");
     expect(problem.detail).toContain("422");
@@ -135,7 +131,7 @@ describe("a sync run", () => {
   it("an unreachable upstream: 502, released", async () => {
     const action = await createAction();
     const user = await fundedUser(FEE);
-    upstream.unreachable();
+    bed.upstream.unreachable();
     const problem = expectProblem<{ run_id: string }>(
       await run(user, action.slug),
       502,
@@ -151,12 +147,12 @@ describe("a sync run", () => {
   it("past timeout_ms: 504 upstream_timeout, released (the clock moved, nothing slept)", async () => {
     const action = await createAction({ timeout_ms: 2_000 });
     const user = await fundedUser(FEE);
-    upstream.hang();
+    bed.upstream.hang();
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     const pending = run(user, action.slug);
-    await upstream.called();
+    await bed.upstream.called();
     vi.advanceTimersByTime(1_999);
-    expect(upstream.calls[0]?.signal.aborted).toBe(false);
+    expect(bed.upstream.calls[0]?.signal.aborted).toBe(false);
     vi.advanceTimersByTime(1);
     const res = await pending;
     vi.useRealTimers();
@@ -177,7 +173,7 @@ describe("a sync run", () => {
       "insufficient_funds",
     );
     expect(problem).toMatchObject({ price: FEE, available: FEE - 1 });
-    expect(upstream.calls).toHaveLength(0);
+    expect(bed.upstream.calls).toHaveLength(0);
   });
 });
 
@@ -200,7 +196,7 @@ describe("limits", () => {
     expect(limited.violations).toStrictEqual([
       expect.objectContaining({ window: expect.stringContaining("action:"), limit: 10 }),
     ]);
-    expect(upstream.calls).toHaveLength(10);
+    expect(bed.upstream.calls).toHaveLength(10);
     expect((await run(other, action.slug)).status).toBe(200);
   });
 
@@ -227,18 +223,18 @@ describe("idempotency", () => {
     expect(first.status).toBe(200);
     expect(again.status).toBe(200);
     expect(again.body).toStrictEqual(first.body);
-    expect(upstream.calls).toHaveLength(1);
+    expect(bed.upstream.calls).toHaveLength(1);
     expect(await usd(user.id)).toStrictEqual({ available: 4 * FEE, held: 0 });
     // Another user's same key is theirs alone.
     const other = await fundedUser(FEE);
     expect((await run(other, action.slug, { n: 3 }, key)).body.run.id).not.toBe(first.body.run.id);
-    expect(upstream.calls).toHaveLength(2);
+    expect(bed.upstream.calls).toHaveLength(2);
   });
 
   it("a replayed failure answers the same failure, and charges nothing", async () => {
     const action = await createAction();
     const user = await fundedUser(FEE);
-    upstream.respond = () => new Response("nope", { status: 500 });
+    bed.upstream.respond = () => new Response("nope", { status: 500 });
     const key = { "idempotency-key": "retry-me" };
     const first = expectProblem<{ run_id: string }>(
       await run(user, action.slug, {}, key),
@@ -251,7 +247,7 @@ describe("idempotency", () => {
       "upstream_failed",
     );
     expect(again.run_id).toBe(first.run_id);
-    expect(upstream.calls).toHaveLength(1);
+    expect(bed.upstream.calls).toHaveLength(1);
     expect(await usd(user.id)).toStrictEqual({ available: FEE, held: 0 });
   });
 
@@ -287,7 +283,7 @@ describe("refusals hold nothing", () => {
       400,
       "malformed_json",
     );
-    expect(upstream.calls).toHaveLength(0);
+    expect(bed.upstream.calls).toHaveLength(0);
     expect(await usd(user.id)).toStrictEqual({ available: FEE, held: 0 });
   });
 
@@ -301,7 +297,7 @@ describe("refusals hold nothing", () => {
       "feature_not_in_plan",
     );
     expect(problem.cheapest_plan.code).toBe("pro");
-    expect(upstream.calls).toHaveLength(0);
+    expect(bed.upstream.calls).toHaveLength(0);
     expect(await usd(free.id)).toStrictEqual({ available: FEE, held: 0 });
     const pro = await fundedUser(FEE);
     expect((await run(pro, action.slug)).status).toBe(200);
@@ -353,7 +349,7 @@ describe("run records", () => {
     const action = await createAction({ price: null });
     const user = await fundedUser(0);
     const big = "é".repeat(10_000); // 20,000 bytes of UTF-8
-    upstream.respond = () => Response.json({ big });
+    bed.upstream.respond = () => Response.json({ big });
     const res = await run(user, action.slug, { big });
     expect(res.status).toBe(200);
     expect((res.body.output as { big: string }).big).toBe(big);

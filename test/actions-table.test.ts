@@ -13,11 +13,10 @@ import {
   routeTable,
 } from "../src/actions/table";
 import { actions } from "../src/db/schema";
-import { createAction, fundedUser, run, withAdmin } from "./actions-helpers";
-import { installUpstream } from "./fakes/upstream";
+import { actionsTestBed, createAction, fundedUser, run } from "./actions-helpers";
 import { expectProblem, testContext } from "./helpers";
 
-withAdmin();
+actionsTestBed();
 
 /** What an admin in another isolate does: the row changed and the version bumped, in D1 only. */
 async function disableElsewhere(actionId: string, now: number) {
@@ -73,7 +72,6 @@ describe("the route table", () => {
   });
 
   it("through the API: a run keeps working until the change reaches this isolate", async () => {
-    installUpstream();
     const action = await createAction({ price: null });
     const user = await fundedUser(0);
     expect((await run(user, action.slug)).status).toBe(200);
