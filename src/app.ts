@@ -83,7 +83,7 @@ export function buildApp() {
   const crossOrigin = cors({
     origin: (origin, c) => (c.var.config.CORS_ORIGINS.includes(origin) ? origin : null),
     allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-    allowHeaders: ["Authorization", "Content-Type", "X-API-Key", "X-Request-Id"],
+    allowHeaders: ["Authorization", "Content-Type", "X-API-Key", "X-Request-Id", "Idempotency-Key"],
     exposeHeaders: ["X-Request-Id", "RateLimit", "RateLimit-Policy", "Retry-After"],
     maxAge: 600,
   });

@@ -41,6 +41,17 @@ function columnsOf(input: PatchActionInput): Partial<Fields> {
   return out;
 }
 
+/** The optional fields of an action an admin creates without them. */
+const OMITTED = {
+  description: null,
+  pathPrefix: null,
+  priceAmount: null,
+  priceCurrency: null,
+  rateLimit: null,
+  rateWindow: null,
+  requiredFeature: null,
+} as const satisfies Partial<Fields>;
+
 /** A slug or path prefix someone else has: 409 naming the field. */
 function taken(error: unknown, fields: Partial<Fields>): never {
   if (!isUniqueViolation(error)) throw error;
@@ -61,23 +72,19 @@ export async function createAction(
   input: CreateActionInput,
 ): Promise<{ action: Action; secret: string }> {
   const { db, env, config, now } = ctx;
+  // What the admin left out, then what they sent.
   const fields: Fields = {
+    ...OMITTED,
+    kind: input.kind,
+    method: defaultMethod(input.kind),
     slug: input.slug,
     name: input.name,
-    description: input.description ?? null,
-    kind: input.kind,
     upstreamUrl: input.upstream_url,
-    method: input.method ?? defaultMethod(input.kind),
-    pathPrefix: input.path_prefix ?? null,
-    priceAmount: input.price?.amount ?? null,
-    priceCurrency: input.price?.currency ?? null,
     cost: input.cost,
     timeoutMs: input.timeout_ms,
     mode: input.mode,
-    rateLimit: input.rate_limit?.limit ?? null,
-    rateWindow: input.rate_limit?.window ?? null,
-    requiredFeature: input.required_feature ?? null,
     enabled: input.enabled,
+    ...columnsOf(input),
   };
   const errors = shapeErrors(fields);
   if (errors.length > 0) throw invalidAction(errors);
