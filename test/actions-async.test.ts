@@ -6,7 +6,6 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { findRun } from "../src/actions/records";
 import { actionRunSweep } from "../src/actions/sweep";
-import { actionRuns } from "../src/db/schema";
 import type { ActionRunMessage } from "../src/env";
 import { newId } from "../src/lib/ids";
 import { HOUR } from "../src/lib/time";
@@ -23,6 +22,7 @@ import {
   usd,
 } from "./actions-helpers";
 import { verifySignature } from "./fakes/upstream";
+import { insertActionRun } from "./fixtures";
 import { api, appEnv, type TestUser, testContext } from "./helpers";
 
 const bed = actionsTestBed();
@@ -194,18 +194,12 @@ describe("the sweep", () => {
     });
     expect(admitted.outcome).toBe("allowed");
     expect(await usd(user.id)).toStrictEqual({ available: 0, held: FEE });
-    const db = testContext().db;
-    await db.insert(actionRuns).values({
+    await insertActionRun(user.id, {
       id: runId,
-      userId: user.id,
-      actionId: "act_gone",
-      actionSlug: "gone",
-      kind: "run",
-      mode: "sync",
       status: "running",
+      upstreamStatus: null,
       priceAmount: FEE,
       priceCurrency: "usd",
-      method: "POST",
       createdAt: now - 2 * HOUR,
       updatedAt: now - 2 * HOUR,
     });

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
 import { me as getMe, refresh } from "./auth-helpers";
-import { insertPayment } from "./fixtures";
+import { insertActionRun, insertPayment } from "./fixtures";
 import { api, count, expectProblem, login, PASSWORD, signup } from "./helpers";
 import { CUSTOM_SETTINGS, type Json, patchMe, putSettings, userRow } from "./users-helpers";
 
@@ -74,12 +74,14 @@ describe("isolation between users", () => {
     });
     expect(key.status, key.text).toBe(201);
     const payment = await insertPayment(b.id);
+    const run = await insertActionRun(b.id);
     const foreignIds: Record<string, string> = {
       "DELETE /v1/me/api-keys/:id": key.body.id,
       "GET /v1/payments/:id": payment.id,
+      "GET /v1/actions/runs/:id": run.id,
     };
-    // Provider callbacks: the parameter names a provider, nothing of a user's.
-    const notOwned = ["POST /v1/webhooks/:provider"];
+    // Provider callbacks name a provider, runs of an action name the action: nothing of a user's.
+    const notOwned = ["POST /v1/webhooks/:provider", "POST /v1/actions/:slug/runs"];
     const bBefore = await userRow(b.id);
     const routes = [
       ...new Set(
