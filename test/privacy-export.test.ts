@@ -22,6 +22,7 @@ const SECTIONS = [
   "coupon_redemptions",
   "sessions",
   "emails",
+  "wallet",
   "audit",
   "action_runs",
 ];

@@ -29,10 +29,7 @@ export async function fund(stub: WalletStub, subject: string, amount: number, no
   const reference = `pi_${crypto.randomUUID()}`;
   const result = await stub.moveFunds(
     subject,
-    "top_up",
-    { amount, currency: "usd" },
-    reference,
-    null,
+    { type: "top_up", money: { amount, currency: "usd" }, reference: reference, memo: null },
     now,
   );
   expect(result.outcome).toBe("applied");
@@ -57,6 +54,19 @@ export function priced(
       ...admission,
     },
   };
+}
+
+/** A priced call of `amount` held and captured in the user's object: money spent. */
+export async function spend(userId: string, amount: number, now = Date.now()): Promise<string> {
+  const subject = userSubject(userId);
+  const stub = limiterStub(subject);
+  const reference = `run_${crypto.randomUUID()}`;
+  const held = await stub.consume(
+    priced(subject, reference, { now, hold: { amount, currency: "usd" } }),
+  );
+  expect(held.outcome).toBe("allowed");
+  await stub.captureHold(subject, reference, now);
+  return reference;
 }
 
 /** Every ledger entry in the object, oldest first. */

@@ -140,19 +140,18 @@ describe("settling holds", () => {
     const payment = await fund(stub, subject, 500);
     const again = await stub.moveFunds(
       subject,
-      "top_up",
-      { amount: 500, currency: "usd" },
-      payment,
-      null,
+      { type: "top_up", money: { amount: 500, currency: "usd" }, reference: payment, memo: null },
       T0,
     );
     expect(again.outcome).toBe("duplicate");
     const tooMuch = await stub.moveFunds(
       subject,
-      "adjustment",
-      { amount: -501, currency: "usd" },
-      "adj_1",
-      "x",
+      {
+        type: "adjustment",
+        money: { amount: -501, currency: "usd" },
+        reference: "adj_1",
+        memo: "x",
+      },
       T0,
     );
     expect(tooMuch).toEqual({
@@ -161,10 +160,12 @@ describe("settling holds", () => {
     });
     const ok = await stub.moveFunds(
       subject,
-      "adjustment",
-      { amount: -500, currency: "usd" },
-      "adj_2",
-      "x",
+      {
+        type: "adjustment",
+        money: { amount: -500, currency: "usd" },
+        reference: "adj_2",
+        memo: "x",
+      },
       T0,
     );
     expect(ok.outcome).toBe("applied");
@@ -247,7 +248,11 @@ describe("the ledger invariant", () => {
     vi.setSystemTime(T0);
     const { userId, subject, stub } = await walletUser();
     await fund(stub, subject, 1_000);
-    await stub.moveFunds(subject, "top_up", { amount: 700, currency: "eur" }, "pi_eur", null, T0);
+    await stub.moveFunds(
+      subject,
+      { type: "top_up", money: { amount: 700, currency: "eur" }, reference: "pi_eur", memo: null },
+      T0,
+    );
     const runs = Array.from({ length: 30 }, (_, i) => `run_${i}`);
     await Promise.all(
       runs.map((ref, i) =>
@@ -265,18 +270,17 @@ describe("the ledger invariant", () => {
     );
     await stub.moveFunds(
       subject,
-      "refund",
-      { amount: -200, currency: "usd" },
-      "re_1",
-      null,
+      { type: "refund", money: { amount: -200, currency: "usd" }, reference: "re_1", memo: null },
       T0 + 2,
     );
     await stub.moveFunds(
       subject,
-      "adjustment",
-      { amount: 55, currency: "eur" },
-      "adj_1",
-      "goodwill",
+      {
+        type: "adjustment",
+        money: { amount: 55, currency: "eur" },
+        reference: "adj_1",
+        memo: "goodwill",
+      },
       T0 + 2,
     );
     await stub.consume(priced(subject, "run_open", { hold: { amount: 40, currency: "usd" } }));

@@ -8,9 +8,8 @@ import type {
   BucketResult,
   ConsumeRequest,
   ConsumeResult,
-  Money,
+  Movement,
   MovementResult,
-  MovementType,
   WalletBalance,
 } from "./messages";
 
@@ -79,15 +78,17 @@ export function walletEntries(env: Env, userId: string, limit: number, beforeSeq
 export function moveFunds(
   ctx: Pick<ServiceContext, "env" | "now">,
   userId: string,
-  movement: { type: MovementType; money: Money; reference: string; memo?: string | null },
+  movement: Omit<Movement, "memo"> & { memo?: string | null },
 ): Promise<MovementResult> {
   const subject = userSubject(userId);
+  const { money } = movement;
   return stub(ctx.env, subject).moveFunds(
     subject,
-    movement.type,
-    { amount: movement.money.amount, currency: movement.money.currency.toLowerCase() },
-    movement.reference,
-    movement.memo ?? null,
+    {
+      ...movement,
+      money: { amount: money.amount, currency: money.currency.toLowerCase() },
+      memo: movement.memo ?? null,
+    },
     ctx.now,
   );
 }
@@ -140,6 +141,15 @@ export async function addApiKeyBeforeCommit(env: Env, userId: string, key: LiveK
 /** A revoked key fails on the very next request: the object forgets it before D1 records it. */
 export async function removeApiKeyBeforeCommit(env: Env, userId: string, keyHash: string) {
   await stub(env, userSubject(userId)).removeApiKey(keyHash);
+}
+
+/** A closed account's saved card is never charged again: auto-recharge is off before D1 says closed. */
+export async function stopAutoRechargeBeforeCommit(env: Env, userId: string): Promise<void> {
+  const owner = stub(env, userSubject(userId));
+  const settings = await owner.autoRecharge();
+  if (!settings?.enabled) return;
+  const { pending: _pending, ...rest } = settings;
+  await owner.configureAutoRecharge(userSubject(userId), { ...rest, enabled: false });
 }
 
 // ---- after a commit: never throws; logged, healed by the hourly reconcile -------------------

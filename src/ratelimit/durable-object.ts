@@ -14,9 +14,8 @@ import type {
   ConsumeRequest,
   ConsumeResult,
   LedgerEntry,
-  Money,
+  Movement,
   MovementResult,
-  MovementType,
   UsageSnapshot,
   WalletBalance,
 } from "./messages";
@@ -145,16 +144,9 @@ export class RateLimiter extends DurableObject<Env> {
   }
 
   /** A credit or debit of the available balance, once per type and reference. */
-  moveFunds(
-    subject: string,
-    type: MovementType,
-    money: Money,
-    reference: string,
-    memo: string | null,
-    now: number,
-  ): MovementResult {
+  moveFunds(subject: string, movement: Movement, now: number): MovementResult {
     this.policy.remember(subject);
-    return this.desk.move(type, money, reference, memo, this.tick(now));
+    return this.desk.move(movement, this.tick(now));
   }
 
   walletBalances(): WalletBalance[] {

@@ -116,6 +116,9 @@ export interface UsageSnapshot {
 /** Credits and debits from outside the hot path: provider payments, refunds, adjustments. */
 export type MovementType = Exclude<LedgerType, "hold" | "capture" | "release">;
 
+/** A credit (amount > 0) or debit (amount < 0), once per type and reference. */
+export type Movement = { type: MovementType; money: Money; reference: string; memo: string | null };
+
 /** A movement's answer: the entry written, or the one an earlier call with its reference wrote. */
 export type MovementResult =
   | { outcome: "applied" | "duplicate"; entry: LedgerEntry }

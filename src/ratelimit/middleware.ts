@@ -37,6 +37,7 @@ const OPEN_WHEN_SUSPENDED = [
   "/v1/subscription",
   "/v1/billing",
   "/v1/payments",
+  "/v1/wallet",
   "/v1/admin",
 ];
 
@@ -68,12 +69,19 @@ export function rateLimitedError(
 }
 
 /** 402 for a price the wallet cannot cover: the currency, the price and what is available. */
-export function insufficientFunds(funds: NonNullable<CountedResult["funds"]>): ApiError {
+export function insufficientFunds(
+  funds: CountedResult["funds"],
+  headers: Record<string, string> = {},
+): ApiError {
+  if (!funds) return new ApiError("insufficient_funds", undefined, { headers });
   const currency = funds.currency.toUpperCase();
   return new ApiError(
     "insufficient_funds",
     `This call costs ${funds.price} ${currency} (minor units); ${funds.available} ${currency} is available`,
-    { extensions: { currency: funds.currency, price: funds.price, available: funds.available } },
+    {
+      extensions: { currency: funds.currency, price: funds.price, available: funds.available },
+      headers,
+    },
   );
 }
 
@@ -109,9 +117,7 @@ export async function enforce(
       },
     );
   }
-  if (result.outcome === "insufficient_funds" && result.funds) {
-    throw insufficientFunds(result.funds);
-  }
+  if (result.outcome === "insufficient_funds") throw insufficientFunds(result.funds, headers);
   // Set as the response is made (cheaper than changing it afterwards); an error answer is a new
   // response, which gets them too.
   for (const [name, value] of Object.entries(headers)) c.header(name, value);

@@ -5,13 +5,7 @@
 import type { WalletRechargeMessage } from "../env";
 import { newId } from "../lib/ids";
 import { AutoRecharge } from "./auto-recharge";
-import type {
-  AutoRechargeSettings,
-  Money,
-  MovementResult,
-  MovementType,
-  WalletBalance,
-} from "./messages";
+import type { AutoRechargeSettings, Movement, MovementResult, WalletBalance } from "./messages";
 import { Wallet } from "./wallet";
 
 export class WalletDesk {
@@ -46,14 +40,8 @@ export class WalletDesk {
     return entry !== null;
   }
 
-  move(
-    type: MovementType,
-    money: Money,
-    reference: string,
-    memo: string | null,
-    now: number,
-  ): MovementResult {
-    const result = this.wallet.move(type, money, reference, memo, now);
+  move(movement: Movement, now: number): MovementResult {
+    const result = this.wallet.move(movement, now);
     if (result.outcome === "applied") this.moved(now);
     return result;
   }

@@ -5,7 +5,7 @@
 import type { LedgerType } from "../db/schema";
 import { newId } from "../lib/ids";
 import { HOUR } from "../lib/time";
-import type { LedgerEntry, Money, MovementResult, MovementType, WalletBalance } from "./messages";
+import type { LedgerEntry, Money, Movement, MovementResult, WalletBalance } from "./messages";
 
 /**
  * A hold neither captured nor released within this long is released by the alarm, so money is
@@ -113,13 +113,7 @@ export class Wallet {
    * and reference (a provider payment id, a refund id, an adjustment id): a repeat answers the
    * first entry. A debit larger than the available balance is refused and writes nothing.
    */
-  move(
-    type: MovementType,
-    money: Money,
-    reference: string,
-    memo: string | null,
-    now: number,
-  ): MovementResult {
+  move({ type, money, reference, memo }: Movement, now: number): MovementResult {
     const earlier = this.findEntry(type, reference);
     if (earlier) return { outcome: "duplicate", entry: earlier };
     const before = this.balance(money.currency);

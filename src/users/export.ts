@@ -23,6 +23,7 @@ import {
 import type { ServiceContext } from "../lib/context";
 import { iso } from "../lib/time";
 import { userSubject } from "../ratelimit/client";
+import { walletExport } from "../wallets/service";
 import type { UserExport } from "./schemas";
 import { loadSelf } from "./service";
 
@@ -107,12 +108,14 @@ function readAll(db: Db, userId: string) {
 }
 
 /** Everything stored about the caller, as GET /v1/me/export answers it. */
-export async function exportUser({ db, now }: ServiceContext, userId: string): Promise<UserExport> {
+export async function exportUser(ctx: ServiceContext, userId: string): Promise<UserExport> {
+  const { db, now } = ctx;
   const user = await loadSelf(db, userId);
   const [subs, pays, keys, hourly, daily, redemptions, logins, emails, audit, runs] = await readAll(
     db,
     userId,
   );
+  const wallet = await walletExport(ctx, userId);
   return {
     exported_at: iso(now),
     user: {
@@ -198,6 +201,7 @@ export async function exportUser({ db, now }: ServiceContext, userId: string): P
       created_at: iso(e.createdAt),
       sent_at: iso(e.sentAt),
     })),
+    wallet,
     audit: audit.map((a) => ({
       id: a.id,
       action: a.action,

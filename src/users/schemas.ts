@@ -9,6 +9,7 @@ import {
   USER_STATUSES,
 } from "../db/schema";
 import { SubscriptionSchema } from "../subscriptions/schemas";
+import { WalletExportSchema } from "../wallets/schemas";
 
 function isLocale(value: string): boolean {
   try {
@@ -202,6 +203,7 @@ export const ExportSchema = z
       .openapi({
         description: "Emails sent to the user, without their bodies (they carry sign-in links)",
       }),
+    wallet: WalletExportSchema,
     audit: z
       .array(
         z.object({

@@ -17,7 +17,11 @@ import type { ServiceContext } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
 import { currentSubscription, isEntitled, planById } from "../policy/current";
 import { freePlan, limitsOf } from "../policy/policy";
-import { endSessionsAfterCommit, pushPolicyBeforeCommit } from "../ratelimit/client";
+import {
+  endSessionsAfterCommit,
+  pushPolicyBeforeCommit,
+  stopAutoRechargeBeforeCommit,
+} from "../ratelimit/client";
 import { endSubscriptionsForDeletion } from "../subscriptions/account-closure";
 import { subscriptionView } from "../subscriptions/view";
 
@@ -108,6 +112,9 @@ export async function changePassword(
  * After the password check and before anything is deleted, billing stops (every live
  * subscription ended, at the provider first) and then the user's object refuses its
  * credentials: fail closed, if either cannot be done that is the answer and nothing is deleted.
+ * The wallet stays as it is, like payments: its ledger and balances (in the object and in D1)
+ * keep pointing at the anonymized row, and auto-recharge is turned off so the saved card is
+ * never charged again.
  */
 export async function deleteAccount(
   ctx: ServiceContext,
@@ -119,6 +126,7 @@ export async function deleteAccount(
   if (!(await verifyPassword(password, user.passwordHash)))
     throw new ApiError("incorrect_password");
   await endSubscriptionsForDeletion(ctx, userId);
+  await stopAutoRechargeBeforeCommit(env, userId);
   await pushPolicyBeforeCommit(env, userId, { accountActive: false }, now);
   const userSessionIds = db
     .select({ id: sessions.id })

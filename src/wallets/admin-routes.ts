@@ -49,7 +49,7 @@ adminWalletRoutes.openapi(
   createRoute({
     method: "post",
     path: "/users/{id}/wallet/adjustments",
-    operationId: "admin.users.wallet.adjust",
+    operationId: "admin.users.wallet.adjustments.create",
     tags,
     security,
     summary: "Credit or debit a user's wallet (audit-logged; never below zero)",

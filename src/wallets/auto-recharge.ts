@@ -5,7 +5,7 @@
 import type { z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
 import { runBatch } from "../db";
-import { billingCustomers, walletTopUps } from "../db/schema";
+import { billingCustomers, users, walletTopUps } from "../db/schema";
 import type { WalletRechargeMessage } from "../env";
 import type { ServiceContext } from "../lib/context";
 import { ApiError } from "../lib/errors";
@@ -19,6 +19,15 @@ import { checkTopUpAmount } from "./top-ups";
 
 /** Marks a PaymentIntent (metadata) as an auto-recharge, so its events reach the wallet. */
 export const RECHARGE_KIND = "wallet_auto_recharge";
+
+async function accountActive(ctx: Pick<ServiceContext, "db">, userId: string) {
+  const user = await ctx.db
+    .select({ status: users.status })
+    .from(users)
+    .where(eq(users.id, userId))
+    .get();
+  return user?.status === "active";
+}
 
 async function stripeCustomer(ctx: Pick<ServiceContext, "db">, userId: string) {
   const row = await ctx.db.query.billingCustomers.findFirst({
@@ -61,6 +70,7 @@ export async function chargeRecharge(ctx: ServiceContext, message: WalletRecharg
       ),
     );
   if (topUp.status !== "pending") return;
+  if (!(await accountActive(ctx, message.user_id))) return fail("account closed");
   const client = stripeClient(ctx.config);
   const customer = await stripeCustomer(ctx, message.user_id);
   if (!client || !customer) return fail(client ? "no Stripe customer" : "Stripe is not configured");

@@ -1,6 +1,6 @@
 // The wallet's shapes in the API: balances, ledger entries, top-ups, auto-recharge, admin views.
 import { z } from "@hono/zod-openapi";
-import { LEDGER_TYPES, PAID_PROVIDERS } from "../db/schema";
+import { LEDGER_TYPES, PAID_PROVIDERS, TOP_UP_KINDS, TOP_UP_STATUSES } from "../db/schema";
 import { PageQuery } from "../lib/pagination";
 
 export const Currency = z
@@ -139,3 +139,25 @@ export const UserIdParam = z.object({
     .regex(/^usr_[0-9a-z]+$/)
     .openapi({ param: { name: "id", in: "path" } }),
 });
+
+export const WalletExportSchema = z
+  .object({
+    balances: z.array(BalanceSchema),
+    transactions: z
+      .array(LedgerEntrySchema)
+      .openapi({ description: "The whole ledger, newest first" }),
+    top_ups: z.array(
+      z.object({
+        id: z.string(),
+        kind: z.enum(TOP_UP_KINDS),
+        provider: z.enum(PAID_PROVIDERS),
+        amount: Minor,
+        currency: z.string(),
+        status: z.enum(TOP_UP_STATUSES),
+        payment_id: z.string().nullable(),
+        created_at: z.iso.datetime(),
+        completed_at: z.iso.datetime().nullable(),
+      }),
+    ),
+  })
+  .openapi({ description: "The wallet: balances, every ledger entry, and top-ups" });

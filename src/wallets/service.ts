@@ -1,7 +1,10 @@
 // Reading a wallet: balances and the ledger come from the user's object, which is the truth and
 // holds the whole ledger; D1's copy can be seconds behind (it is flushed by the object's alarm),
 // so a user who just topped up or ran a priced call sees it here at once. No D1 query.
+import { desc, eq } from "drizzle-orm";
+import { walletTopUps } from "../db/schema";
 import type { Env } from "../env";
+import type { ServiceContext } from "../lib/context";
 import { decodeCursor, encodeCursor } from "../lib/pagination";
 import { iso } from "../lib/time";
 import { autoRecharge, walletBalances, walletEntries } from "../ratelimit/client";
@@ -63,4 +66,40 @@ export async function autoRechargeOf(env: Env, userId: string) {
 
 export async function autoRechargeView(env: Env, userId: string) {
   return (await autoRechargeOf(env, userId)) ?? NO_RECHARGE;
+}
+
+/** Entries read from the object per call when the whole ledger is wanted (the export). */
+const EXPORT_PAGE = 1000;
+
+/** The user's wallet for their data export: balances and the whole ledger from the object. */
+export async function walletExport(ctx: Pick<ServiceContext, "db" | "env">, userId: string) {
+  const entries: LedgerEntry[] = [];
+  let before: number | null = null;
+  for (;;) {
+    const page = await walletEntries(ctx.env, userId, EXPORT_PAGE, before);
+    entries.push(...page);
+    const last = page.at(-1);
+    if (!last || page.length < EXPORT_PAGE) break;
+    before = last.seq;
+  }
+  const topUps = await ctx.db
+    .select()
+    .from(walletTopUps)
+    .where(eq(walletTopUps.userId, userId))
+    .orderBy(desc(walletTopUps.createdAt));
+  return {
+    balances: await walletBalances(ctx.env, userId),
+    transactions: entries.map(entryView),
+    top_ups: topUps.map((t) => ({
+      id: t.id,
+      kind: t.kind,
+      provider: t.provider,
+      amount: t.amount,
+      currency: t.currency,
+      status: t.status,
+      payment_id: t.paymentId,
+      created_at: iso(t.createdAt),
+      completed_at: iso(t.completedAt),
+    })),
+  };
 }

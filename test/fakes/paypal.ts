@@ -2,6 +2,7 @@
 // https://paypal.fake (every other URL goes to the real fetch). It checks credentials and tokens
 // like PayPal does, records every call, and builds webhook events shaped like PayPal's.
 import { type MockInstance, vi } from "vitest";
+import { type FakeCapture, FakeOrders } from "./paypal-orders";
 
 export const PAYPAL_BASE = "https://paypal.fake";
 export const PAYPAL_CLIENT_ID = "paypal-client";
@@ -103,6 +104,7 @@ export class FakePayPal {
   readonly calls: RecordedCall[] = [];
   readonly subscriptions = new Map<string, FakeSubscription>();
   readonly sales = new Map<string, FakeSale>();
+  readonly orders = new FakeOrders(PAYPAL_BASE);
   /** How many access tokens were issued. */
   tokensIssued = 0;
   /** Lifetime of issued tokens, in seconds (PayPal: about 9 hours). */
@@ -295,6 +297,18 @@ export class FakePayPal {
     });
   }
 
+  /** CHECKOUT.ORDER.APPROVED: the buyer approved the order (the order as it is now). */
+  orderApprovedEvent(orderId: string, createTime: string): PayPalEvent {
+    const order = structuredClone(this.orders.approve(orderId));
+    return this.event("CHECKOUT.ORDER.APPROVED", "checkout-order", createTime, { ...order });
+  }
+
+  /** PAYMENT.CAPTURE.COMPLETED for a capture of an order. */
+  captureCompletedEvent(capture: FakeCapture, createTime: string): PayPalEvent {
+    const { refunds: _refunds, ...resource } = structuredClone(capture);
+    return this.event("PAYMENT.CAPTURE.COMPLETED", "capture", createTime, resource);
+  }
+
   // ---- the API -------------------------------------------------------------------------------
 
   /** Answers one request to https://paypal.fake (public so tests can route to two fakes). */
@@ -355,6 +369,8 @@ export class FakePayPal {
       if (!sub) return problem(404, "RESOURCE_NOT_FOUND", "INVALID_RESOURCE_ID");
       return m[2] === "revise" ? this.revise(sub, b) : this.cancel(sub, b);
     }
+    const orderAnswer = this.orders.route(request.method, path, b, headers["paypal-request-id"]);
+    if (orderAnswer) return orderAnswer;
     m = /^\/v1\/payments\/sale\/([^/]+)\/refund$/.exec(path);
     if (request.method === "POST" && m?.[1]) return this.refund(decodeURIComponent(m[1]), b);
     if (request.method === "POST" && path === "/v1/notifications/verify-webhook-signature") {

@@ -6,6 +6,7 @@
 import { type MockInstance, vi } from "vitest";
 import { FakeCheckout } from "./stripe-checkout";
 import { FakeCustomers } from "./stripe-customers";
+import { FakePayments } from "./stripe-payments";
 import { FakeRefunds } from "./stripe-refunds";
 import { FakeSubscriptions, type SubscriptionInput } from "./stripe-subscriptions";
 import {
@@ -16,6 +17,7 @@ import {
   parseForm,
   type RecordedRequest,
   StripeApiError,
+  str,
 } from "./stripe-wire";
 
 export { FAKE_WEBHOOK_SECRET, signedDelivery, stripeEvent } from "./stripe-events";
@@ -33,6 +35,11 @@ export class FakeStripe {
   private readonly subscriptionApi = new FakeSubscriptions();
   private readonly checkoutApi = new FakeCheckout(this.customerApi.customers, this.subscriptionApi);
   private readonly refundApi = new FakeRefunds();
+  private readonly paymentApi = new FakePayments(
+    this.customerApi.customers,
+    this.checkoutApi.sessions,
+    this.refundApi,
+  );
   readonly customers = this.customerApi.customers;
   readonly portalSessions = this.customerApi.portalSessions;
   readonly sessions = this.checkoutApi.sessions;
@@ -41,6 +48,8 @@ export class FakeStripe {
   readonly schedules = this.subscriptionApi.schedules;
   readonly charges = this.refundApi.charges;
   readonly refunds = this.refundApi.refunds;
+  readonly paymentIntents = this.paymentApi.intents;
+  readonly savedCards = this.paymentApi.cards;
   private readonly idempotent = new Map<string, { status: number; body: unknown }>();
   private failures: Array<{ method: string; path: string; error: StripeApiError }> = [];
   spy: MockInstance<typeof fetch> | null = null;
@@ -103,6 +112,16 @@ export class FakeStripe {
     return this.checkoutApi.complete(sessionId, options);
   }
 
+  /** What Stripe does when the buyer pays a `payment` session: answers the completed session. */
+  completePayment(sessionId: string): Json {
+    return this.paymentApi.complete(sessionId);
+  }
+
+  /** The next off-session PaymentIntent is declined (card_declined). */
+  declineNextCharge(): void {
+    this.paymentApi.declineNext();
+  }
+
   async handle(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const method = request.method;
@@ -147,7 +166,15 @@ export class FakeStripe {
       return this.customerApi.create(params);
     }
     if (method === "POST" && resource === "checkout" && id === "sessions" && single) {
-      return this.checkoutApi.createSession(params);
+      return str(params.mode) === "payment"
+        ? this.paymentApi.createSession(params)
+        : this.checkoutApi.createSession(params);
+    }
+    if (method === "POST" && resource === "payment_intents" && !id) {
+      return this.paymentApi.createIntent(params);
+    }
+    if (method === "GET" && resource === "payment_methods" && !id) {
+      return this.paymentApi.listCards(params);
     }
     if (resource === "subscriptions" && id && single) {
       const answer = this.subscriptionApi.route(method, id, params);

@@ -13,25 +13,18 @@ import { PAID_PROVIDERS } from "./billing";
 import { payments } from "./payments";
 import { users } from "./users";
 
-export const LEDGER_TYPES = [
-  "top_up",
-  "auto_recharge",
-  "hold",
-  "capture",
-  "release",
-  "refund",
-  "adjustment",
-] as const;
-export type LedgerType = (typeof LEDGER_TYPES)[number];
-
-/** The entries that change the balance (available + held); holds and releases only move it. */
+/** The entries that change the balance (available + held). */
 export const SETTLED_LEDGER_TYPES = [
   "top_up",
   "auto_recharge",
   "capture",
   "refund",
   "adjustment",
-] as const satisfies readonly LedgerType[];
+] as const;
+/** Every entry: the settled ones, and holds and releases, which only move money between
+ *  available and held. */
+export const LEDGER_TYPES = [...SETTLED_LEDGER_TYPES, "hold", "release"] as const;
+export type LedgerType = (typeof LEDGER_TYPES)[number];
 
 export const walletLedger = sqliteTable(
   "wallet_ledger",
