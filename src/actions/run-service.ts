@@ -6,7 +6,7 @@ import type { ServiceContext } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { requireFeature } from "./entitlement";
 import { findRun, insertRunStatement, runView } from "./records";
-import { newRun, performRun, runFailure, runPayload } from "./runs";
+import { newRun, type Performed, performRun, runFailure, runPayload } from "./runs";
 import { finishRun, settleHold } from "./settlement";
 import type { ActionRoute } from "./table";
 import { type Clock, outputOf } from "./upstream";
@@ -60,7 +60,14 @@ export async function startRun(ctx: RunContext, admitted: Admitted): Promise<Run
 
   // The record of a run in progress, written while the upstream works (a replay finds it).
   ctx.defer("action run record", insertRunStatement(ctx.db, base).run());
-  const performed = await performRun(route, base, payload, ctx.clock);
+  let performed: Performed;
+  try {
+    performed = await performRun(route, base, payload, ctx.clock);
+  } catch (error) {
+    // Not the upstream's doing (performRun answers for those): the hold goes back at once.
+    if (held) ctx.defer("action hold release", settleHold(ctx, userId, runId, false));
+    throw error;
+  }
   ctx.defer("action run end", finishRun(ctx, performed.run, held));
   if (performed.run.status !== "succeeded") throw runFailure(performed.run);
   return { status: 200, body: { run: runView(performed.run), output: performed.output } };
