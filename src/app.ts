@@ -2,6 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
+import { proxyRoutes } from "./actions/proxy";
+import { actionRoutes } from "./actions/run-routes";
 import { adminRouter } from "./admin/router";
 import { authRoutes } from "./auth/routes";
 import { couponRoutes } from "./coupons/routes";
@@ -59,9 +61,14 @@ const TAGS = [
   },
   { name: "webhooks", description: "Events from Stripe and PayPal, verified by their signatures" },
   {
+    name: "actions",
+    description:
+      "Priced actions: the ones you may run, running them (limited, paid from the wallet), their runs",
+  },
+  {
     name: "admin",
     description:
-      "Admins only: users, audit, plans, coupons, payments, webhook events, jobs, analytics",
+      "Admins only: users, audit, plans, coupons, payments, webhook events, jobs, analytics, actions",
   },
 ];
 
@@ -84,7 +91,7 @@ export function buildApp() {
   const crossOrigin = cors({
     origin: (origin, c) => (c.var.config.CORS_ORIGINS.includes(origin) ? origin : null),
     allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-    allowHeaders: ["Authorization", "Content-Type", "X-API-Key", "X-Request-Id"],
+    allowHeaders: ["Authorization", "Content-Type", "X-API-Key", "X-Request-Id", "Idempotency-Key"],
     exposeHeaders: ["X-Request-Id", "RateLimit", "RateLimit-Policy", "Retry-After"],
     maxAge: 600,
   });
@@ -139,6 +146,9 @@ export function buildApp() {
   app.route("/v1/payments", paymentRoutes);
   app.route("/v1/wallet", walletRoutes);
   app.route("/v1/notifications", notificationRoutes);
+  app.route("/v1/actions", actionRoutes);
+  // Proxied APIs (action path prefixes), all under /api: they never shadow /v1.
+  app.route("/api", proxyRoutes);
 
   // Referenced by the problems withCommonProblems adds to the document.
   app.openAPIRegistry.register("Problem", ProblemSchema);

@@ -12,6 +12,7 @@ export interface Env
     | "NOTIFICATION_DELIVERIES"
     | "NOTIFICATION_BROADCASTS"
     | "USAGE_ALERTS"
+    | "ACTION_RUNS"
   > {
   // wrangler types cannot know a queue's messages: they are typed here.
   EMAILS: Queue<EmailMessage>;
@@ -20,6 +21,7 @@ export interface Env
   NOTIFICATION_DELIVERIES: Queue<NotificationDelivery>;
   NOTIFICATION_BROADCASTS: Queue<BroadcastMessage>;
   USAGE_ALERTS: Queue<UsageAlertMessage>;
+  ACTION_RUNS: Queue<ActionRunMessage>;
 }
 
 /** An auto-recharge a user's object started: charge the saved card (idempotent on `reference`). */
@@ -80,6 +82,59 @@ export interface UsageAlertMessage {
   period_end: number;
   limit: number;
   used: number;
+}
+
+/**
+ * The action-runs queue: an async run to perform, or what a sync run could not finish at once
+ * (settling its hold, writing its record), retried here until done.
+ */
+export type ActionRunMessage =
+  | {
+      type: "run";
+      /** The run as queued (its record may not be in D1 yet). */
+      run: ActionRunRecord;
+      input: unknown;
+      /** Whether the price was held (a priced action), to settle once the run ends. */
+      held: boolean;
+    }
+  | { type: "settle"; run_id: string; user_id: string; capture: boolean }
+  | { type: "record"; run: ActionRunRecord };
+
+/** An action run as a message carries it: the `action_runs` row (src/db/schema/actions.ts). */
+export interface ActionRunRecord {
+  id: string;
+  userId: string;
+  actionId: string;
+  actionSlug: string;
+  kind: "run" | "proxy";
+  mode: "sync" | "async";
+  status: "queued" | "running" | "succeeded" | "failed";
+  error:
+    | "upstream_failed"
+    | "upstream_timeout"
+    | "upstream_unreachable"
+    | "action_unavailable"
+    | "not_queued"
+    | "abandoned"
+    | null;
+  priceAmount: number | null;
+  priceCurrency: string | null;
+  charged: boolean;
+  idempotencyKey: string | null;
+  method: string;
+  path: string | null;
+  requestBody: string | null;
+  requestTruncated: boolean;
+  upstreamStatus: number | null;
+  responseBody: string | null;
+  responseTruncated: boolean;
+  responseContentType: string | null;
+  attempts: number;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  durationMs: number | null;
+  updatedAt: number;
 }
 
 const csv = z

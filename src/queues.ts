@@ -1,7 +1,9 @@
+import { consumeActionRuns, consumeDeadActionRuns } from "./actions/consumer";
 import { openDb } from "./db";
 import { consumeEmailBatch } from "./email/consumer";
 import { emailProvider } from "./email/providers";
 import {
+  type ActionRunMessage,
   type BroadcastMessage,
   type EmailMessage,
   type Env,
@@ -32,6 +34,8 @@ export const QUEUES = {
   notificationDeliveriesDlq: "tollgate-notification-deliveries-dlq",
   notificationBroadcasts: "tollgate-notification-broadcasts",
   usageAlerts: "tollgate-usage-alerts",
+  actionRuns: "tollgate-action-runs",
+  actionRunsDlq: "tollgate-action-runs-dlq",
 } as const;
 
 export async function dispatchQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
@@ -64,6 +68,10 @@ export async function dispatchQueue(batch: MessageBatch<unknown>, env: Env): Pro
       return consumeBroadcasts(ctx, batch as MessageBatch<BroadcastMessage>);
     case QUEUES.usageAlerts:
       return consumeUsageAlerts(ctx, batch as MessageBatch<UsageAlertMessage>);
+    case QUEUES.actionRuns:
+      return consumeActionRuns(ctx, batch as MessageBatch<ActionRunMessage>);
+    case QUEUES.actionRunsDlq:
+      return consumeDeadActionRuns(ctx, batch as MessageBatch<ActionRunMessage>);
     default:
       // A queue without a consumer here: keep its messages (retry) rather than drop them.
       console.error(JSON.stringify({ msg: "no consumer for queue", queue: batch.queue }));

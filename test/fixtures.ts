@@ -7,7 +7,7 @@
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { openDb } from "../src/db";
-import { coupons, payments, plans, subscriptions, users } from "../src/db/schema";
+import { actionRuns, coupons, payments, plans, subscriptions, users } from "../src/db/schema";
 import type { UserSettings } from "../src/db/user-settings";
 import { newId } from "../src/lib/ids";
 
@@ -16,6 +16,7 @@ const db = () => openDb(env.DB);
 export type UserFields = Partial<typeof users.$inferInsert>;
 export type SubscriptionFields = Partial<typeof subscriptions.$inferInsert>;
 export type PaymentFields = Partial<typeof payments.$inferInsert>;
+export type ActionRunFields = Partial<typeof actionRuns.$inferInsert>;
 export type PlanFields = Partial<typeof plans.$inferInsert>;
 export type CouponFields = Partial<typeof coupons.$inferInsert>;
 
@@ -92,6 +93,30 @@ export async function insertPayment(userId: string, fields: PaymentFields = {}) 
       amount: 900,
       currency: "usd",
       status: "succeeded",
+      createdAt,
+      updatedAt: createdAt,
+      ...fields,
+    })
+    .returning()
+    .get();
+}
+
+/** A run of a free action that succeeded, as its end writes it. */
+export async function insertActionRun(userId: string, fields: ActionRunFields = {}) {
+  const id = fields.id ?? newId("arn");
+  const createdAt = fields.createdAt ?? Date.now();
+  return db()
+    .insert(actionRuns)
+    .values({
+      id,
+      userId,
+      actionId: "act_fixture",
+      actionSlug: "fixture",
+      kind: "run",
+      mode: "sync",
+      status: "succeeded",
+      method: "POST",
+      upstreamStatus: 200,
       createdAt,
       updatedAt: createdAt,
       ...fields,

@@ -26,6 +26,7 @@ const SECTIONS = [
   "wallet",
   "audit",
   "notifications",
+  "action_runs",
 ];
 
 /** Every object key anywhere in the value. */

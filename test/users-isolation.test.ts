@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
 import { notify } from "../src/notifications/notify";
 import { me as getMe, refresh } from "./auth-helpers";
-import { insertPayment } from "./fixtures";
+import { insertActionRun, insertPayment } from "./fixtures";
 import { api, count, expectProblem, login, PASSWORD, signup, testContext } from "./helpers";
 import { CUSTOM_SETTINGS, type Json, patchMe, putSettings, userRow } from "./users-helpers";
 
@@ -85,17 +85,19 @@ describe("isolation between users", () => {
       (await notify(testContext(), b.id, { type: "system", title: "b's", body: "b's" })) as string;
     const toMark = await ofB();
     const toRemove = await ofB();
+    const run = await insertActionRun(b.id);
     const foreignIds: Record<string, string> = {
       "DELETE /v1/me/api-keys/:id": key.body.id,
       "DELETE /v1/me/devices/:id": device.body.id,
       "DELETE /v1/notifications/:id": toRemove,
       "PATCH /v1/notifications/:id": toMark,
       "GET /v1/payments/:id": payment.id,
+      "GET /v1/actions/runs/:id": run.id,
     };
     // A valid body where a route needs one (so it gets as far as looking for the id).
     const bodies: Record<string, unknown> = { "PATCH /v1/notifications/:id": { read: true } };
-    // Provider callbacks: the parameter names a provider, nothing of a user's.
-    const notOwned = ["POST /v1/webhooks/:provider"];
+    // Provider callbacks name a provider, runs of an action name the action: nothing of a user's.
+    const notOwned = ["POST /v1/webhooks/:provider", "POST /v1/actions/:slug/runs"];
     const bBefore = await userRow(b.id);
     const routes = [
       ...new Set(

@@ -1,3 +1,4 @@
+import { adminActionRoutes } from "../actions/admin-routes";
 import { adminAnalyticsRoutes, adminDashboardRoutes } from "../analytics/routes";
 import { requireAdmin, requireAuth } from "../auth/middleware";
 import { adminCouponRoutes } from "../coupons/admin-routes";
@@ -29,3 +30,4 @@ adminRouter.route("/jobs", adminJobRoutes);
 adminRouter.route("/analytics", adminAnalyticsRoutes);
 adminRouter.route("/dashboard", adminDashboardRoutes);
 adminRouter.route("/notifications", adminNotificationRoutes);
+adminRouter.route("/actions", adminActionRoutes);

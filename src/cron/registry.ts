@@ -1,3 +1,4 @@
+import { actionRunSweep } from "../actions/sweep";
 import { revenueSnapshotJob } from "../analytics/snapshot";
 import type { Job } from "../lib/jobs";
 import { notificationSweep } from "../notifications/sweep";
@@ -19,6 +20,7 @@ export const JOBS = {
   "usage-rollup": usageRollupJob,
   retention: retentionJob,
   "revenue-snapshot": revenueSnapshotJob,
+  "action-run-sweep": actionRunSweep,
 } satisfies Record<string, Job>;
 
 export type JobName = keyof typeof JOBS;
@@ -29,7 +31,13 @@ export function isJobName(name: string): name is JobName {
 
 /** Which jobs each cron expression in wrangler.toml runs, in order. */
 export const SCHEDULE: Record<string, JobName[]> = {
-  "*/10 * * * *": ["email-outbox-sweep", "webhook-event-sweep", "notification-sweep", "renewals"],
+  "*/10 * * * *": [
+    "email-outbox-sweep",
+    "webhook-event-sweep",
+    "notification-sweep",
+    "renewals",
+    "action-run-sweep",
+  ],
   "5 * * * *": ["token-cleanup", "email-redaction", "dunning", "usage-rollup"],
   "20 0 * * *": ["usage-rollup", "revenue-snapshot", "retention"],
 };

@@ -26,9 +26,12 @@ export function randomToken(bytes = 32): string {
 
 /** SHA-256 as lowercase hex: how every opaque secret is stored and looked up. */
 export async function sha256Hex(value: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(value)));
+  return bytesToHex(new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(value))));
+}
+
+export function bytesToHex(bytes: Uint8Array): string {
   let hex = "";
-  for (const b of digest) hex += b.toString(16).padStart(2, "0");
+  for (const b of bytes) hex += b.toString(16).padStart(2, "0");
   return hex;
 }
 
@@ -69,4 +72,12 @@ export function hexToBytes(hex: string): Uint8Array | null {
   const out = new Uint8Array(hex.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
   return out;
+}
+
+/** HMAC-SHA256 of `data` (text as UTF-8) under `secret`, as lowercase hex. */
+export async function hmacSha256Hex(secret: string, data: string | Uint8Array): Promise<string> {
+  const bytes = typeof data === "string" ? encoder.encode(data) : data;
+  return bytesToHex(
+    new Uint8Array(await crypto.subtle.sign("HMAC", await hmacSha256Key(secret), bytes)),
+  );
 }

@@ -4,6 +4,8 @@ const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 
 export type IdPrefix =
   | "usr"
+  | "act"
+  | "arn"
   | "ses"
   | "rtk"
   | "atk"

@@ -26,11 +26,26 @@ const DESCRIPTIONS: Record<number, string> = {
   426: "Upgrade required (a WebSocket route asked for without Upgrade: websocket)",
   429: "Rate limited",
   500: "Internal error, or the server is misconfigured",
-  502: "The payment provider failed",
+  502: "The payment provider, or an action's upstream, failed",
   503: "The payment provider is not configured",
+  504: "The upstream did not answer in time",
 };
 
-type ErrorStatus = 400 | 401 | 402 | 403 | 404 | 409 | 413 | 415 | 426 | 429 | 500 | 502 | 503;
+type ErrorStatus =
+  | 400
+  | 401
+  | 402
+  | 403
+  | 404
+  | 409
+  | 413
+  | 415
+  | 426
+  | 429
+  | 500
+  | 502
+  | 503
+  | 504;
 
 /** The problem+json responses a route can give, for the OpenAPI document. */
 export function errorResponses(...statuses: ErrorStatus[]) {

@@ -2,9 +2,11 @@
 // the sections ExportSchema documents. Secrets never leave: no password, API key or token hash,
 // and no email body (bodies carry sign-in and reset links).
 import { and, asc, desc, eq, max } from "drizzle-orm";
+import { runView } from "../actions/records";
 import { profileOf } from "../auth/serialize";
 import type { Db } from "../db";
 import {
+  actionRuns,
   apiKeys,
   auditLog,
   couponRedemptions,
@@ -101,6 +103,11 @@ function readAll(db: Db, userId: string) {
       .from(auditLog)
       .where(and(eq(auditLog.targetType, "user"), eq(auditLog.targetId, userId)))
       .orderBy(desc(auditLog.createdAt)),
+    db
+      .select()
+      .from(actionRuns)
+      .where(eq(actionRuns.userId, userId))
+      .orderBy(desc(actionRuns.createdAt), desc(actionRuns.id)),
     ...notificationExportQueries(db, userId),
   ]);
 }
@@ -120,6 +127,7 @@ export async function exportUser(ctx: ServiceContext, userId: string): Promise<U
     emails,
     userDevices,
     audit,
+    runs,
     notices,
     deliveries,
   ] = await readAll(db, userId);
@@ -218,5 +226,6 @@ export async function exportUser(ctx: ServiceContext, userId: string): Promise<U
       created_at: iso(a.createdAt),
     })),
     notifications: exportedNotifications(notices, deliveries),
+    action_runs: runs.map(runView),
   };
 }

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { RunSchema } from "../actions/schemas";
 import { NameSchema, PasswordSchema, UserSchema } from "../auth/schemas";
 import {
   DEVICE_PLATFORMS,
@@ -231,6 +232,9 @@ export const ExportSchema = z
       )
       .openapi({ description: "What administrators did to the account" }),
     notifications: ExportedNotifications,
+    action_runs: z
+      .array(RunSchema)
+      .openapi({ description: "Every action run, newest first, with its stored bodies" }),
   })
   .openapi("UserExport", {
     description:

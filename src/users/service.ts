@@ -3,6 +3,7 @@ import { hashPassword, UNUSABLE_PASSWORD_HASH, verifyPassword } from "../auth/pa
 import { revokeUserSessionsStatement } from "../auth/sessions";
 import type { Db } from "../db";
 import {
+  actionRuns,
   apiKeys,
   authTokens,
   devices,
@@ -152,6 +153,11 @@ export async function deleteAccount(
     db.delete(emailOutbox).where(eq(emailOutbox.userId, userId)),
     ...deleteUserNotificationsStatements(db, userId),
     db.delete(devices).where(eq(devices.userId, userId)),
+    // A run's bodies hold what the user sent and got back; the run stays for accounting.
+    db
+      .update(actionRuns)
+      .set({ requestBody: null, responseBody: null, updatedAt: now })
+      .where(eq(actionRuns.userId, userId)),
     db
       .update(users)
       .set({

@@ -2,6 +2,7 @@
 // ids are prefixed random strings. drizzle needs the tables as one object (src/db/index.ts) and
 // drizzle-kit reads this folder to write migrations/, so this is the one module that re-exports:
 // everything else imports "../db/schema".
+export * from "./actions";
 export * from "./analytics";
 export * from "./audit";
 export * from "./auth";
