@@ -3,10 +3,12 @@ import { z } from "zod";
  * Bindings, vars and secrets, as `npm run types` generates them from wrangler.toml and
  * .dev.vars.example into worker-configuration.d.ts (all strings until ConfigSchema parses them).
  */
-export interface Env extends Omit<Cloudflare.Env, "EMAILS" | "WEBHOOK_EVENTS"> {
+export interface Env
+  extends Omit<Cloudflare.Env, "EMAILS" | "WEBHOOK_EVENTS" | "NOTIFICATION_DELIVERIES"> {
   // wrangler types cannot know a queue's messages: they are typed here.
   EMAILS: Queue<EmailMessage>;
   WEBHOOK_EVENTS: Queue<WebhookMessage>;
+  NOTIFICATION_DELIVERIES: Queue<NotificationDelivery>;
 }
 
 /**
@@ -30,6 +32,14 @@ export interface ReceivedEvent {
 
 export interface EmailMessage {
   outbox_id: string;
+}
+
+/** One delivery of a notification on a channel other than in-app (its row says the status). */
+export interface NotificationDelivery {
+  delivery_id: string;
+  notification_id: string;
+  user_id: string;
+  channel: "email" | "sms" | "push";
 }
 
 const csv = z

@@ -43,7 +43,20 @@ export const DEFAULT_SETTINGS = {
   theme: "system",
   items_per_page: 25,
   auto_refresh_seconds: 0,
+  in_app_notifications: true,
   email_notifications: true,
+  sms_notifications: true,
+  push_notifications: true,
+  notification_types: {
+    system: true,
+    billing: true,
+    renewal: true,
+    expiry: true,
+    usage: true,
+    reminder: true,
+    event: true,
+    broadcast: true,
+  },
   analytics_sharing: false,
 };
 
@@ -51,7 +64,20 @@ export const CUSTOM_SETTINGS = {
   theme: "dark",
   items_per_page: 50,
   auto_refresh_seconds: 60,
+  in_app_notifications: false,
   email_notifications: false,
+  sms_notifications: false,
+  push_notifications: false,
+  notification_types: {
+    system: true,
+    billing: true,
+    renewal: false,
+    expiry: true,
+    usage: true,
+    reminder: true,
+    event: true,
+    broadcast: false,
+  },
   analytics_sharing: true,
 };
 

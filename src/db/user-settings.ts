@@ -1,4 +1,29 @@
 import { z } from "@hono/zod-openapi";
+import { MANDATORY_NOTIFICATION_TYPES, type NotificationType } from "./schema/notifications";
+
+const optIn = (description: string) => z.boolean().default(true).openapi({ description });
+
+const typeOptIn = z.boolean().default(true);
+const alwaysOn = (type: NotificationType) =>
+  z.literal(true, { error: `${type} notifications cannot be turned off` }).default(true);
+
+// Per type: whether the user wants notifications of that type at all (on any channel). The
+// account's own notices (MANDATORY_NOTIFICATION_TYPES) cannot be turned off.
+const NotificationTypesSchema = z
+  .strictObject({
+    system: alwaysOn("system"),
+    billing: alwaysOn("billing"),
+    renewal: typeOptIn,
+    expiry: typeOptIn,
+    usage: typeOptIn,
+    reminder: typeOptIn,
+    event: typeOptIn,
+    broadcast: typeOptIn,
+  } satisfies Record<NotificationType, z.ZodType>)
+  .prefault({})
+  .openapi("NotificationTypePreferences", {
+    description: `Which kinds of notification you get, on any channel. ${MANDATORY_NOTIFICATION_TYPES.join(" and ")} cannot be turned off.`,
+  });
 
 // Typed preferences. Every key has a default, so a user has complete settings from signup on,
 // and a PUT that omits a key resets it to its default (PUT replaces the whole document).
@@ -13,7 +38,13 @@ export const UserSettingsSchema = z
       .max(3600)
       .default(0)
       .openapi({ description: "0 turns auto-refresh off" }),
-    email_notifications: z.boolean().default(true),
+    in_app_notifications: optIn(
+      "Notifications in the app (the list and the live stream); system and billing ones are always kept",
+    ),
+    email_notifications: optIn("Notifications by email (account emails such as resets always go)"),
+    sms_notifications: optIn("Notifications by SMS, to the phone number on the profile"),
+    push_notifications: optIn("Push notifications, to the registered devices"),
+    notification_types: NotificationTypesSchema,
     analytics_sharing: z.boolean().default(false),
   })
   .openapi("UserSettings");

@@ -17,7 +17,9 @@ export type IdPrefix =
   | "evt"
   | "cpn"
   | "red"
-  | "run";
+  | "run"
+  | "ntf"
+  | "ndl";
 
 export function newId(prefix: IdPrefix): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));

@@ -8,6 +8,7 @@ export * from "./auth";
 export * from "./billing";
 export * from "./email";
 export * from "./jobs";
+export * from "./notifications";
 export * from "./payments";
 export * from "./plans";
 export * from "./usage";
