@@ -19,7 +19,9 @@ export type IdPrefix =
   | "red"
   | "run"
   | "ntf"
-  | "ndl";
+  | "ndl"
+  | "cal"
+  | "rem";
 
 export function newId(prefix: IdPrefix): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));

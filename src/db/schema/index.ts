@@ -7,6 +7,7 @@ export * from "./audit";
 export * from "./auth";
 export * from "./billing";
 export * from "./email";
+export * from "./events";
 export * from "./jobs";
 export * from "./notifications";
 export * from "./payments";
