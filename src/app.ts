@@ -6,6 +6,8 @@ import { adminRouter } from "./admin/router";
 import { authRoutes } from "./auth/routes";
 import { couponRoutes } from "./coupons/routes";
 import { docsPage } from "./docs";
+import { reminderRoutes } from "./events/reminder-routes";
+import { eventRoutes } from "./events/routes";
 import { newRouter } from "./lib/context";
 import { ApiError } from "./lib/errors";
 import { requestScope } from "./lib/middleware";
@@ -44,6 +46,12 @@ const TAGS = [
       "The signed-in user's subscription: checkout, plan changes, cancel, resume, portal",
   },
   { name: "payments", description: "The signed-in user's payments" },
+  {
+    name: "events",
+    description:
+      "The signed-in user's calendar: events, recurring in their time zone, with reminders",
+  },
+  { name: "reminders", description: "The signed-in user's one-off reminders, delivered when due" },
   { name: "webhooks", description: "Events from Stripe and PayPal, verified by their signatures" },
   {
     name: "admin",
@@ -121,6 +129,8 @@ export function buildApp() {
   app.route("/v1/subscription", subscriptionRoutes);
   app.route("/v1/billing", billingRoutes);
   app.route("/v1/payments", paymentRoutes);
+  app.route("/v1/events", eventRoutes);
+  app.route("/v1/reminders", reminderRoutes);
 
   // Referenced by the problems withCommonProblems adds to the document.
   app.openAPIRegistry.register("Problem", ProblemSchema);

@@ -1,4 +1,5 @@
 import { revenueSnapshotJob } from "../analytics/snapshot";
+import { dueSweepJob } from "../events/sweep";
 import type { Job } from "../lib/jobs";
 import { dunningJob } from "./dunning";
 import { emailOutboxSweep, redactDeliveredEmails, tokenCleanup, webhookEventSweep } from "./jobs";
@@ -17,6 +18,7 @@ export const JOBS = {
   "usage-rollup": usageRollupJob,
   retention: retentionJob,
   "revenue-snapshot": revenueSnapshotJob,
+  "due-sweep": dueSweepJob,
 } satisfies Record<string, Job>;
 
 export type JobName = keyof typeof JOBS;
@@ -27,7 +29,7 @@ export function isJobName(name: string): name is JobName {
 
 /** Which jobs each cron expression in wrangler.toml runs, in order. */
 export const SCHEDULE: Record<string, JobName[]> = {
-  "*/10 * * * *": ["email-outbox-sweep", "webhook-event-sweep", "renewals"],
+  "*/10 * * * *": ["email-outbox-sweep", "webhook-event-sweep", "due-sweep", "renewals"],
   "5 * * * *": ["token-cleanup", "email-redaction", "dunning", "usage-rollup"],
   "20 0 * * *": ["usage-rollup", "revenue-snapshot", "retention"],
 };

@@ -32,4 +32,19 @@ export const en = {
     provider_error: { title: "The payment provider failed" },
     provider_unavailable: { title: "This payment provider is not configured" },
   },
+  events: {
+    reminder: {
+      title: "Reminder: {{title}}",
+      body: "Set for {{when}}.",
+    },
+    upcoming: {
+      title: "Reminder: {{title}}",
+      body: "{{title}} starts {{when}}.",
+      body_all_day: "{{title}} is on {{when}}.",
+    },
+    start: {
+      title: "Now: {{title}}",
+      body: "{{title}} starts now ({{when}}).",
+    },
+  },
 } satisfies Messages;

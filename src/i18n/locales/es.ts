@@ -32,4 +32,19 @@ export const es = {
     provider_error: { title: "El proveedor de pagos falló" },
     provider_unavailable: { title: "Este proveedor de pagos no está configurado" },
   },
+  events: {
+    reminder: {
+      title: "Recordatorio: {{title}}",
+      body: "Programado para el {{when}}.",
+    },
+    upcoming: {
+      title: "Recordatorio: {{title}}",
+      body: "{{title}} empieza el {{when}}.",
+      body_all_day: "{{title}} es el {{when}}.",
+    },
+    start: {
+      title: "Ahora: {{title}}",
+      body: "{{title}} empieza ahora ({{when}}).",
+    },
+  },
 } satisfies Messages;
