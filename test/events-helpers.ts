@@ -1,8 +1,6 @@
 // Events and reminders through the API, and the user's Scheduler object, for the events tests.
 import { env } from "cloudflare:workers";
-import { vi } from "vitest";
-import type { NotificationDelivery } from "../src/env";
-import { api, appEnv, type TestUser } from "./helpers";
+import { api, type TestUser } from "./helpers";
 
 export const at = (text: string) => Date.parse(text);
 
@@ -74,14 +72,4 @@ export async function notificationsOf(userId: string): Promise<StoredNotificatio
     .bind(userId)
     .all<StoredNotification>();
   return rows.results;
-}
-
-/** Keeps the notification deliveries queue's messages from its consumer; answers them. */
-export function holdDeliveries(): NotificationDelivery[] {
-  const held: NotificationDelivery[] = [];
-  vi.spyOn(appEnv.NOTIFICATION_DELIVERIES, "sendBatch").mockImplementation(async (messages) => {
-    held.push(...[...messages].map((m) => m.body));
-    return { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } };
-  });
-  return held;
 }
