@@ -8,8 +8,8 @@ import {
   type Schedule,
   seriesEnd,
 } from "../src/events/recurrence";
-import { fromCivil, isTimeZone, offsetAt, toCivil } from "../src/events/zones";
 import { DAY, HOUR, MINUTE } from "../src/lib/time";
+import { fromCivil, isTimeZone, offsetAt, toCivil } from "../src/lib/zones";
 
 const at = (text: string) => Date.parse(text);
 const isoList = (list: { startsAt: number }[]) =>

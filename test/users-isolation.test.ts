@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
 import { me as getMe, refresh } from "./auth-helpers";
+import { createEvent, createReminder } from "./events-helpers";
 import { insertPayment } from "./fixtures";
 import { api, count, expectProblem, login, PASSWORD, signup } from "./helpers";
 import { CUSTOM_SETTINGS, type Json, patchMe, putSettings, userRow } from "./users-helpers";
@@ -74,9 +75,15 @@ describe("isolation between users", () => {
     });
     expect(key.status, key.text).toBe(201);
     const payment = await insertPayment(b.id);
+    const event = await createEvent(b);
+    const reminder = await createReminder(b, { remind_at: "2032-03-02T00:00:00Z" });
     const foreignIds: Record<string, string> = {
       "DELETE /v1/me/api-keys/:id": key.body.id,
       "GET /v1/payments/:id": payment.id,
+      "GET /v1/events/:id": event.id,
+      "PATCH /v1/events/:id": event.id,
+      "DELETE /v1/events/:id": event.id,
+      "DELETE /v1/reminders/:id": reminder.id,
     };
     // Provider callbacks: the parameter names a provider, nothing of a user's.
     const notOwned = ["POST /v1/webhooks/:provider"];
@@ -96,10 +103,8 @@ describe("isolation between users", () => {
     for (const route of routes) {
       const [method = "GET", pattern = ""] = route.split(" ");
       const path = pattern.replace(/:[A-Za-z_]+/g, foreignIds[route] ?? b.id);
-      const res = await api(method, path, {
-        token: a.accessToken,
-        ...(method === "GET" || method === "DELETE" ? {} : { body: {} }),
-      });
+      const body = method === "GET" || method === "DELETE" ? {} : { body: {} };
+      const res = await api(method, path, { token: a.accessToken, ...body });
       expect(res.status, `${route}: ${res.text}`).toBeGreaterThanOrEqual(400);
       expect(res.status, route).not.toBe(500);
       expect(res.text).not.toContain(b.email);
@@ -109,7 +114,7 @@ describe("isolation between users", () => {
       expect(res.text, route).toMatch(/ not found"/);
       expect(res.text, route).not.toContain("No route for");
       // The same request by the owner reaches the thing.
-      const own = await api(method, path, { token: b.accessToken });
+      const own = await api(method, path, { token: b.accessToken, ...body });
       expect(own.status, `${route} by its owner: ${own.text}`).toBeLessThan(300);
     }
     expect(await userRow(b.id)).toEqual(bBefore);

@@ -3,8 +3,8 @@
 import type { Channel, EventCategory, EventRow, EventType, RecurrenceFreq } from "../db/schema";
 import { ApiError, type FieldError } from "../lib/errors";
 import { DAY, iso, isoDate } from "../lib/time";
+import { civilDay, fromCivil, toCivil } from "../lib/zones";
 import { type Schedule, seriesEnd } from "./recurrence";
-import { civilDay, fromCivil, toCivil } from "./zones";
 
 /** What a client sends for an event, once zod has checked each field on its own. */
 export interface EventFields {

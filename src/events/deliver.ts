@@ -17,6 +17,7 @@ import {
 import { type Locale, negotiate } from "../i18n";
 import type { ServiceContext } from "../lib/context";
 import { DAY, iso } from "../lib/time";
+import { isTimeZone } from "../lib/zones";
 import {
   afterNotificationsCommit,
   loadRecipients,
@@ -31,7 +32,6 @@ import { offsetsOf, scheduleOf } from "./definition";
 import { type DuePoint, duePoints, nextDueAt } from "./recurrence";
 import type { DeliveryCounts, DueItem } from "./scheduler-client";
 import { eventText, reminderText } from "./texts";
-import { isTimeZone } from "./zones";
 
 /** An event's delivery due longer ago than this (the scheduler was unreachable) is let go. */
 export const CATCH_UP = DAY;

@@ -10,7 +10,7 @@
 // runs from local midnight for the same number of calendar days (23 or 25 hours across DST).
 import type { RecurrenceFreq } from "../db/schema";
 import { DAY, MINUTE } from "../lib/time";
-import { fromCivil, toCivil } from "./zones";
+import { fromCivil, toCivil } from "../lib/zones";
 
 export interface Recurrence {
   freq: RecurrenceFreq;

@@ -7,7 +7,7 @@ import {
   REMINDER_STATUSES,
 } from "../db/schema";
 import { PageQuery } from "../lib/pagination";
-import { isTimeZone } from "./zones";
+import { TimeZoneSchema } from "../lib/zones";
 
 /** The longest time before an occurrence a reminder can be set for: a year. */
 export const MAX_REMIND_BEFORE_MINUTES = 366 * 24 * 60;
@@ -45,12 +45,6 @@ const RemindBefore = z
   .refine((list) => new Set(list).size === list.length, "each value at most once")
   .openapi({ description: "Minutes before each occurrence to send a reminder (0: at its start)" });
 
-const TimeZone = z
-  .string()
-  .max(64)
-  .refine(isTimeZone, "not an IANA time zone (e.g. Europe/Madrid)")
-  .openapi({ example: "America/New_York" });
-
 const eventFields = {
   title: z.string().trim().min(1).max(200),
   description: z.string().trim().max(5000),
@@ -63,7 +57,7 @@ const eventFields = {
     description: "Exclusive; an occurrence keeps this length (all-day: this many days)",
   }),
   all_day: z.boolean(),
-  timezone: TimeZone,
+  timezone: TimeZoneSchema,
   recurrence: RecurrenceBody,
   remind_before_minutes: RemindBefore,
   channels: Channels,

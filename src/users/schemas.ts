@@ -7,6 +7,8 @@ import {
   PROVIDERS,
   USER_STATUSES,
 } from "../db/schema";
+import { EventSchema, ReminderSchema } from "../events/schemas";
+import { TimeZoneSchema } from "../lib/zones";
 import { SubscriptionSchema } from "../subscriptions/schemas";
 
 function isLocale(value: string): boolean {
@@ -17,26 +19,11 @@ function isLocale(value: string): boolean {
   }
 }
 
-function isTimeZone(value: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: value });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export const LocaleSchema = z
   .string()
   .max(35)
   .refine(isLocale, "must be a BCP 47 language tag such as en-GB")
   .openapi({ example: "en-GB" });
-
-export const TimeZoneSchema = z
-  .string()
-  .max(64)
-  .refine(isTimeZone, "must be an IANA time zone such as Europe/Paris")
-  .openapi({ example: "Europe/Paris" });
 
 export const PlanSummarySchema = z
   .object({
@@ -211,6 +198,10 @@ export const ExportSchema = z
         }),
       )
       .openapi({ description: "What administrators did to the account" }),
+    events: z.array(EventSchema).openapi({ description: "Calendar events, by their first start" }),
+    reminders: z
+      .array(ReminderSchema)
+      .openapi({ description: "Reminders, sent and canceled ones included, latest first" }),
   })
   .openapi("UserExport", {
     description:

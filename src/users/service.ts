@@ -5,8 +5,11 @@ import type { Db } from "../db";
 import {
   apiKeys,
   authTokens,
+  dueDeliveries,
   emailOutbox,
+  events,
   refreshTokens,
+  reminders,
   sessions,
   type User,
   users,
@@ -132,6 +135,10 @@ export async function deleteAccount(
       .set({ revokedAt: now })
       .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt))),
     db.delete(emailOutbox).where(eq(emailOutbox.userId, userId)),
+    // The calendar: the user's Scheduler finds nothing left when its alarm comes.
+    db.delete(dueDeliveries).where(eq(dueDeliveries.userId, userId)),
+    db.delete(reminders).where(eq(reminders.userId, userId)),
+    db.delete(events).where(eq(events.userId, userId)),
     db
       .update(users)
       .set({

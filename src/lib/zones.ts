@@ -1,7 +1,8 @@
 // Wall-clock time in IANA time zones, with Intl.DateTimeFormat (in workerd) as the only source
 // of zone data. A "civil" time is a local date and time written as epoch milliseconds as if
 // the zone were UTC (Date.UTC(y, m, d, h, min)), so calendar arithmetic on it never sees DST.
-import { DAY } from "../lib/time";
+import { z } from "@hono/zod-openapi";
+import { DAY } from "./time";
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -33,6 +34,12 @@ export function isTimeZone(name: string): boolean {
     return false;
   }
 }
+
+export const TimeZoneSchema = z
+  .string()
+  .max(64)
+  .refine(isTimeZone, "must be an IANA time zone such as Europe/Paris")
+  .openapi({ example: "Europe/Paris" });
 
 /** The local wall-clock time of an instant in a zone, as civil milliseconds. */
 export function toCivil(instant: number, timeZone: string): number {
