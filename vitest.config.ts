@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
@@ -7,6 +8,16 @@ export default defineConfig(async () => {
   // this itself as the build command; the test pool does not).
   execFileSync(process.execPath, ["scripts/docs-assets.mjs"], { stdio: "inherit" });
   const migrations = await readD1Migrations("./migrations");
+  // A service account made for this run: the fake FCM checks the JWT its key signs.
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const serviceAccount = {
+    type: "service_account",
+    project_id: "tollgate-test",
+    private_key_id: "test-key-1",
+    private_key: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+    client_email: "push@tollgate-test.iam.gserviceaccount.com",
+    token_uri: "https://oauth2.fake/token",
+  };
   return {
     plugins: [
       cloudflareTest({
@@ -31,6 +42,15 @@ export default defineConfig(async () => {
             PAYPAL_CLIENT_SECRET: "paypal-secret",
             PAYPAL_WEBHOOK_ID: "WH-TEST",
             PAYPAL_API_BASE_URL: "https://paypal.fake",
+            // SMS and push are logged unless a test asks for Twilio or FCM (their fakes).
+            SMS_PROVIDER: "log",
+            TWILIO_ACCOUNT_SID: "ACtest0000000000000000000000000000",
+            TWILIO_AUTH_TOKEN: "twilio-test-auth-token",
+            TWILIO_FROM: "+15005550006",
+            TWILIO_API_BASE_URL: "https://twilio.fake",
+            PUSH_PROVIDER: "log",
+            FCM_SERVICE_ACCOUNT: JSON.stringify(serviceAccount),
+            FCM_API_BASE_URL: "https://fcm.fake",
             // Tests share one client "IP"; per-IP limiting is tested with its own low limits.
             ANON_LIMIT_PER_MINUTE: "100000",
             ANON_LIMIT_PER_HOUR: "100000",

@@ -15,6 +15,7 @@ import { notFoundHandler } from "./lib/not-found";
 import { onError } from "./lib/on-error";
 import { errorResponses, jsonContent, ProblemSchema, withCommonProblems } from "./lib/openapi";
 import { requireDeclaredBody } from "./lib/required-body";
+import { notificationRoutes } from "./notifications/routes";
 import { paymentRoutes } from "./payments/routes";
 import { planRoutes } from "./plans/routes";
 import { openWhenSuspended } from "./ratelimit/middleware";
@@ -46,6 +47,10 @@ const TAGS = [
       "The signed-in user's subscription: checkout, plan changes, cancel, resume, portal",
   },
   { name: "payments", description: "The signed-in user's payments" },
+  {
+    name: "notifications",
+    description: "The signed-in user's notifications: the list, read state, the live stream",
+  },
   {
     name: "events",
     description:
@@ -131,6 +136,7 @@ export function buildApp() {
   app.route("/v1/payments", paymentRoutes);
   app.route("/v1/events", eventRoutes);
   app.route("/v1/reminders", reminderRoutes);
+  app.route("/v1/notifications", notificationRoutes);
 
   // Referenced by the problems withCommonProblems adds to the document.
   app.openAPIRegistry.register("Problem", ProblemSchema);

@@ -4,11 +4,15 @@ import { z } from "zod";
  * .dev.vars.example into worker-configuration.d.ts (all strings until ConfigSchema parses them).
  */
 export interface Env
-  extends Omit<Cloudflare.Env, "EMAILS" | "WEBHOOK_EVENTS" | "NOTIFICATION_DELIVERIES"> {
+  extends Omit<
+    Cloudflare.Env,
+    "EMAILS" | "WEBHOOK_EVENTS" | "NOTIFICATION_DELIVERIES" | "NOTIFICATION_BROADCASTS"
+  > {
   // wrangler types cannot know a queue's messages: they are typed here.
   EMAILS: Queue<EmailMessage>;
   WEBHOOK_EVENTS: Queue<WebhookMessage>;
   NOTIFICATION_DELIVERIES: Queue<NotificationDelivery>;
+  NOTIFICATION_BROADCASTS: Queue<BroadcastMessage>;
 }
 
 /**
@@ -40,6 +44,11 @@ export interface NotificationDelivery {
   notification_id: string;
   user_id: string;
   channel: "email" | "sms" | "push";
+}
+
+/** An admin's broadcast to fan out: the consumer notifies its next page of recipients. */
+export interface BroadcastMessage {
+  broadcast_id: string;
 }
 
 const csv = z
@@ -80,6 +89,34 @@ const signingKeys = z
     return keys;
   });
 
+/** The fields of a Google service account key file that FCM's OAuth flow uses. */
+const ServiceAccountSchema = z.object({
+  project_id: z.string().min(1),
+  client_email: z.string().min(1),
+  private_key_id: z.string().min(1).optional(),
+  private_key: z.string().includes("PRIVATE KEY"),
+  token_uri: z.url().default("https://oauth2.googleapis.com/token"),
+});
+export type ServiceAccount = z.infer<typeof ServiceAccountSchema>;
+
+// The key file as JSON; an error names the field, never the key.
+const serviceAccount = z.string().transform((value, ctx) => {
+  let json: unknown;
+  try {
+    json = JSON.parse(value);
+  } catch {
+    ctx.addIssue({ code: "custom", message: "FCM_SERVICE_ACCOUNT must be the key file's JSON" });
+    return z.NEVER;
+  }
+  const result = ServiceAccountSchema.safeParse(json);
+  if (!result.success) {
+    const fields = result.error.issues.map((i) => i.path.join(".")).join(", ");
+    ctx.addIssue({ code: "custom", message: `FCM_SERVICE_ACCOUNT lacks a valid ${fields}` });
+    return z.NEVER;
+  }
+  return result.data;
+});
+
 export const ConfigSchema = z.object({
   APP_ENV: z.enum(["development", "test", "production"]).default("production"),
   APP_URL: z.url().default("http://localhost:8787"),
@@ -99,6 +136,20 @@ export const ConfigSchema = z.object({
   EMAIL_FROM: z.string().min(3).default("tollgate <no-reply@localhost>"),
   EMAIL_API_BASE_URL: z.url().default("https://api.resend.com"),
   EMAIL_API_KEY: z.string().optional(),
+  // SMS through Twilio's Messages API; "log" prints them (development). A sender is either a
+  // number (TWILIO_FROM) or a messaging service (TWILIO_MESSAGING_SERVICE_SID).
+  SMS_PROVIDER: z.enum(["log", "twilio"]).default("log"),
+  TWILIO_ACCOUNT_SID: z.string().min(1).optional(),
+  TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
+  TWILIO_FROM: z.string().min(1).optional(),
+  TWILIO_MESSAGING_SERVICE_SID: z.string().min(1).optional(),
+  TWILIO_API_BASE_URL: z.url().default("https://api.twilio.com"),
+  // Push through FCM HTTP v1 with a Google service account (its JSON key file, whole, as the
+  // secret); "log" prints them (development). FCM_TOKEN_URL overrides the key file's token_uri.
+  PUSH_PROVIDER: z.enum(["log", "fcm"]).default("log"),
+  FCM_SERVICE_ACCOUNT: serviceAccount.optional(),
+  FCM_API_BASE_URL: z.url().default("https://fcm.googleapis.com"),
+  FCM_TOKEN_URL: z.url().optional(),
   // Anonymous traffic (per client IP): auth routes and other public routes.
   ANON_LIMIT_PER_MINUTE: positiveInt(30),
   ANON_LIMIT_PER_HOUR: positiveInt(300),
@@ -138,11 +189,27 @@ export function loadConfig(env: Env): Config {
     const problems = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
     throw new ConfigError(`invalid configuration — ${problems.join("; ")}`);
   }
-  if (result.data.EMAIL_PROVIDER === "resend" && !result.data.EMAIL_API_KEY) {
-    throw new ConfigError(
-      "invalid configuration — EMAIL_API_KEY is required for EMAIL_PROVIDER=resend",
-    );
-  }
+  const missing = providerGaps(result.data);
+  if (missing) throw new ConfigError(`invalid configuration — ${missing}`);
   parsed.set(env, result.data);
   return result.data;
+}
+
+/** A provider chosen without the secrets it needs, named; null when every chosen one has them. */
+function providerGaps(config: Config): string | null {
+  if (config.EMAIL_PROVIDER === "resend" && !config.EMAIL_API_KEY) {
+    return "EMAIL_API_KEY is required for EMAIL_PROVIDER=resend";
+  }
+  if (config.SMS_PROVIDER === "twilio") {
+    if (!config.TWILIO_ACCOUNT_SID || !config.TWILIO_AUTH_TOKEN) {
+      return "TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are required for SMS_PROVIDER=twilio";
+    }
+    if (!config.TWILIO_FROM && !config.TWILIO_MESSAGING_SERVICE_SID) {
+      return "TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is required for SMS_PROVIDER=twilio";
+    }
+  }
+  if (config.PUSH_PROVIDER === "fcm" && !config.FCM_SERVICE_ACCOUNT) {
+    return "FCM_SERVICE_ACCOUNT is required for PUSH_PROVIDER=fcm";
+  }
+  return null;
 }

@@ -1,8 +1,21 @@
 import { openDb } from "./db";
 import { consumeEmailBatch } from "./email/consumer";
 import { emailProvider } from "./email/providers";
-import { type EmailMessage, type Env, loadConfig, type WebhookMessage } from "./env";
+import {
+  type BroadcastMessage,
+  type EmailMessage,
+  type Env,
+  loadConfig,
+  type NotificationDelivery,
+  type WebhookMessage,
+} from "./env";
 import type { ServiceContext } from "./lib/context";
+import { consumeBroadcasts } from "./notifications/broadcast-consumer";
+import {
+  consumeDeadNotificationDeliveries,
+  consumeNotificationDeliveries,
+} from "./notifications/consumer";
+import { channelSenders } from "./notifications/senders";
 import { consumeDeadWebhooks, consumeWebhookBatch } from "./webhooks/consumer";
 
 // Queue names as declared in wrangler.toml.
@@ -10,6 +23,9 @@ export const QUEUES = {
   emails: "tollgate-emails",
   webhookEvents: "tollgate-webhook-events",
   webhookEventsDlq: "tollgate-webhook-events-dlq",
+  notificationDeliveries: "tollgate-notification-deliveries",
+  notificationDeliveriesDlq: "tollgate-notification-deliveries-dlq",
+  notificationBroadcasts: "tollgate-notification-broadcasts",
 } as const;
 
 export async function dispatchQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
@@ -28,6 +44,16 @@ export async function dispatchQueue(batch: MessageBatch<unknown>, env: Env): Pro
       return consumeWebhookBatch(ctx, batch as MessageBatch<WebhookMessage>);
     case QUEUES.webhookEventsDlq:
       return consumeDeadWebhooks(ctx, batch as MessageBatch<WebhookMessage>);
+    case QUEUES.notificationDeliveries:
+      return consumeNotificationDeliveries(
+        ctx,
+        batch as MessageBatch<NotificationDelivery>,
+        channelSenders(config),
+      );
+    case QUEUES.notificationDeliveriesDlq:
+      return consumeDeadNotificationDeliveries(ctx, batch as MessageBatch<NotificationDelivery>);
+    case QUEUES.notificationBroadcasts:
+      return consumeBroadcasts(ctx, batch as MessageBatch<BroadcastMessage>);
     default:
       // A queue without a consumer here: keep its messages (retry) rather than drop them.
       console.error(JSON.stringify({ msg: "no consumer for queue", queue: batch.queue }));

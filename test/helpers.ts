@@ -2,7 +2,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { expect, vi } from "vitest";
 import { openDb } from "../src/db";
-import { type Env, loadConfig, type WebhookMessage } from "../src/env";
+import { type Env, loadConfig, type NotificationDelivery, type WebhookMessage } from "../src/env";
 import worker from "../src/index";
 import type { ServiceContext } from "../src/lib/context";
 import { storeReceived } from "../src/webhooks/store";
@@ -185,14 +185,19 @@ export interface HeldQueues {
   messages: WebhookMessage[];
   /** The outbox ids of each batch sent to the emails queue, in order. */
   emails: string[][];
+  /** Every message sent to the notification deliveries queue, in order. */
+  deliveries: NotificationDelivery[];
+  /** The broadcast id of every message sent to the broadcasts queue, in order. */
+  broadcasts: string[];
 }
 
 /**
- * Keeps the messages of the webhook and emails queues from their consumers (which would run in
- * the background) until mocks are restored: tests read what was sent and apply it themselves.
+ * Keeps the messages of the webhook, emails, notification deliveries and broadcasts queues from
+ * their consumers (which would run in the background) until mocks are restored: tests read what was
+ * sent and apply it themselves.
  */
 export function holdQueues(): HeldQueues {
-  const held: HeldQueues = { events: [], messages: [], emails: [] };
+  const held: HeldQueues = { events: [], messages: [], emails: [], deliveries: [], broadcasts: [] };
   vi.spyOn(appEnv.WEBHOOK_EVENTS, "send").mockImplementation(async (body) => {
     held.messages.push(body);
     if ("event_id" in body) held.events.push(body.event_id);
@@ -201,6 +206,14 @@ export function holdQueues(): HeldQueues {
   });
   vi.spyOn(appEnv.EMAILS, "sendBatch").mockImplementation(async (messages) => {
     held.emails.push([...messages].map((m) => m.body.outbox_id));
+    return SENT;
+  });
+  vi.spyOn(appEnv.NOTIFICATION_DELIVERIES, "sendBatch").mockImplementation(async (messages) => {
+    held.deliveries.push(...[...messages].map((m) => m.body));
+    return SENT;
+  });
+  vi.spyOn(appEnv.NOTIFICATION_BROADCASTS, "send").mockImplementation(async (body) => {
+    held.broadcasts.push(body.broadcast_id);
     return SENT;
   });
   return held;

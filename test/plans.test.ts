@@ -435,7 +435,7 @@ function appWith(userId: string, ...middleware: MiddlewareHandler<AppEnv>[]) {
   app.use("*", async (c, next) => {
     c.set("db", openDb(env.DB));
     c.set("now", Date.now());
-    c.set("principal", { userId, role: "user", sessionId: null, apiKeyId: null });
+    c.set("principal", { userId, role: "user", sessionId: null, apiKeyId: null, expiresAt: null });
     await next();
   });
   for (const handler of middleware) app.use("/x", handler);

@@ -24,6 +24,7 @@ const SECTIONS = [
   "sessions",
   "emails",
   "audit",
+  "notifications",
   "events",
   "reminders",
 ];

@@ -1,4 +1,5 @@
 import { and, eq } from "drizzle-orm";
+import type { Context, Next } from "hono";
 import { createMiddleware } from "hono/factory";
 import { users } from "../db/schema";
 import type { AppEnv, Principal } from "../lib/context";
@@ -33,8 +34,19 @@ function invalid(detail: string): ApiError {
  * from the user's RateLimiter object — one RPC, no D1 query. The object also refuses revoked
  * sessions and keys, so logging out or deleting a key takes effect on the very next request.
  */
-export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
-  const presented = presentedCredential(c);
+export const requireAuth = createMiddleware<AppEnv>((c, next) =>
+  authenticate(c, next, presentedCredential(c)),
+);
+
+/**
+ * The same, also taking an access token as `?access_token=` (a header still wins): for the
+ * WebSocket stream, which a browser opens without headers. Only there: URLs end up in logs.
+ */
+export const requireAuthOrQueryToken = createMiddleware<AppEnv>((c, next) =>
+  authenticate(c, next, presentedCredential(c) ?? (c.req.query("access_token") || null)),
+);
+
+async function authenticate(c: Context<AppEnv>, next: Next, presented: string | null) {
   if (!presented) {
     throw new ApiError(
       "unauthorized",
@@ -49,12 +61,18 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   if (looksLikeApiKey(presented)) {
     const owner = await apiKeyOwner(presented, c.var.config.API_KEY_SECRET);
     if (!owner) throw invalid("The API key is invalid or revoked");
-    principal = { userId: owner, role: "user", sessionId: null, apiKeyId: null };
+    principal = { userId: owner, role: "user", sessionId: null, apiKeyId: null, expiresAt: null };
     credential = { kind: "api_key", hash: await sha256Hex(presented) };
   } else {
     const claims = await verifyAccessToken(c.var.config, presented, c.var.now);
     if (!claims) throw invalid("The access token is invalid or expired");
-    principal = { userId: claims.sub, role: claims.role, sessionId: claims.sid, apiKeyId: null };
+    principal = {
+      userId: claims.sub,
+      role: claims.role,
+      sessionId: claims.sid,
+      apiKeyId: null,
+      expiresAt: claims.exp * 1000,
+    };
     credential = { kind: "session", sid: claims.sid };
   }
 
@@ -74,7 +92,7 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   }
   c.set("principal", { ...principal, apiKeyId: result.keyId });
   await enforce(c, result, next);
-});
+}
 
 /**
  * Admin routes: the token must say admin and D1 must still agree, so a demotion or a disabled

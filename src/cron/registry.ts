@@ -1,6 +1,7 @@
 import { revenueSnapshotJob } from "../analytics/snapshot";
 import { dueSweepJob } from "../events/sweep";
 import type { Job } from "../lib/jobs";
+import { notificationSweep } from "../notifications/sweep";
 import { dunningJob } from "./dunning";
 import { emailOutboxSweep, redactDeliveredEmails, tokenCleanup, webhookEventSweep } from "./jobs";
 import { renewalsJob } from "./renewals";
@@ -11,6 +12,7 @@ import { usageRollupJob } from "./rollups";
 export const JOBS = {
   "email-outbox-sweep": emailOutboxSweep,
   "webhook-event-sweep": webhookEventSweep,
+  "notification-sweep": notificationSweep,
   "token-cleanup": tokenCleanup,
   "email-redaction": redactDeliveredEmails,
   renewals: renewalsJob,
@@ -29,7 +31,13 @@ export function isJobName(name: string): name is JobName {
 
 /** Which jobs each cron expression in wrangler.toml runs, in order. */
 export const SCHEDULE: Record<string, JobName[]> = {
-  "*/10 * * * *": ["email-outbox-sweep", "webhook-event-sweep", "due-sweep", "renewals"],
+  "*/10 * * * *": [
+    "email-outbox-sweep",
+    "webhook-event-sweep",
+    "notification-sweep",
+    "due-sweep",
+    "renewals",
+  ],
   "5 * * * *": ["token-cleanup", "email-redaction", "dunning", "usage-rollup"],
   "20 0 * * *": ["usage-rollup", "revenue-snapshot", "retention"],
 };

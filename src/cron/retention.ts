@@ -8,6 +8,8 @@ export const DAILY_RETENTION_DAYS = 396;
 export const EMAIL_RETENTION_DAYS = 30;
 export const WEBHOOK_EVENT_RETENTION_DAYS = 90;
 export const JOB_RUN_RETENTION_DAYS = 90;
+/** Notifications out of the in-app list (removed, or never in it) keep their dedupe key this long. */
+export const UNLISTED_NOTIFICATION_RETENTION_DAYS = 90;
 
 /** Rows per DELETE statement, and at most this many statements per table and run. */
 export const RETENTION_BATCH = 1000;
@@ -18,7 +20,8 @@ export const RETENTION_BATCHES_PER_RUN = 20;
  * on): usage_hourly of days more than 35 days before today, usage_daily of days more than 396
  * days (13 months) before today, sent or failed emails created more than 30 days ago (pending
  * ones are kept), processed or ignored webhook events received more than 90 days ago (failed
- * and pending ones are kept for inspection and replay) and job runs more than 90 days old —
+ * and pending ones are kept for inspection and replay), notifications out of the in-app list
+ * created more than 90 days ago (with their deliveries) and job runs more than 90 days old —
  * except each job's latest successful run, which holds the cursor its next run resumes from.
  */
 export const retentionJob: Job = async ({ db, now }) => {
@@ -50,6 +53,14 @@ export const retentionJob: Job = async ({ db, now }) => {
         SELECT id FROM webhook_events
         WHERE status IN ('processed', 'ignored')
           AND received_at < ${int(now - WEBHOOK_EVENT_RETENTION_DAYS * DAY)}
+        LIMIT ${int(n)})`,
+    ],
+    [
+      // Their deliveries go with them (ON DELETE CASCADE).
+      "notifications_deleted",
+      sql`DELETE FROM notifications WHERE id IN (
+        SELECT id FROM notifications
+        WHERE in_app = 0 AND created_at < ${int(now - UNLISTED_NOTIFICATION_RETENTION_DAYS * DAY)}
         LIMIT ${int(n)})`,
     ],
     [

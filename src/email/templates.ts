@@ -24,6 +24,11 @@ export const templates = {
     subject: "Your access is suspended",
     text: `Your ${v.plan} subscription has been unpaid for too long, so API access is suspended. You can still log in and pay the open balance to restore it.\n`,
   }),
+  // A user's notification on the email channel: its own title and body, with a rendered footer.
+  notification: (v: { title: string; body: string; footer: string }) => ({
+    subject: v.title,
+    text: `${v.body}\n\n${v.footer}\n`,
+  }),
 } as const;
 
 export type TemplateName = keyof typeof templates;

@@ -12,6 +12,8 @@ export interface Principal {
   sessionId: string | null;
   /** The API key used, when the request came with one. */
   apiKeyId: string | null;
+  /** When the credential stops working (the access token's expiry, epoch ms); null for API keys. */
+  expiresAt: number | null;
 }
 
 export interface AppVariables {

@@ -21,7 +21,8 @@ export type IdPrefix =
   | "ntf"
   | "ndl"
   | "cal"
-  | "rem";
+  | "rem"
+  | "brd";
 
 export function newId(prefix: IdPrefix): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));

@@ -6,6 +6,7 @@ import {
   type DeliveryChannel,
   type NotificationType,
   notificationDeliveries,
+  notificationStreams,
   notifications,
   users,
 } from "../db/schema";
@@ -29,20 +30,43 @@ export interface NotifyInput {
   dedupeKey?: string;
 }
 
-/** Who a notification is for: an active user and their preferences. */
+/** Who a notification is for: an active user, their preferences, and whether a stream is open. */
 export interface Recipient {
   id: string;
   settings: UserSettings;
+  /** Until when a live stream of theirs may be open (epoch ms); null: none was opened. */
+  streamUntil: number | null;
+}
+
+/** The columns a Recipient is made of; select them with `withStreams` joined. */
+export const recipientColumns = {
+  id: users.id,
+  settings: users.settings,
+  streamUntil: notificationStreams.expiresAt,
+};
+
+/** The users table with each user's stream expiry (a left join: most users have none). */
+export const withStreams = (db: Db) =>
+  db
+    .select(recipientColumns)
+    .from(users)
+    .leftJoin(notificationStreams, eq(notificationStreams.userId, users.id));
+
+export function recipientOf(row: {
+  id: string;
+  settings: unknown;
+  streamUntil: number | null;
+}): Recipient {
+  return { id: row.id, settings: settingsOf(row.settings), streamUntil: row.streamUntil };
 }
 
 /** The active users among `userIds`, with their preferences (deleted or disabled ones: none). */
 export async function loadRecipients(db: Db, userIds: string[]): Promise<Recipient[]> {
   if (userIds.length === 0) return [];
-  const rows = await db
-    .select({ id: users.id, settings: users.settings })
-    .from(users)
-    .where(and(inArray(users.id, userIds), eq(users.status, "active")));
-  return rows.map((row) => ({ id: row.id, settings: settingsOf(row.settings) }));
+  const rows = await withStreams(db).where(
+    and(inArray(users.id, userIds), eq(users.status, "active")),
+  );
+  return rows.map(recipientOf);
 }
 
 /** A notification as D1 statements, with what follows their commit. */
@@ -53,7 +77,7 @@ export interface PreparedNotification {
   statements: [Statement, ...Statement[]];
   /** The queue messages of its deliveries, sent once committed. */
   deliveries: NotificationDelivery[];
-  /** What the live stream gets, when it is wanted in-app. */
+  /** What the live stream gets, when it is wanted in-app and the user may have a stream open. */
   live: NotificationView | null;
 }
 
@@ -100,7 +124,8 @@ export function prepareNotification(
     userId: recipient.id,
     statements: [insert, ...deliveries.map((d) => deliveryInsert(db, d, now))],
     deliveries,
-    live: inApp ? notificationView(row) : null,
+    // Only a user who opened a stream lately has a hub worth waking.
+    live: inApp && (recipient.streamUntil ?? 0) > now ? notificationView(row) : null,
   };
 }
 
@@ -132,30 +157,44 @@ export function wasStored(insertResult: unknown): boolean {
   return Array.isArray(insertResult) && insertResult.length > 0;
 }
 
-/**
- * After the commit of notifications that were stored: their deliveries go to the queue (a failed
- * send is logged; the delivery sweep re-queues what stays queued) and each in-app one to its
- * user's open sockets (a failed push is logged, never thrown: the notification is stored).
- */
-export async function afterNotificationsCommit(
-  ctx: ServiceContext,
-  stored: PreparedNotification[],
+/** A queue's sendBatch takes at most this many messages. */
+const QUEUE_BATCH = 100;
+
+/** Hands deliveries to the queue; a failed send is logged (the sweep re-queues what stays queued). */
+export async function sendDeliveries(
+  ctx: Pick<ServiceContext, "env" | "origin">,
+  deliveries: NotificationDelivery[],
 ): Promise<void> {
-  const messages = stored.flatMap((n) => n.deliveries);
-  if (messages.length > 0) {
+  for (let i = 0; i < deliveries.length; i += QUEUE_BATCH) {
+    const chunk = deliveries.slice(i, i + QUEUE_BATCH);
     try {
-      await ctx.env.NOTIFICATION_DELIVERIES.sendBatch(messages.map((body) => ({ body })));
+      await ctx.env.NOTIFICATION_DELIVERIES.sendBatch(chunk.map((body) => ({ body })));
     } catch (error) {
       console.error(
         JSON.stringify({
           msg: "notification deliveries not queued",
-          deliveries: messages.map((m) => m.delivery_id),
+          deliveries: chunk.map((m) => m.delivery_id),
           origin: ctx.origin,
           error: String(error),
         }),
       );
     }
   }
+}
+
+/**
+ * After the commit of notifications that were stored: their deliveries go to the queue and each
+ * in-app one to its user's open sockets (a failed push is logged, never thrown: the
+ * notification is stored and listed).
+ */
+export async function afterNotificationsCommit(
+  ctx: ServiceContext,
+  stored: PreparedNotification[],
+): Promise<void> {
+  await sendDeliveries(
+    ctx,
+    stored.flatMap((n) => n.deliveries),
+  );
   await Promise.all(
     stored.flatMap((n) => (n.live ? [publishAfterCommit(ctx.env, n.userId, n.live)] : [])),
   );

@@ -10,20 +10,18 @@ import {
   couponRedemptions,
   coupons,
   emailOutbox,
-  events,
   payments,
   plans,
   refreshTokens,
-  reminders,
   sessions,
   subscriptions,
   usageDaily,
   usageHourly,
 } from "../db/schema";
-import { reminderView } from "../events/reminders";
-import { eventView } from "../events/service";
+import { calendarExportQueries, exportedCalendar } from "../events/account";
 import type { ServiceContext } from "../lib/context";
 import { iso } from "../lib/time";
+import { exportedNotifications, notificationExportQueries } from "../notifications/export";
 import { userSubject } from "../ratelimit/client";
 import type { UserExport } from "./schemas";
 import { loadSelf } from "./service";
@@ -100,20 +98,29 @@ function readAll(db: Db, userId: string) {
       .from(auditLog)
       .where(and(eq(auditLog.targetType, "user"), eq(auditLog.targetId, userId)))
       .orderBy(desc(auditLog.createdAt)),
-    db.select().from(events).where(eq(events.userId, userId)).orderBy(asc(events.startsAt)),
-    db
-      .select()
-      .from(reminders)
-      .where(eq(reminders.userId, userId))
-      .orderBy(desc(reminders.remindAt)),
+    ...notificationExportQueries(db, userId),
+    ...calendarExportQueries(db, userId),
   ]);
 }
 
 /** Everything stored about the caller, as GET /v1/me/export answers it. */
 export async function exportUser({ db, now }: ServiceContext, userId: string): Promise<UserExport> {
   const user = await loadSelf(db, userId);
-  const [subs, pays, keys, hourly, daily, redemptions, logins, emails, audit, calendar, reminded] =
-    await readAll(db, userId);
+  const [
+    subs,
+    pays,
+    keys,
+    hourly,
+    daily,
+    redemptions,
+    logins,
+    emails,
+    audit,
+    notices,
+    deliveries,
+    calendar,
+    reminded,
+  ] = await readAll(db, userId);
   return {
     exported_at: iso(now),
     user: {
@@ -205,7 +212,7 @@ export async function exportUser({ db, now }: ServiceContext, userId: string): P
       data: a.data,
       created_at: iso(a.createdAt),
     })),
-    events: calendar.map(eventView),
-    reminders: reminded.map(reminderView),
+    notifications: exportedNotifications(notices, deliveries),
+    ...exportedCalendar(calendar, reminded),
   };
 }

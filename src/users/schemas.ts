@@ -7,8 +7,9 @@ import {
   PROVIDERS,
   USER_STATUSES,
 } from "../db/schema";
-import { EventSchema, ReminderSchema } from "../events/schemas";
+import { ExportedEvents, ExportedReminders } from "../events/account";
 import { TimeZoneSchema } from "../lib/zones";
+import { ExportedNotifications } from "../notifications/export";
 import { SubscriptionSchema } from "../subscriptions/schemas";
 
 function isLocale(value: string): boolean {
@@ -198,10 +199,9 @@ export const ExportSchema = z
         }),
       )
       .openapi({ description: "What administrators did to the account" }),
-    events: z.array(EventSchema).openapi({ description: "Calendar events, by their first start" }),
-    reminders: z
-      .array(ReminderSchema)
-      .openapi({ description: "Reminders, sent and canceled ones included, latest first" }),
+    notifications: ExportedNotifications,
+    events: ExportedEvents,
+    reminders: ExportedReminders,
   })
   .openapi("UserExport", {
     description:

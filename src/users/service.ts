@@ -5,18 +5,17 @@ import type { Db } from "../db";
 import {
   apiKeys,
   authTokens,
-  dueDeliveries,
   emailOutbox,
-  events,
   refreshTokens,
-  reminders,
   sessions,
   type User,
   users,
 } from "../db/schema";
 import { defaultSettings, type UserSettings } from "../db/user-settings";
+import { deleteUserCalendarStatements } from "../events/account";
 import type { ServiceContext } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
+import { deleteUserNotificationsStatements } from "../notifications/service";
 import { currentSubscription, isEntitled, planById } from "../policy/current";
 import { freePlan, limitsOf } from "../policy/policy";
 import { endSessionsAfterCommit, pushPolicyBeforeCommit } from "../ratelimit/client";
@@ -135,10 +134,8 @@ export async function deleteAccount(
       .set({ revokedAt: now })
       .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt))),
     db.delete(emailOutbox).where(eq(emailOutbox.userId, userId)),
-    // The calendar: the user's Scheduler finds nothing left when its alarm comes.
-    db.delete(dueDeliveries).where(eq(dueDeliveries.userId, userId)),
-    db.delete(reminders).where(eq(reminders.userId, userId)),
-    db.delete(events).where(eq(events.userId, userId)),
+    ...deleteUserNotificationsStatements(db, userId),
+    ...deleteUserCalendarStatements(db, userId),
     db
       .update(users)
       .set({

@@ -58,6 +58,8 @@ export const notifications = sqliteTable(
     index("notifications_user_unread_idx")
       .on(t.userId, t.createdAt, t.id)
       .where(sql`${t.inApp} = 1 and ${t.readAt} is null`),
+    // Retention: rows out of the list go after a while (cron/retention.ts).
+    index("notifications_unlisted_idx").on(t.createdAt).where(sql`${t.inApp} = 0`),
   ],
 );
 
@@ -92,3 +94,39 @@ export const notificationDeliveries = sqliteTable(
 );
 
 export type NotificationDeliveryRow = typeof notificationDeliveries.$inferSelect;
+
+/**
+ * Until when a user may have a live stream open (the latest expiry of the access tokens their
+ * sockets were opened with): notify wakes the user's NotificationHub only before then.
+ */
+export const notificationStreams = sqliteTable("notification_streams", {
+  userId: text("user_id")
+    .primaryKey()
+    .references(() => users.id),
+  expiresAt: integer("expires_at").notNull(),
+});
+
+export const BROADCAST_STATUSES = ["sending", "done"] as const;
+
+/** Who an admin's broadcast goes to: named users, a plan's subscribers, or every active user. */
+export type BroadcastAudience = { user_ids: string[] } | { plan_id: string } | { all: true };
+
+/** An admin's notification to many users, fanned out from the queue a page at a time. */
+export const notificationBroadcasts = sqliteTable("notification_broadcasts", {
+  id: text("id").primaryKey(),
+  actorId: text("actor_id").notNull(),
+  audience: text("audience", { mode: "json" }).$type<BroadcastAudience>().notNull(),
+  title: text("title").notNull(),
+  body: text("body").notNull(),
+  channels: text("channels", { mode: "json" }).$type<Channel[]>().notNull(),
+  /** How many active users the audience held when it was sent. */
+  recipients: integer("recipients").notNull(),
+  /** The last user id notified (pages go by user id); null before the first page. */
+  cursor: text("cursor"),
+  notified: integer("notified").notNull().default(0),
+  status: text("status", { enum: BROADCAST_STATUSES }).notNull().default("sending"),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+export type NotificationBroadcast = typeof notificationBroadcasts.$inferSelect;

@@ -32,6 +32,12 @@ export const en = {
     provider_error: { title: "The payment provider failed" },
     provider_unavailable: { title: "This payment provider is not configured" },
   },
+  notifications: {
+    email: {
+      footer:
+        "You get this email because email notifications are on in your account settings, where you can turn them off.",
+    },
+  },
   events: {
     reminder: {
       title: "Reminder: {{title}}",

@@ -32,6 +32,12 @@ export const es = {
     provider_error: { title: "El proveedor de pagos falló" },
     provider_unavailable: { title: "Este proveedor de pagos no está configurado" },
   },
+  notifications: {
+    email: {
+      footer:
+        "Recibe este correo porque las notificaciones por correo están activadas en la configuración de su cuenta, donde puede desactivarlas.",
+    },
+  },
   events: {
     reminder: {
       title: "Recordatorio: {{title}}",
