@@ -34,7 +34,13 @@ async function fetchFromWorker() {
     workers: [
       {
         configPath: "./wrangler.toml",
-        vars: { APP_ENV: "development", EMAIL_PROVIDER: "log", REQUEST_LOGS: "off" },
+        vars: {
+          APP_ENV: "development",
+          EMAIL_PROVIDER: "log",
+          SMS_PROVIDER: "log",
+          PUSH_PROVIDER: "log",
+          REQUEST_LOGS: "off",
+        },
         // Placeholders: every request checks the configuration, and these are required.
         secrets: {
           JWT_SIGNING_KEYS: "lint:openapi-lint-placeholder-signing-key-0123456789",

@@ -46,7 +46,7 @@ eventRoutes.openapi(
   createRoute({
     method: "get",
     path: "/",
-    operationId: "events.occurrences.list",
+    operationId: "events.list",
     tags,
     security,
     summary: "The occurrences of your events in a range, recurrences expanded in each event's zone",
