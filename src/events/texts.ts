@@ -9,12 +9,21 @@ export interface Text {
   body: string;
 }
 
+/** Made once per language, zone and style: a formatter is costly to make, cheap to use. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
 function when(locale: Locale, instant: number, timeZone: string, allDay: boolean): string {
-  return new Intl.DateTimeFormat(locale, {
-    timeZone,
-    dateStyle: "full",
-    ...(allDay ? {} : { timeStyle: "short" }),
-  }).format(instant);
+  const key = `${locale} ${timeZone} ${allDay}`;
+  let formatter = formatters.get(key);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat(locale, {
+      timeZone,
+      dateStyle: "full",
+      ...(allDay ? {} : { timeStyle: "short" }),
+    });
+    formatters.set(key, formatter);
+  }
+  return formatter.format(instant);
 }
 
 /** A standalone reminder: its own body, or when it was set for (in the user's time zone). */
