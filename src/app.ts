@@ -8,6 +8,8 @@ import { adminRouter } from "./admin/router";
 import { authRoutes } from "./auth/routes";
 import { couponRoutes } from "./coupons/routes";
 import { docsPage } from "./docs";
+import { reminderRoutes } from "./events/reminder-routes";
+import { eventRoutes } from "./events/routes";
 import { msg } from "./i18n";
 import { newRouter } from "./lib/context";
 import { ApiError } from "./lib/errors";
@@ -59,6 +61,12 @@ const TAGS = [
     name: "notifications",
     description: "The signed-in user's notifications: the list, read state, the live stream",
   },
+  {
+    name: "events",
+    description:
+      "The signed-in user's calendar: events, recurring in their time zone, with reminders",
+  },
+  { name: "reminders", description: "The signed-in user's one-off reminders, delivered when due" },
   { name: "webhooks", description: "Events from Stripe and PayPal, verified by their signatures" },
   {
     name: "actions",
@@ -145,6 +153,8 @@ export function buildApp() {
   app.route("/v1/billing", billingRoutes);
   app.route("/v1/payments", paymentRoutes);
   app.route("/v1/wallet", walletRoutes);
+  app.route("/v1/events", eventRoutes);
+  app.route("/v1/reminders", reminderRoutes);
   app.route("/v1/notifications", notificationRoutes);
   app.route("/v1/actions", actionRoutes);
   // Proxied APIs (action path prefixes), all under /api: they never shadow /v1.

@@ -3,6 +3,7 @@ import { runScheduled } from "./cron/scheduled";
 import type { Env } from "./env";
 import { dispatchQueue } from "./queues";
 
+export { Scheduler } from "./events/scheduler";
 export { NotificationHub } from "./notifications/hub";
 export { RateLimiter } from "./ratelimit/durable-object";
 

@@ -3,6 +3,7 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { HOUR } from "../src/lib/time";
+import { createEvent, createReminder } from "./events-helpers";
 import { api, login, mailedToken, signup, signupAdmin } from "./helpers";
 import { insertSubscription, setUpBilling } from "./money-helpers";
 
@@ -27,6 +28,8 @@ const SECTIONS = [
   "audit",
   "notifications",
   "action_runs",
+  "events",
+  "reminders",
 ];
 
 /** Every object key anywhere in the value. */
@@ -62,6 +65,9 @@ describe("GET /v1/me/export", () => {
       body: { name: "ci" },
     });
     expect(key.status, key.text).toBe(201);
+    const event = await createEvent(user);
+    const reminder = await createReminder(user, { remind_at: "2032-03-02T00:00:00Z" });
+    await createEvent(other, { title: "Not theirs" });
     const admin = await signupAdmin();
     expect(
       (
@@ -108,6 +114,8 @@ describe("GET /v1/me/export", () => {
     expect(Object.keys(body).sort()).toEqual([...SECTIONS, "exported_at"].sort());
 
     expect(body.user).toMatchObject({ id: user.id, email: user.email, status: "active" });
+    expect(body.events).toEqual([event]);
+    expect(body.reminders).toEqual([reminder]);
     expect(body.subscriptions).toEqual([
       expect.objectContaining({
         id: subscriptionId,
@@ -145,7 +153,10 @@ describe("GET /v1/me/export", () => {
     expect(body.audit).toEqual([expect.objectContaining({ action: "user.update" })]);
 
     // No secret, by name or by value.
-    for (const name of keysIn(body)) expect(name).not.toMatch(/hash|token|secret|body|key$/i);
+    // (A reminder's `body` is the user's own text; an email's body, with its links, never goes.)
+    const { reminders, ...rest } = body;
+    for (const name of keysIn(rest)) expect(name).not.toMatch(/hash|token|secret|body|key$/i);
+    for (const name of keysIn(reminders)) expect(name).not.toMatch(/hash|token|secret|key$/i);
     const secrets = [
       key.body.key,
       user.refreshToken,

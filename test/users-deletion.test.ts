@@ -2,6 +2,7 @@
 // data gone; the email free again; other users untouched.
 import { describe, expect, it } from "vitest";
 import { me as getMe, refresh } from "./auth-helpers";
+import { createEvent, createReminder } from "./events-helpers";
 import { api, count, expectProblem, login, PASSWORD, signup, type TestUser } from "./helpers";
 import {
   CUSTOM_SETTINGS,
@@ -27,6 +28,8 @@ describe("DELETE /v1/me", () => {
       ),
       authTokens: await count("select count(*) as n from auth_tokens where user_id = ?", userId),
       outbox: await count("select count(*) as n from email_outbox where user_id = ?", userId),
+      events: await count("select count(*) as n from events where user_id = ?", userId),
+      reminders: await count("select count(*) as n from reminders where user_id = ?", userId),
     };
   }
 
@@ -83,6 +86,8 @@ describe("DELETE /v1/me", () => {
     expect(second.status).toBe(200);
     // A pending password reset: an auth token and an email of a second kind.
     await api("POST", "/v1/auth/password/forgot", { body: { email: user.email } });
+    await createEvent(user);
+    await createReminder(user, { remind_at: "2032-03-02T00:00:00Z" });
 
     const sessionIds = await sessionIdsOf(user.id);
     const rowsBefore = await rowsOf(user.id, sessionIds);
@@ -90,6 +95,8 @@ describe("DELETE /v1/me", () => {
     expect(rowsBefore.refreshTokens).toBe(2);
     expect(rowsBefore.authTokens).toBe(2);
     expect(rowsBefore.outbox).toBe(2);
+    expect(rowsBefore.events).toBe(1);
+    expect(rowsBefore.reminders).toBe(1);
     const hashBefore = (await userRow(user.id)).password_hash;
 
     const res = await deleteMe(user, PASSWORD);
@@ -112,6 +119,8 @@ describe("DELETE /v1/me", () => {
       refreshTokens: 0,
       authTokens: 0,
       outbox: 0,
+      events: 0,
+      reminders: 0,
     });
     expect(await count("select count(*) as n from users where email = ?", user.email)).toBe(0);
 

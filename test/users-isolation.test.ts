@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
 import { notify } from "../src/notifications/notify";
 import { me as getMe, refresh } from "./auth-helpers";
+import { createEvent, createReminder } from "./events-helpers";
 import { insertActionRun, insertPayment } from "./fixtures";
 import { api, count, expectProblem, login, PASSWORD, signup, testContext } from "./helpers";
 import { CUSTOM_SETTINGS, type Json, patchMe, putSettings, userRow } from "./users-helpers";
@@ -86,6 +87,8 @@ describe("isolation between users", () => {
     const toMark = await ofB();
     const toRemove = await ofB();
     const run = await insertActionRun(b.id);
+    const event = await createEvent(b);
+    const reminder = await createReminder(b, { remind_at: "2032-03-02T00:00:00Z" });
     const foreignIds: Record<string, string> = {
       "DELETE /v1/me/api-keys/:id": key.body.id,
       "DELETE /v1/me/devices/:id": device.body.id,
@@ -93,6 +96,10 @@ describe("isolation between users", () => {
       "PATCH /v1/notifications/:id": toMark,
       "GET /v1/payments/:id": payment.id,
       "GET /v1/actions/runs/:id": run.id,
+      "GET /v1/events/:id": event.id,
+      "PATCH /v1/events/:id": event.id,
+      "DELETE /v1/events/:id": event.id,
+      "DELETE /v1/reminders/:id": reminder.id,
     };
     // A valid body where a route needs one (so it gets as far as looking for the id).
     const bodies: Record<string, unknown> = { "PATCH /v1/notifications/:id": { read: true } };

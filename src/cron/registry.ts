@@ -1,5 +1,6 @@
 import { actionRunSweep } from "../actions/sweep";
 import { revenueSnapshotJob } from "../analytics/snapshot";
+import { dueSweepJob } from "../events/sweep";
 import type { Job } from "../lib/jobs";
 import { notificationSweep } from "../notifications/sweep";
 import { dunningJob } from "./dunning";
@@ -21,6 +22,7 @@ export const JOBS = {
   retention: retentionJob,
   "revenue-snapshot": revenueSnapshotJob,
   "action-run-sweep": actionRunSweep,
+  "due-sweep": dueSweepJob,
 } satisfies Record<string, Job>;
 
 export type JobName = keyof typeof JOBS;
@@ -35,6 +37,7 @@ export const SCHEDULE: Record<string, JobName[]> = {
     "email-outbox-sweep",
     "webhook-event-sweep",
     "notification-sweep",
+    "due-sweep",
     "renewals",
     "action-run-sweep",
   ],

@@ -80,8 +80,11 @@ export function isUniqueViolation(error: unknown): boolean {
 
 export type Statement = BatchItem<"sqlite">;
 
-/** Runs statements built elsewhere (a variable number) as one D1 batch: all or nothing. */
-export async function runBatch(db: Db, statements: Statement[]): Promise<void> {
+/**
+ * Runs statements built elsewhere (a variable number) as one D1 batch: all or nothing. Answers
+ * each statement's result, in order (none for no statements).
+ */
+export async function runBatch(db: Db, statements: Statement[]): Promise<unknown[]> {
   const [first, ...rest] = statements;
-  if (first) await db.batch([first, ...rest]);
+  return first ? db.batch([first, ...rest]) : [];
 }

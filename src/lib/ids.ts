@@ -27,7 +27,9 @@ export type IdPrefix =
   | "ntf"
   | "ndl"
   | "brd"
-  | "dev";
+  | "dev"
+  | "cal"
+  | "rem";
 
 export function newId(prefix: IdPrefix): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));

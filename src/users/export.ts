@@ -21,6 +21,7 @@ import {
   usageDaily,
   usageHourly,
 } from "../db/schema";
+import { calendarExportQueries, exportedCalendar } from "../events/account";
 import type { ServiceContext } from "../lib/context";
 import { iso } from "../lib/time";
 import { deviceView } from "../notifications/devices";
@@ -109,6 +110,7 @@ function readAll(db: Db, userId: string) {
       .where(eq(actionRuns.userId, userId))
       .orderBy(desc(actionRuns.createdAt), desc(actionRuns.id)),
     ...notificationExportQueries(db, userId),
+    ...calendarExportQueries(db, userId),
   ]);
 }
 
@@ -130,6 +132,8 @@ export async function exportUser(ctx: ServiceContext, userId: string): Promise<U
     runs,
     notices,
     deliveries,
+    calendar,
+    reminded,
   ] = await readAll(db, userId);
   const wallet = await walletExport(ctx, userId);
   return {
@@ -227,5 +231,6 @@ export async function exportUser(ctx: ServiceContext, userId: string): Promise<U
     })),
     notifications: exportedNotifications(notices, deliveries),
     action_runs: runs.map(runView),
+    ...exportedCalendar(calendar, reminded),
   };
 }

@@ -9,30 +9,17 @@ import {
   PROVIDERS,
   USER_STATUSES,
 } from "../db/schema";
+import { ExportedEvents, ExportedReminders } from "../events/account";
 import { LOCALES } from "../i18n";
+import { TimeZoneSchema } from "../lib/zones";
 import { ExportedNotifications } from "../notifications/export";
 import { SubscriptionSchema } from "../subscriptions/schemas";
 import { WalletExportSchema } from "../wallets/schemas";
-
-function isTimeZone(value: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: value });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export const LocaleSchema = z.enum(LOCALES).openapi({
   description: "The language of answers and messages when a request names none in Accept-Language",
   example: "es",
 });
-
-export const TimeZoneSchema = z
-  .string()
-  .max(64)
-  .refine(isTimeZone, "validation.time_zone")
-  .openapi({ example: "Europe/Paris" });
 
 // E.164: a plus, the country code and the number, digits only, at most 15 of them.
 export const PhoneSchema = z
@@ -235,6 +222,8 @@ export const ExportSchema = z
     action_runs: z
       .array(RunSchema)
       .openapi({ description: "Every action run, newest first, with its stored bodies" }),
+    events: ExportedEvents,
+    reminders: ExportedReminders,
   })
   .openapi("UserExport", {
     description:

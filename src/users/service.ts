@@ -14,6 +14,7 @@ import {
   users,
 } from "../db/schema";
 import { defaultSettings, type UserSettings } from "../db/user-settings";
+import { deleteUserCalendarStatements } from "../events/account";
 import type { Locale } from "../i18n";
 import { msg } from "../i18n";
 import type { ServiceContext } from "../lib/context";
@@ -158,6 +159,7 @@ export async function deleteAccount(
       .update(actionRuns)
       .set({ requestBody: null, responseBody: null, updatedAt: now })
       .where(eq(actionRuns.userId, userId)),
+    ...deleteUserCalendarStatements(db, userId),
     db
       .update(users)
       .set({

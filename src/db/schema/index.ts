@@ -9,6 +9,7 @@ export * from "./auth";
 export * from "./billing";
 export * from "./devices";
 export * from "./email";
+export * from "./events";
 export * from "./jobs";
 export * from "./notifications";
 export * from "./payments";

@@ -234,4 +234,19 @@ export const en = {
       body: "You have used all {{limit}} of your {{window}} requests; more are refused until {{date}}.",
     },
   },
+  events: {
+    reminder: {
+      title: "Reminder: {{title}}",
+      body: "Set for {{when}}.",
+    },
+    upcoming: {
+      title: "Reminder: {{title}}",
+      body: "{{title}} starts {{when}}.",
+      body_all_day: "{{title}} is on {{when}}.",
+    },
+    start: {
+      title: "Now: {{title}}",
+      body: "{{title}} starts now ({{when}}).",
+    },
+  },
 } satisfies Messages;

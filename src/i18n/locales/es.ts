@@ -269,4 +269,19 @@ export const es = {
       body: "Usó las {{limit}} solicitudes de su cuota {{window}}; las siguientes se rechazan hasta el {{date}}.",
     },
   },
+  events: {
+    reminder: {
+      title: "Recordatorio: {{title}}",
+      body: "Programado para el {{when}}.",
+    },
+    upcoming: {
+      title: "Recordatorio: {{title}}",
+      body: "{{title}} empieza el {{when}}.",
+      body_all_day: "{{title}} es el {{when}}.",
+    },
+    start: {
+      title: "Ahora: {{title}}",
+      body: "{{title}} empieza ahora ({{when}}).",
+    },
+  },
 } satisfies Messages;
