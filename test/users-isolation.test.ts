@@ -102,7 +102,10 @@ describe("isolation between users", () => {
       "DELETE /v1/reminders/:id": reminder.id,
     };
     // A valid body where a route needs one (so it gets as far as looking for the id).
-    const bodies: Record<string, unknown> = { "PATCH /v1/notifications/:id": { read: true } };
+    const bodies: Record<string, unknown> = {
+      "PATCH /v1/notifications/:id": { read: true },
+      "PATCH /v1/events/:id": { title: "renamed" },
+    };
     // Provider callbacks name a provider, runs of an action name the action: nothing of a user's.
     const notOwned = ["POST /v1/webhooks/:provider", "POST /v1/actions/:slug/runs"];
     const bBefore = await userRow(b.id);

@@ -236,16 +236,16 @@ export const en = {
   },
   events: {
     reminder: {
-      title: "Reminder: {{title}}",
+      heading: "Reminder: {{title}}",
       body: "Set for {{when}}.",
     },
     upcoming: {
-      title: "Reminder: {{title}}",
+      heading: "Reminder: {{title}}",
       body: "{{title}} starts {{when}}.",
       body_all_day: "{{title}} is on {{when}}.",
     },
     start: {
-      title: "Now: {{title}}",
+      heading: "Now: {{title}}",
       body: "{{title}} starts now ({{when}}).",
     },
   },

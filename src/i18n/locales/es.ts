@@ -52,6 +52,8 @@ export const es = {
       account_gone: "La cuenta ya no existe",
     },
     invalid_credentials: { title: "El correo electrónico o la contraseña son incorrectos" },
+    upstream_failed: { title: "El servicio de origen de la acción falló" },
+    upstream_timeout: { title: "El servicio de origen de la acción no respondió a tiempo" },
     insufficient_funds: {
       title: "El saldo disponible del monedero es inferior al precio",
       short:
@@ -271,16 +273,16 @@ export const es = {
   },
   events: {
     reminder: {
-      title: "Recordatorio: {{title}}",
+      heading: "Recordatorio: {{title}}",
       body: "Programado para el {{when}}.",
     },
     upcoming: {
-      title: "Recordatorio: {{title}}",
+      heading: "Recordatorio: {{title}}",
       body: "{{title}} empieza el {{when}}.",
       body_all_day: "{{title}} es el {{when}}.",
     },
     start: {
-      title: "Ahora: {{title}}",
+      heading: "Ahora: {{title}}",
       body: "{{title}} empieza ahora ({{when}}).",
     },
   },
