@@ -54,8 +54,9 @@ export class RateWindows {
   }
 
   /**
-   * Decides a request and, when every window has room, counts it in all four. A subject with
-   * limits in the request (anonymous) has no plan: good standing, calendar months.
+   * Decides a request and, when every window has room, counts it in all four (a cost of 0
+   * counts nothing and always has room). A subject with limits in the request (anonymous) has
+   * no plan: good standing, calendar months.
    */
   admit(request: ConsumeRequest, policy: SubjectPolicy | null, now: number): Admission {
     const decision = this.decide(request, policy, now);
@@ -78,6 +79,18 @@ export class RateWindows {
       // Refused for the bill, not for the limits: shown the windows, charged nothing.
       const admission: Admission = {
         outcome: "payment_required",
+        standing,
+        windows: unchanged(),
+        violations: [],
+      };
+      return { admission, commit: () => {}, unchanged };
+    }
+
+    if (request.cost === 0) {
+      // Counted in none of the four (an account route): admitted even when one is full, or over
+      // a limit lowered since it filled (a restricted subscriber on the free plan's limits).
+      const admission: Admission = {
+        outcome: "allowed",
         standing,
         windows: unchanged(),
         violations: [],
