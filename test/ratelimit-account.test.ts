@@ -6,7 +6,7 @@ import { MINUTE } from "../src/lib/time";
 import { isAccountRoute } from "../src/ratelimit/account-routes";
 import { pushPolicyBeforeCommit } from "../src/ratelimit/client";
 import { api, type RequestOptions, signup, signupAdmin, type TestUser } from "./helpers";
-import { ping, statuses, T0 } from "./ratelimit-helpers";
+import { limitTo, ping, statuses, T0 } from "./ratelimit-helpers";
 
 const ACCOUNT_PAGES = ["/v1/me", "/v1/subscription", "/v1/me/usage", "/v1/me/api-keys"];
 
@@ -49,12 +49,7 @@ describe("account routes and the plan's windows", () => {
   it("lets a user whose month is used up open the billing pages to upgrade", async () => {
     vi.setSystemTime(T0 + 3 * MINUTE);
     const user = await signup("fullmonth");
-    await pushPolicyBeforeCommit(
-      env,
-      user.id,
-      { limits: { minute: null, hour: null, day: null, month: 2 } },
-      T0,
-    );
+    await limitTo(user.id, { month: 2 });
     expect(await statuses(user.accessToken, 3)).toEqual([200, 200, 429]);
     expect(await accountStatuses(user, [...ACCOUNT_PAGES, "/v1/payments", "/v1/wallet"])).toEqual([
       200, 200, 200, 200, 200, 200,
@@ -67,12 +62,7 @@ describe("account routes and the plan's windows", () => {
   it("admits account routes when a lowered limit is below what was already used", async () => {
     vi.setSystemTime(T0 + 4 * MINUTE);
     const user = await signup("lowered");
-    await pushPolicyBeforeCommit(
-      env,
-      user.id,
-      { limits: { minute: 10, hour: null, day: null, month: null } },
-      T0,
-    );
+    await limitTo(user.id, { minute: 10 });
     expect(await statuses(user.accessToken, 5)).toEqual([200, 200, 200, 200, 200]);
     // Restricted: the free plan's limits, here 2 a minute, with 5 already used.
     await pushPolicyBeforeCommit(
@@ -90,12 +80,7 @@ describe("account routes and the plan's windows", () => {
     vi.setSystemTime(T0 + 5 * MINUTE);
     const admin = await signupAdmin();
     const user = await signup("seen");
-    await pushPolicyBeforeCommit(
-      env,
-      admin.id,
-      { limits: { minute: 2, hour: null, day: null, month: null } },
-      T0,
-    );
+    await limitTo(admin.id, { minute: 2 });
     const console = [
       "/v1/admin/users",
       `/v1/admin/users/${user.id}`,

@@ -1,7 +1,8 @@
 // What decides one request in the object, after its credential: the plan's four windows and,
 // for a call with its own window (an action run, an account route) or a price, the
-// Idempotency-Key, that window and the money. Everything is checked before anything is written, and written together, with no await:
-// a refused call counts and holds nothing, and concurrent calls can never over-admit or overdraw.
+// Idempotency-Key, that window and the money. Everything is checked before anything is written,
+// and written together, with no await: a refused call counts and holds nothing, and concurrent
+// calls can never over-admit or overdraw.
 import type { SubjectPolicy } from "../policy/policy";
 import type { Buckets } from "./buckets";
 import type { Admission, RateWindows } from "./counters";

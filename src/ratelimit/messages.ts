@@ -14,7 +14,7 @@ export interface ConsumeRequest {
   cost: number;
   /** Checked here, in the same call: a revoked session or key never gets through. */
   credential?: Credential;
-  /** Account routes, which a suspended subscriber may still use (to log in, pay, see the account). */
+  /** An account route, which a suspended subscriber may still use (to log in, pay, see it all). */
   allowSuspended?: boolean;
   /** Anonymous subjects have no plan: their limits come with the request. */
   limits?: Limits;
