@@ -21,7 +21,7 @@ import { requireDeclaredBody } from "./lib/required-body";
 import { notificationRoutes } from "./notifications/routes";
 import { paymentRoutes } from "./payments/routes";
 import { planRoutes } from "./plans/routes";
-import { openWhenSuspended } from "./ratelimit/middleware";
+import { isAccountRoute } from "./ratelimit/account-routes";
 import { billingRoutes, subscriptionRoutes } from "./subscriptions/routes";
 import { meRoutes } from "./users/routes";
 import { pingRoutes } from "./users/usage-routes";
@@ -182,7 +182,7 @@ export function buildApp() {
         },
         tags: TAGS,
       }),
-      { openWhenSuspended },
+      { openWhenSuspended: isAccountRoute },
     );
     // The deployment that serves the document, so an SDK generated from it calls that one.
     return c.json({ ...document, servers: [{ url: new URL(c.req.url).origin }] });

@@ -31,6 +31,8 @@ export interface RequestOptions {
   rawBody?: string;
   token?: string;
   headers?: Record<string, string>;
+  /** The Worker's bindings and vars, for a test's own configuration (low limits); `env` if unset. */
+  bindings?: typeof env;
 }
 
 /**
@@ -49,13 +51,19 @@ export async function api<T = Record<string, unknown>>(
     if (!headers.has("content-type")) headers.set("content-type", "application/json");
   }
   if (options.token) headers.set("authorization", `Bearer ${options.token}`);
-  return send<T>(new Request(`https://api.test${path}`, { method, headers, body }));
+  return send<T>(
+    new Request(`https://api.test${path}`, { method, headers, body }),
+    options.bindings,
+  );
 }
 
 /** A request of the test's own making through the Worker's fetch handler, read like api()'s. */
-export async function send<T = Record<string, unknown>>(request: Request): Promise<ApiResponse<T>> {
+export async function send<T = Record<string, unknown>>(
+  request: Request,
+  bindings: typeof env = env,
+): Promise<ApiResponse<T>> {
   const ctx = createExecutionContext();
-  const response = await worker.fetch(request, env, ctx);
+  const response = await worker.fetch(request, bindings, ctx);
   await waitOnExecutionContext(ctx);
   const text = await response.text();
   let parsed: unknown = null;

@@ -128,9 +128,10 @@ describe("common problems", () => {
   });
 
   it("documents 402 where a suspended subscriber is refused, and not where they may go", () => {
-    expect(statuses("post", "/v1/coupons/validate")).toContain("402");
     expect(statuses("get", "/v1/ping")).toContain("402");
     expect(statuses("get", "/v1/me")).not.toContain("402");
+    expect(statuses("post", "/v1/coupons/validate")).not.toContain("402");
+    expect(statuses("get", "/v1/notifications")).not.toContain("402");
     expect(statuses("post", "/v1/subscription/checkout")).not.toContain("402");
   });
 

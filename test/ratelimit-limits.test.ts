@@ -21,26 +21,24 @@ describe("exactness", () => {
     const usage = await api<{ windows: { minute: { used: number } } }>("GET", "/v1/me/usage", {
       token: user.accessToken,
     });
-    // The usage call itself is over the minute limit too: denied, and it counted nothing.
-    expect(usage.status).toBe(429);
+    // An account route: answered with the minute full, and counted nothing in it.
+    expect(usage.status).toBe(200);
+    expect(usage.body.windows.minute.used).toBe(20);
   });
 
   it("holds under concurrency with a cost above one", async () => {
-    vi.setSystemTime(T0 + 7 * MINUTE);
-    const user = await signup("costly");
-    await pushPolicyBeforeCommit(
-      env,
-      user.id,
-      { limits: { minute: 35, hour: null, day: null, month: null } },
-      T0,
-    );
-    // Export costs 10: of 8 concurrent exports, exactly 3 fit in 35.
+    const stub = limiterStub("ip:costly");
+    const limits = { minute: 35, hour: null, day: null, month: null };
+    const now = T0 + 7 * MINUTE;
+    // Of 8 concurrent calls costing 10, exactly 3 fit in 35; then 5 left: a cost of 5 fits.
     const results = await Promise.all(
-      Array.from({ length: 8 }, () => api("GET", "/v1/me/export", { token: user.accessToken })),
+      Array.from({ length: 8 }, () =>
+        stub.consume({ subject: "ip:costly", now, cost: 10, limits }),
+      ),
     );
-    expect(results.filter((r) => r.status === 200)).toHaveLength(3);
-    // 5 left: five pings fit, the sixth does not.
-    expect(await statuses(user.accessToken, 6)).toEqual([200, 200, 200, 200, 200, 429]);
+    expect(results.filter((r) => r.outcome === "allowed")).toHaveLength(3);
+    const rest = await stub.consume({ subject: "ip:costly", now, cost: 5, limits });
+    expect(rest.outcome === "allowed" && rest.windows[0]?.used).toBe(35);
   });
 });
 
@@ -114,8 +112,11 @@ describe("windows", () => {
       '"minute";q=20;w=60, "hour";q=100;w=3600, "day";q=1000;w=86400, "month";q=20000;w=2678400',
     );
     expect(res.headers.get("ratelimit")).toBe('"minute";r=19;t=30');
+    // An account route describes the window it counts in: the account window, alone.
     const me = await api("GET", "/v1/me", { token: user.accessToken });
-    expect(me.headers.get("ratelimit")).toBe('"minute";r=18;t=30');
+    expect(me.headers.get("ratelimit-policy")).toBe('"account";q=300;w=60');
+    expect(me.headers.get("ratelimit")).toBe('"account";r=299;t=30');
+    expect((await ping(user.accessToken)).headers.get("ratelimit")).toBe('"minute";r=18;t=30');
     const health = await api("GET", "/health");
     expect(health.headers.get("ratelimit")).toBeNull();
   });
@@ -189,7 +190,7 @@ describe("billing standing", () => {
     expect(await statuses(user.accessToken, 1)).toEqual([200]);
   });
 
-  it("suspended answers 402 except on auth, billing and /v1/me routes, and charges nothing", async () => {
+  it("suspended answers 402 except on account routes, and charges nothing", async () => {
     vi.setSystemTime(T0 + 50 * MINUTE);
     const user = await signup("suspended");
     await pushPolicyBeforeCommit(env, user.id, { standing: "suspended" }, T0);
@@ -206,8 +207,11 @@ describe("billing standing", () => {
       },
     );
     expect(usage.body.standing).toBe("suspended");
-    // The two /v1/me calls counted; the refused ping did not.
-    expect(usage.body.windows.minute.used).toBe(2);
+    // Neither the refused ping nor the account routes counted in the plan's windows.
+    expect(usage.body.windows.minute.used).toBe(0);
+    for (const path of ["/v1/notifications", "/v1/wallet", "/v1/payments"]) {
+      expect((await api("GET", path, { token: user.accessToken })).status).toBe(200);
+    }
     expect((await api("POST", "/v1/auth/logout-all", { token: user.accessToken })).status).toBe(
       204,
     );
@@ -231,14 +235,15 @@ describe("usage", () => {
     expect(res.status).toBe(200);
     expect(res.body.plan).toBe("free");
     expect(res.body.standing).toBe("good");
+    // The three pings; the usage call is an account route, counted in neither windows nor history.
     expect(res.body.windows.hour).toEqual({
-      used: 4,
+      used: 3,
       limit: 100,
-      remaining: 96,
+      remaining: 97,
       reset_at: new Date(T0 + 4 * DAY + 4 * HOUR).toISOString(),
     });
     expect(res.body.history).toHaveLength(30);
-    expect(res.body.history.at(-1)).toEqual({ date: "2031-01-05", allowed: 4, denied: 0 });
+    expect(res.body.history.at(-1)).toEqual({ date: "2031-01-05", allowed: 3, denied: 0 });
   });
 
   it("flushes closed hours to D1 idempotently", async () => {

@@ -7,9 +7,10 @@ import type { AppEnv, Principal } from "../lib/context";
 import { sha256Hex } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { setLocale } from "../lib/middleware";
+import { chargeOf } from "../ratelimit/account-routes";
 import { consume, userSubject } from "../ratelimit/client";
 import type { Credential } from "../ratelimit/messages";
-import { enforce, openWhenSuspended } from "../ratelimit/middleware";
+import { enforce } from "../ratelimit/middleware";
 import { apiKeyOwner, looksLikeApiKey } from "./api-key-format";
 import { verifyAccessToken } from "./tokens";
 
@@ -34,7 +35,8 @@ function invalid(detail: Message): ApiError {
 
 /**
  * Authenticates (JWT verified in the isolate, or an API key) and consumes the route's cost
- * from the user's RateLimiter object — one RPC, no D1 query. The object also refuses revoked
+ * from the user's RateLimiter object (the plan's windows, or an account route's own: see
+ * ratelimit/account-routes.ts) — one RPC, no D1 query. The object also refuses revoked
  * sessions and keys, so logging out or deleting a key takes effect on the very next request.
  */
 export const requireAuth = createMiddleware<AppEnv>((c, next) =>
@@ -75,15 +77,14 @@ async function authenticate(c: Context<AppEnv>, next: Next, presented: string | 
     credential = { kind: "session", sid: claims.sid };
   }
 
-  const subject = userSubject(principal.userId);
-  const result = await consume(c.env, {
-    subject,
+  const request = {
+    subject: userSubject(principal.userId),
     now: c.var.now,
-    cost: c.var.cost ?? 1,
     credential,
-    allowSuspended: openWhenSuspended(c.req.path),
-    ...(c.var.admission ? { admission: c.var.admission } : {}),
-  });
+    // The sold API counts in the plan's windows; an account route in its own window instead.
+    ...chargeOf(c),
+  };
+  const result = await consume(c.env, request);
   if (result.outcome === "account_disabled") throw new ApiError("account_disabled");
   if (result.outcome === "unauthenticated") {
     throw invalid(
@@ -98,7 +99,7 @@ async function authenticate(c: Context<AppEnv>, next: Next, presented: string | 
   // The user's own language, from the object's answer (no D1 query), when Accept-Language
   // names none we have.
   if (result.locale) setLocale(c, negotiate(c.req.header("accept-language"), result.locale));
-  await enforce(c, result, next);
+  await enforce(c, request, result, next);
 }
 
 /**

@@ -32,7 +32,7 @@ export const CouponBreakdownSchema = z
 
 /**
  * POST /v1/coupons/validate — authenticated: whether a coupon applies depends on who redeems
- * it (once per user). Counted against the user's own limits like any call.
+ * it (once per user). An account route: counted in the user's account window, not the plan's.
  */
 export const couponRoutes = newRouter();
 couponRoutes.use("*", requireAuth);

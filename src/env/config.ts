@@ -105,6 +105,9 @@ export const ConfigSchema = z.object({
   ANON_LIMIT_PER_MINUTE: positiveInt(30),
   ANON_LIMIT_PER_HOUR: positiveInt(300),
   ANON_LIMIT_PER_DAY: positiveInt(2000),
+  // Account routes (tollgate's own: /v1/me, billing, admin…) count per user in this window
+  // instead of the plan's.
+  ACCOUNT_LIMIT_PER_MINUTE: positiveInt(300),
   // Payments. A provider whose keys are missing answers 503 provider_unavailable.
   STRIPE_SECRET_KEY: z.string().min(1).optional(),
   STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),

@@ -1,7 +1,8 @@
 // What decides one request in the object, after its credential: the plan's four windows and,
-// for a priced or separately limited call, the Idempotency-Key, the call's own window and the
-// money. Everything is checked before anything is written, and written together, with no await:
-// a refused call counts and holds nothing, and concurrent calls can never over-admit or overdraw.
+// for a call with its own window (an action run, an account route) or a price, the
+// Idempotency-Key, that window and the money. Everything is checked before anything is written,
+// and written together, with no await: a refused call counts and holds nothing, and concurrent
+// calls can never over-admit or overdraw.
 import type { SubjectPolicy } from "../policy/policy";
 import type { Buckets } from "./buckets";
 import type { Admission, RateWindows } from "./counters";
@@ -35,7 +36,13 @@ export class Admissions {
     const plan = this.windows.decide(request, policy, now);
     if (plan.admission.outcome === "payment_required") return plan.admission;
     const own = ask.window
-      ? this.buckets.check(ask.window.name, ask.window.limit, ask.window.windowMs, 1, now)
+      ? this.buckets.check(
+          ask.window.name,
+          ask.window.limit,
+          ask.window.windowMs,
+          ask.window.cost ?? 1,
+          now,
+        )
       : null;
 
     if (plan.admission.outcome === "limited" || (own && !own.allowed)) {
@@ -48,32 +55,38 @@ export class Admissions {
       };
     }
 
-    const hold = ask.hold ? { ...ask.hold, currency: ask.hold.currency.toLowerCase() } : null;
-    if (hold && (!Number.isSafeInteger(hold.amount) || hold.amount < 0)) {
+    const hold = ask.hold
+      ? {
+          reference: ask.reference,
+          money: { ...ask.hold, currency: ask.hold.currency.toLowerCase() },
+        }
+      : null;
+    if (hold && (!Number.isSafeInteger(hold.money.amount) || hold.money.amount < 0)) {
       throw new RangeError("A hold's amount is a non-negative integer in minor units");
     }
     if (hold) {
-      const { available } = this.wallet.balance(hold.currency);
-      if (available < hold.amount) {
+      const { available } = this.wallet.balance(hold.money.currency);
+      if (available < hold.money.amount) {
         return {
           outcome: "insufficient_funds",
           standing: plan.admission.standing,
           windows: plan.unchanged(),
           violations: [],
           ...(own ? { window: own.unchanged } : {}),
-          funds: { currency: hold.currency, price: hold.amount, available },
+          funds: { currency: hold.money.currency, price: hold.money.amount, available },
         };
       }
     }
 
     plan.commit();
     own?.commit();
-    if (hold && hold.amount > 0) this.wallet.hold(ask.reference, hold, now);
+    const held = hold && hold.money.amount > 0 ? hold : null;
+    if (held) this.wallet.hold(held.reference, held.money, now);
     if (ask.idempotencyKey) this.replays.remember(ask.idempotencyKey, ask.reference, now);
     return {
       ...plan.admission,
       ...(own ? { window: own.window } : {}),
-      ...(hold && hold.amount > 0 ? { holdId: ask.reference } : {}),
+      ...(held ? { holdId: held.reference } : {}),
     };
   }
 }

@@ -54,8 +54,9 @@ export class RateWindows {
   }
 
   /**
-   * Decides a request and, when every window has room, counts it in all four. A subject with
-   * limits in the request (anonymous) has no plan: good standing, calendar months.
+   * Decides a request and, when every window has room, counts it in all four (a cost of 0
+   * counts nothing and always has room). A subject with limits in the request (anonymous) has
+   * no plan: good standing, calendar months.
    */
   admit(request: ConsumeRequest, policy: SubjectPolicy | null, now: number): Admission {
     const decision = this.decide(request, policy, now);
@@ -73,17 +74,18 @@ export class RateWindows {
     const billingAnchor = request.limits ? null : (policy?.billingAnchor ?? null);
     const limits = request.limits ?? effectiveLimits(policy);
     const unchanged = () => evaluate(limits, this.counters, 0, now, billingAnchor).windows;
+    const countingNothing = (outcome: "allowed" | "payment_required"): WindowDecision => ({
+      admission: { outcome, standing, windows: unchanged(), violations: [] },
+      commit: () => {},
+      unchanged,
+    });
 
-    if (standing === "suspended" && !request.allowSuspended) {
-      // Refused for the bill, not for the limits: shown the windows, charged nothing.
-      const admission: Admission = {
-        outcome: "payment_required",
-        standing,
-        windows: unchanged(),
-        violations: [],
-      };
-      return { admission, commit: () => {}, unchanged };
-    }
+    // Refused for the bill, not for the limits: shown the windows, charged nothing.
+    if (standing === "suspended" && !request.allowSuspended)
+      return countingNothing("payment_required");
+    // Counted in none of the four (an account route): admitted even when one is full, or over a
+    // limit lowered since it filled (a restricted subscriber on the free plan's limits).
+    if (request.cost === 0) return countingNothing("allowed");
 
     const result = evaluate(limits, this.counters, request.cost, now, billingAnchor);
     return {

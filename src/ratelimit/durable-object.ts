@@ -107,7 +107,10 @@ export class RateLimiter extends DurableObject<Env> {
     if (admission.outcome === "replay")
       return { ...admission, keyId, locale: policy?.locale ?? null };
     const allowed = admission.outcome === "allowed";
-    this.usage.record(now, allowed ? request.cost : 0, allowed ? 0 : request.cost);
+    // The plan's usage history: an account route's call (cost 0) is in neither column.
+    if (request.cost > 0) {
+      this.usage.record(now, allowed ? request.cost : 0, allowed ? 0 : request.cost);
+    }
     this.scheduleFlush(now);
     if (admission.holdId) this.schedule(now + WALLET_FLUSH_DELAY);
     const userId = this.policy.userId;

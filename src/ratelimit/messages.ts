@@ -10,14 +10,15 @@ export interface ConsumeRequest {
   /** `user:<id>` or `ip:<address>`; the object remembers it for flushing usage. */
   subject: string;
   now: number;
+  /** What the call counts in the plan's windows: 0 for an account route (counted nowhere there). */
   cost: number;
   /** Checked here, in the same call: a revoked session or key never gets through. */
   credential?: Credential;
-  /** Routes a suspended subscriber may still use (auth, billing, /v1/me). */
+  /** An account route, which a suspended subscriber may still use (to log in, pay, see it all). */
   allowSuspended?: boolean;
   /** Anonymous subjects have no plan: their limits come with the request. */
   limits?: Limits;
-  /** A priced or separately limited call (an action run): its window, price and reference. */
+  /** A call with a window of its own (an action run, an account route), maybe a price. */
   admission?: Admission;
 }
 
@@ -27,17 +28,33 @@ export interface Money {
   currency: string;
 }
 
-export interface Admission {
-  /** The action's own window, checked with the plan's windows (default 10 a minute per user). */
-  window?: { name: string; limit: number; windowMs: number };
-  /** The price: held from the wallet only when every window admits; none counted when refused. */
-  hold?: Money;
-  /** The run id: the hold's key (capture / release by it) and the ledger entries' reference. */
-  reference: string;
-  /** The client's Idempotency-Key: a repeat from the same user within 24 h counts and holds
-   *  nothing and answers { outcome: "replay", reference: <the first call's reference> }. */
-  idempotencyKey?: string;
+/** A window of a call's own, beside the plan's: an action's runs, the account routes' calls. */
+export interface OwnWindow {
+  name: string;
+  limit: number;
+  windowMs: number;
+  /** What the call counts in it (1 unless said). */
+  cost?: number;
 }
+
+/**
+ * What a call asks besides the plan's windows, decided in the same step: its own window and,
+ * for a priced call (an action run), the price held from the wallet. A window alone needs no
+ * reference (an account route); a hold or an Idempotency-Key is kept under one.
+ */
+export type Admission =
+  | { window: OwnWindow; hold?: undefined; reference?: undefined; idempotencyKey?: undefined }
+  | {
+      /** The call's own window, checked with the plan's (an action's: 10 a minute per user). */
+      window?: OwnWindow;
+      /** The price: held from the wallet only when every window admits; none counted when refused. */
+      hold?: Money;
+      /** The run id: the hold's key (capture / release by it) and the ledger entries' reference. */
+      reference: string;
+      /** The client's Idempotency-Key: a repeat from the same user within 24 h counts and holds
+       *  nothing and answers { outcome: "replay", reference: <the first call's reference> }. */
+      idempotencyKey?: string;
+    };
 
 /** The answer for a request that was authenticated and counted (or refused for its limits). */
 export interface CountedResult {

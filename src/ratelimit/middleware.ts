@@ -4,10 +4,16 @@ import { msg } from "../i18n";
 import type { AppEnv } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { iso } from "../lib/time";
-import { retryAfterSeconds } from "../lib/windows";
+import { type NamedWindow, retryAfterSeconds } from "../lib/windows";
 import { consume, ipSubject } from "./client";
 import { rateLimitHeaders } from "./headers";
-import type { Admission, BucketResult, CountedResult, ReplayResult } from "./messages";
+import type {
+  Admission,
+  BucketResult,
+  ConsumeRequest,
+  CountedResult,
+  ReplayResult,
+} from "./messages";
 
 declare module "hono" {
   interface ContextVariableMap {
@@ -23,27 +29,15 @@ declare module "hono" {
   }
 }
 
-/** Declares what a route costs against the limits; register it before requireAuth. */
+/**
+ * Declares what a route costs in the window that counts it (the plan's, or an account route's
+ * own); register it before requireAuth.
+ */
 export function routeCost(cost: number) {
   return createMiddleware<AppEnv>(async (c, next) => {
     c.set("cost", cost);
     await next();
   });
-}
-
-/** Prefixes a suspended subscriber can still reach: to log in, pay, and see their account. */
-const OPEN_WHEN_SUSPENDED = [
-  "/v1/auth/",
-  "/v1/me",
-  "/v1/subscription",
-  "/v1/billing",
-  "/v1/payments",
-  "/v1/wallet",
-  "/v1/admin",
-];
-
-export function openWhenSuspended(path: string): boolean {
-  return OPEN_WHEN_SUSPENDED.some((prefix) => path === prefix || path.startsWith(prefix));
 }
 
 export function rateLimitedError(
@@ -97,10 +91,12 @@ export function insufficientFunds(
  * Turns the object's answer into the response: RateLimit headers on every limited response,
  * 429 when a window is full, 402 when suspended or short of funds, a warning header when past
  * due. A replayed Idempotency-Key counted nothing: the route answers the first call
- * (`c.var.replayOf`).
+ * (`c.var.replayOf`). The headers describe the windows the request counts in: the plan's when
+ * its cost there is above 0, and its own window (an account route's: that one alone).
  */
 export async function enforce(
   c: Context<AppEnv>,
+  request: Pick<ConsumeRequest, "cost">,
   result: CountedResult | ReplayResult,
   next: () => Promise<void>,
 ): Promise<void> {
@@ -110,10 +106,8 @@ export async function enforce(
     return;
   }
   const now = c.var.now;
-  const headers = rateLimitHeaders(
-    result.window ? [...result.windows, result.window] : result.windows,
-    now,
-  );
+  const counted: NamedWindow[] = request.cost > 0 ? result.windows : [];
+  const headers = rateLimitHeaders(result.window ? [...counted, result.window] : counted, now);
   c.set("limits", result);
   if (result.outcome === "limited") throw rateLimitedError(result.violations, now, headers);
   if (result.outcome === "payment_required") {
@@ -140,7 +134,7 @@ export function clientIp(c: Context<AppEnv>): string {
 /** Anonymous routes: limited per client IP with the configured anonymous limits. */
 export const limitByIp = createMiddleware<AppEnv>(async (c, next) => {
   const config = c.var.config;
-  const result = await consume(c.env, {
+  const request: ConsumeRequest = {
     subject: ipSubject(clientIp(c)),
     now: c.var.now,
     cost: c.var.cost ?? 1,
@@ -150,12 +144,13 @@ export const limitByIp = createMiddleware<AppEnv>(async (c, next) => {
       day: config.ANON_LIMIT_PER_DAY,
       month: null,
     },
-  });
+  };
+  const result = await consume(c.env, request);
   // Anonymous subjects carry no credential: nothing but limits can refuse them.
   if (result.outcome === "unauthenticated" || result.outcome === "account_disabled") {
     throw new ApiError("unauthorized");
   }
-  await enforce(c, result, next);
+  await enforce(c, request, result, next);
 });
 
 export function bucketExceeded(result: BucketResult, now: number): ApiError {
