@@ -112,6 +112,20 @@ describe("events", () => {
     );
   });
 
+  it("refuses a cursor whose position lies outside the range (400 naming the cursor, not a 500)", async () => {
+    vi.setSystemTime(NOW);
+    const user = await signup("events");
+    await createEvent(user);
+    const forged = btoa(`${Number.MAX_SAFE_INTEGER}.cal_x`).replaceAll("=", "");
+    const res = await api(
+      "GET",
+      `/v1/events?from=2032-03-01T00:00:00Z&to=2032-04-01T00:00:00Z&cursor=${forged}`,
+      { token: user.accessToken },
+    );
+    expectProblem(res, 400, "invalid_request");
+    expect(JSON.stringify(res.body)).toContain("cursor");
+  });
+
   it("changes an event, checking the result as a whole, and clears fields with null", async () => {
     vi.setSystemTime(NOW);
     const user = await signup("events");

@@ -1,6 +1,7 @@
 import { and, eq, gt, isNull, lt, or } from "drizzle-orm";
 import type { z } from "zod";
 import { dueDeliveries, type EventRow, events } from "../db/schema";
+import { msg } from "../i18n";
 import type { ServiceContext } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
@@ -181,6 +182,13 @@ export async function listOccurrences(
     });
   }
   const after = decodeCursor(query.cursor);
+  // A cursor this range cannot have handed out (a start far outside it; an occurrence that began
+  // before `from` may still overlap it) is refused rather than expanded past valid dates.
+  if (after && (after.createdAt < from - MAX_RANGE_DAYS * DAY || after.createdAt >= to)) {
+    throw new ApiError("invalid_request", msg("problems.invalid_request.cursor"), {
+      errors: [{ path: "cursor", message: msg("validation.invalid_cursor") }],
+    });
+  }
   const rows = await db
     .select()
     .from(events)

@@ -52,6 +52,13 @@ export function exportedNotifications(
   rows: Notification[],
   deliveries: NotificationDeliveryRow[],
 ): z.infer<typeof ExportedNotifications> {
+  // Grouped once: a filter per notification would be quadratic for a long history.
+  const byNotification = new Map<string, NotificationDeliveryRow[]>();
+  for (const d of deliveries) {
+    const list = byNotification.get(d.notificationId);
+    if (list) list.push(d);
+    else byNotification.set(d.notificationId, [d]);
+  }
   return rows.map((n) => ({
     id: n.id,
     type: n.type,
@@ -61,15 +68,13 @@ export function exportedNotifications(
     read_at: iso(n.readAt),
     created_at: iso(n.createdAt),
     listed: n.inApp,
-    deliveries: deliveries
-      .filter((d) => d.notificationId === n.id)
-      .map((d) => ({
-        channel: d.channel,
-        status: d.status,
-        attempts: d.attempts,
-        last_error: d.lastError,
-        created_at: iso(d.createdAt),
-        updated_at: iso(d.updatedAt),
-      })),
+    deliveries: (byNotification.get(n.id) ?? []).map((d) => ({
+      channel: d.channel,
+      status: d.status,
+      attempts: d.attempts,
+      last_error: d.lastError,
+      created_at: iso(d.createdAt),
+      updated_at: iso(d.updatedAt),
+    })),
   }));
 }
