@@ -114,6 +114,28 @@ describe("auto-recharge", () => {
     expect(recharges).toHaveLength(2);
   });
 
+  it("a recharge queued before the user turned it off charges nothing", async () => {
+    const user = await ready("turned-off");
+    await spend(user, 2000);
+    expect(recharges).toHaveLength(1);
+    const off = await api("PUT", "/v1/wallet/auto-recharge", {
+      token: user.accessToken,
+      body: { ...SETTINGS, enabled: false },
+    });
+    expect(off.status, off.text).toBe(200);
+    const intents = fake.calls("POST", "/v1/payment_intents").length;
+    const result = await charge(recharges);
+    expect(result.explicitAcks).toEqual(["msg-0"]);
+    expect(fake.calls("POST", "/v1/payment_intents")).toHaveLength(intents);
+    expect(await pending(user)).toBe(false);
+    expect(
+      await count(
+        "select count(*) as n from wallet_top_ups where user_id = ? and status = 'failed'",
+        user.id,
+      ),
+    ).toBe(1);
+  });
+
   it("a declined card fails the recharge, so the next drop can start another", async () => {
     const user = await ready("declined");
     await spend(user, 2000);
