@@ -58,6 +58,12 @@ async function ready(label: string) {
   return user;
 }
 
+const failedTopUps = (user: TestUser) =>
+  count(
+    "select count(*) as n from wallet_top_ups where user_id = ? and status = 'failed'",
+    user.id,
+  );
+
 const pending = async (user: TestUser) =>
   (await api<{ pending: boolean }>("GET", "/v1/wallet/auto-recharge", { token: user.accessToken }))
     .body.pending;
@@ -128,12 +134,7 @@ describe("auto-recharge", () => {
     expect(result.explicitAcks).toEqual(["msg-0"]);
     expect(fake.calls("POST", "/v1/payment_intents")).toHaveLength(intents);
     expect(await pending(user)).toBe(false);
-    expect(
-      await count(
-        "select count(*) as n from wallet_top_ups where user_id = ? and status = 'failed'",
-        user.id,
-      ),
-    ).toBe(1);
+    expect(await failedTopUps(user)).toBe(1);
   });
 
   it("a declined card fails the recharge, so the next drop can start another", async () => {
@@ -144,12 +145,7 @@ describe("auto-recharge", () => {
     const result = await charge(recharges);
     expect(result.explicitAcks).toEqual(["msg-0"]);
     expect(await pending(user)).toBe(false);
-    expect(
-      await count(
-        "select count(*) as n from wallet_top_ups where user_id = ? and status = 'failed'",
-        user.id,
-      ),
-    ).toBe(1);
+    expect(await failedTopUps(user)).toBe(1);
     await spend(user, 100);
     expect(recharges).toHaveLength(2);
   });
