@@ -2,6 +2,7 @@
 // upstream, charges a success and releases a failure; retries only when the upstream could not
 // be reached, never a second call or charge for a run that ended; the dead-letter consumer and
 // the sweep end what nothing else will. And what a sync run could not settle at once.
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { findRun } from "../src/actions/records";
@@ -23,7 +24,7 @@ import {
 } from "./actions-helpers";
 import { verifySignature } from "./fakes/upstream";
 import { insertActionRun } from "./fixtures";
-import { api, appEnv, type TestUser, testContext } from "./helpers";
+import { api, appEnv, limiterStub, type TestUser, testContext } from "./helpers";
 
 const bed = actionsTestBed();
 
@@ -69,6 +70,29 @@ describe("async runs", () => {
       charged: true,
       attempts: 1,
       upstream_status: 200,
+    });
+  });
+
+  it("a run delivered after its hold expired is not run: no call, no charge, failed", async () => {
+    const action = await createAction({ mode: "async" });
+    const user = await fundedUser(FEE);
+    const { res, message } = await startAsync(user, action.slug);
+    expect(await usd(user.id)).toStrictEqual({ available: 0, held: FEE });
+    // The queue is late by more than the hold's life: the limiter's alarm gives it back.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(Date.now() + HOUR + 1_000);
+    expect(await runDurableObjectAlarm(limiterStub(userSubject(user.id)))).toBe(true);
+    vi.useRealTimers();
+    expect(await usd(user.id)).toStrictEqual({ available: FEE, held: 0 });
+
+    const result = await deliverOne(QUEUES.actionRuns, message);
+    expect(result.explicitAcks).toStrictEqual(["msg-0"]);
+    expect(bed.upstream.calls).toHaveLength(0);
+    expect(await usd(user.id)).toStrictEqual({ available: FEE, held: 0 });
+    expect(await findRun(testContext().db, res.body.run.id)).toMatchObject({
+      status: "failed",
+      error: "hold_expired",
+      charged: false,
     });
   });
 

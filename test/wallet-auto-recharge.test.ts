@@ -58,6 +58,12 @@ async function ready(label: string) {
   return user;
 }
 
+const failedTopUps = (user: TestUser) =>
+  count(
+    "select count(*) as n from wallet_top_ups where user_id = ? and status = 'failed'",
+    user.id,
+  );
+
 const pending = async (user: TestUser) =>
   (await api<{ pending: boolean }>("GET", "/v1/wallet/auto-recharge", { token: user.accessToken }))
     .body.pending;
@@ -114,6 +120,23 @@ describe("auto-recharge", () => {
     expect(recharges).toHaveLength(2);
   });
 
+  it("a recharge queued before the user turned it off charges nothing", async () => {
+    const user = await ready("turned-off");
+    await spend(user, 2000);
+    expect(recharges).toHaveLength(1);
+    const off = await api("PUT", "/v1/wallet/auto-recharge", {
+      token: user.accessToken,
+      body: { ...SETTINGS, enabled: false },
+    });
+    expect(off.status, off.text).toBe(200);
+    const intents = fake.calls("POST", "/v1/payment_intents").length;
+    const result = await charge(recharges);
+    expect(result.explicitAcks).toEqual(["msg-0"]);
+    expect(fake.calls("POST", "/v1/payment_intents")).toHaveLength(intents);
+    expect(await pending(user)).toBe(false);
+    expect(await failedTopUps(user)).toBe(1);
+  });
+
   it("a declined card fails the recharge, so the next drop can start another", async () => {
     const user = await ready("declined");
     await spend(user, 2000);
@@ -122,12 +145,7 @@ describe("auto-recharge", () => {
     const result = await charge(recharges);
     expect(result.explicitAcks).toEqual(["msg-0"]);
     expect(await pending(user)).toBe(false);
-    expect(
-      await count(
-        "select count(*) as n from wallet_top_ups where user_id = ? and status = 'failed'",
-        user.id,
-      ),
-    ).toBe(1);
+    expect(await failedTopUps(user)).toBe(1);
     await spend(user, 100);
     expect(recharges).toHaveLength(2);
   });

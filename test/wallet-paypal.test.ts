@@ -140,6 +140,64 @@ describe("a PayPal top-up", () => {
   });
 });
 
+describe("a PayPal top-up's refund that fails", () => {
+  async function refundable(label: string) {
+    const admin = await signupAdmin();
+    const user = await signup(label);
+    const { orderId } = await startTopUp(user, 2000);
+    await receive(paypal.orderApprovedEvent(orderId, iso(Date.now())));
+    const payment = (
+      await api<{ data: { id: string }[] }>("GET", "/v1/payments", { token: user.accessToken })
+    ).body.data[0]?.id;
+    const capture = captureOf(orderId);
+    const refund = (body: object) =>
+      api("POST", `/v1/admin/payments/${payment}/refund`, { token: admin.accessToken, body });
+    const path = `/v2/payments/captures/${capture.id}/refund`;
+    return { user, capture, refund, path };
+  }
+
+  it("a 5xx keeps the money out; a retry with the reference refunds once", async () => {
+    const { user, capture, refund, path } = await refundable("paypal-refund-5xx");
+    paypal.failNext("POST", path, () =>
+      Response.json({ name: "INTERNAL_SERVER_ERROR" }, { status: 503 }),
+    );
+    const unknown = await refund({ amount: 800 });
+    const problem = expectProblem<{ reference: string }>(unknown, 502, "provider_outcome_unknown");
+    expect(await balances(user)).toEqual([{ currency: "usd", available: 1200, held: 0 }]);
+    expect(capture.refunds).toEqual([]);
+
+    const retried = await refund({ amount: 800, reference: problem.reference });
+    expect(retried.status, retried.text).toBe(200);
+    // Both attempts carried the reference as PayPal-Request-Id; one refund was made.
+    const sent = paypal.callsTo("POST", path);
+    expect(sent.map((c) => c.headers["paypal-request-id"])).toEqual([
+      problem.reference,
+      problem.reference,
+    ]);
+    expect(capture.refunds).toHaveLength(1);
+    expect(await balances(user)).toEqual([{ currency: "usd", available: 1200, held: 0 }]);
+    const stub = limiterStub(userSubject(user.id));
+    const ledger = await ledgerOf(stub);
+    expect(ledger.map((e) => [e.type, e.amount])).toEqual([
+      ["top_up", 2000],
+      ["refund", -800],
+    ]);
+    expectLedgerConsistent(ledger, await stub.walletBalances());
+  });
+
+  it("a 4xx refusal puts the money back", async () => {
+    const { user, capture, refund, path } = await refundable("paypal-refund-4xx");
+    paypal.failNext("POST", path, () =>
+      Response.json({ name: "UNPROCESSABLE_ENTITY" }, { status: 422 }),
+    );
+    expectProblem(await refund({ amount: 800 }), 502, "provider_error");
+    expect(capture.refunds).toEqual([]);
+    expect(await balances(user)).toEqual([{ currency: "usd", available: 2000, held: 0 }]);
+    const stub = limiterStub(userSubject(user.id));
+    expectLedgerConsistent(await ledgerOf(stub), await stub.walletBalances());
+  });
+});
+
 /** An access token the fake accepts, for a test that calls it directly. */
 async function tokenFor(): Promise<string> {
   const res = await paypal.handle(

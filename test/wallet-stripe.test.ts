@@ -167,4 +167,64 @@ describe("refunding a top-up", () => {
     ]);
     expectLedgerConsistent(ledger, await stub.walletBalances());
   });
+
+  it("keeps the money out when Stripe does not answer, and a retry with the reference refunds once", async () => {
+    const admin = await signupAdmin();
+    const user = await signup("refund-unknown");
+    await paidTopUp(user, 2000);
+    const payment = await paymentOf(user);
+    const refund = (body: object) =>
+      api<{ amount_refunded: number; reference?: string }>(
+        "POST",
+        `/v1/admin/payments/${payment}/refund`,
+        { token: admin.accessToken, body },
+      );
+    // No answer to the request nor to the SDK's own retries (the refund may have been made).
+    const spy = fake.spy;
+    if (!spy) throw new Error("the fake is not installed");
+    for (let i = 0; i < 3; i++) {
+      spy.mockImplementationOnce(() => Promise.reject(new TypeError("Network connection lost.")));
+    }
+    const unknown = await refund({ amount: 1500 });
+    const problem = expectProblem<{ reference: string }>(unknown, 502, "provider_outcome_unknown");
+    expect(problem.reference).toMatch(new RegExp(`^${payment}:`));
+    expect(await balances(user)).toEqual([{ currency: "usd", available: 500, held: 0 }]);
+
+    const retried = await refund({ amount: 1500, reference: problem.reference });
+    expect(retried.status, retried.text).toBe(200);
+    expect(retried.body.amount_refunded).toBe(1500);
+    // The reference is this refund's: used for another amount, it is refused.
+    expect((await refund({ amount: 500, reference: problem.reference })).status).toBe(409);
+    const sent = fake.calls("POST", "/v1/refunds");
+    expect(sent.map((r) => r.idempotencyKey)).toEqual([problem.reference]);
+    expect(fake.refunds.size).toBe(1);
+    expect(await balances(user)).toEqual([{ currency: "usd", available: 500, held: 0 }]);
+    const stub = limiterStub(userSubject(user.id));
+    const ledger = await ledgerOf(stub);
+    expect(ledger.map((e) => [e.type, e.amount])).toEqual([
+      ["top_up", 2000],
+      ["refund", -1500],
+    ]);
+    expectLedgerConsistent(ledger, await stub.walletBalances());
+  });
+
+  it("a 5xx keeps the money out; a reference of another payment is a 400", async () => {
+    const admin = await signupAdmin();
+    const user = await signup("refund-5xx");
+    await paidTopUp(user, 2000);
+    const payment = await paymentOf(user);
+    // The SDK's retries carry the same idempotency key: Stripe answers them the same 500.
+    fake.failNext("POST", "/v1/refunds", 500, { type: "api_error", message: "Stripe broke" });
+    const res = await api("POST", `/v1/admin/payments/${payment}/refund`, {
+      token: admin.accessToken,
+      body: {},
+    });
+    expectProblem(res, 502, "provider_outcome_unknown");
+    expect(await balances(user)).toEqual([{ currency: "usd", available: 0, held: 0 }]);
+    const foreign = await api("POST", `/v1/admin/payments/${payment}/refund`, {
+      token: admin.accessToken,
+      body: { reference: "pay_another:x" },
+    });
+    expect(expectProblem(foreign, 400, "invalid_request").errors?.[0]?.path).toBe("reference");
+  });
 });

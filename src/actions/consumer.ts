@@ -6,6 +6,7 @@
 import { runBatch } from "../db";
 import type { ActionRunMessage } from "../env";
 import type { ServiceContext } from "../lib/context";
+import { holdOpen } from "../ratelimit/client";
 import { findRun, saveRunStatement, TERMINAL } from "./records";
 import { performRun, runPayload } from "./runs";
 import { settleHold } from "./settlement";
@@ -38,6 +39,17 @@ async function runQueued(ctx: ServiceContext, message: RunMessage): Promise<"don
       updatedAt: ctx.now,
     });
     if (message.held) await settleHold(ctx, queued.userId, queued.id, false);
+    return "done";
+  }
+  if (message.held && !(await holdOpen(ctx, queued.userId, queued.id))) {
+    // Its hold expired (and went back to the wallet): nothing can be charged, so no call.
+    await saveRunStatement(db, {
+      ...base,
+      status: "failed",
+      error: "hold_expired",
+      finishedAt: ctx.now,
+      updatedAt: ctx.now,
+    });
     return "done";
   }
   await saveRunStatement(db, { ...base, status: "running", updatedAt: ctx.now });

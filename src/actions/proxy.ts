@@ -16,7 +16,8 @@ import { requireFeature } from "./entitlement";
 import { newRun, runFailure } from "./runs";
 import { finishRun, queueRecord, settleHold } from "./settlement";
 import { signedHeaders, USER_ID_HEADER } from "./signing";
-import { callUpstream } from "./upstream";
+import type { ActionRoute } from "./table";
+import { callUpstream, type UpstreamResult } from "./upstream";
 
 /** Request headers that stay here: the caller's credentials, hop-by-hop ones, tollgate's own. */
 const DROPPED_REQUEST = new Set([
@@ -74,6 +75,37 @@ function returnedHeaders(upstream: Headers): Headers {
   return headers;
 }
 
+/** How a proxied call ended: an answer below 500 succeeded (charged when priced). */
+function proxiedRun(
+  route: ActionRoute,
+  base: ActionRun,
+  startedAt: number,
+  result: UpstreamResult,
+): ActionRun {
+  const finishedAt = Date.now();
+  const ended: ActionRun = {
+    ...base,
+    attempts: 1,
+    startedAt,
+    finishedAt,
+    durationMs: finishedAt - startedAt,
+    updatedAt: finishedAt,
+  };
+  if (result.kind !== "answered") {
+    const error = result.kind === "timeout" ? "upstream_timeout" : "upstream_unreachable";
+    return { ...ended, status: "failed", error };
+  }
+  const succeeded = result.response.status < 500;
+  return {
+    ...ended,
+    status: succeeded ? "succeeded" : "failed",
+    error: succeeded ? null : "upstream_failed",
+    charged: succeeded && route.price !== null,
+    upstreamStatus: result.response.status,
+    responseContentType: result.response.headers.get("content-type"),
+  };
+}
+
 /** The handler behind proxyAdmission and requireAuth, for every method. */
 export async function proxyCall(c: Context<AppEnv>): Promise<Response> {
   const route = c.var.actionRoute;
@@ -108,13 +140,6 @@ export async function proxyCall(c: Context<AppEnv>): Promise<Response> {
   headers.set(USER_ID_HEADER, userId);
   headers.set("x-request-id", c.var.requestId);
   const target = upstreamTarget(route.action.upstreamUrl, rest, url.search);
-  const result = await callUpstream(
-    route,
-    new Request(target, { method, headers, body }),
-    "headers",
-  );
-
-  const finishedAt = Date.now();
   const base = newRun(route, {
     id: runId,
     userId,
@@ -126,34 +151,22 @@ export async function proxyCall(c: Context<AppEnv>): Promise<Response> {
     status: "running",
     now: c.var.now,
   });
-  const ended: ActionRun = {
-    ...base,
-    attempts: 1,
-    startedAt,
-    finishedAt,
-    durationMs: finishedAt - startedAt,
-    updatedAt: finishedAt,
-  };
-  if (result.kind !== "answered") {
-    const failed: ActionRun = {
-      ...ended,
-      status: "failed",
-      error: result.kind === "timeout" ? "upstream_timeout" : "upstream_unreachable",
-    };
-    afterResponse(c, "action run end", finishRun(ctx, failed, held, queueRecord));
-    throw runFailure(failed);
-  }
+  // The call and the settlement on its status (known with the headers) are one piece of work,
+  // handed to waitUntil before the answer waits on it: a client that goes away mid-call
+  // cancels only the answer, never the capture (or the release) nor the record.
+  const called = callUpstream(
+    route,
+    new Request(target, { method, headers, body }),
+    "headers",
+  ).then((result) => ({ result, run: proxiedRun(route, base, startedAt, result) }));
+  afterResponse(
+    c,
+    "action run end",
+    called.then(({ run }) => finishRun(ctx, run, held, queueRecord)),
+  );
+  const { result, run } = await called;
+  if (result.kind !== "answered") throw runFailure(run);
   const upstream = result.response;
-  const succeeded = upstream.status < 500;
-  const run: ActionRun = {
-    ...ended,
-    status: succeeded ? "succeeded" : "failed",
-    error: succeeded ? null : "upstream_failed",
-    charged: succeeded && route.price !== null,
-    upstreamStatus: upstream.status,
-    responseContentType: upstream.headers.get("content-type"),
-  };
-  afterResponse(c, "action run end", finishRun(ctx, run, held, queueRecord));
   // Made through the context, so the headers set before (RateLimit, X-Request-Id, security
   // ones) are on it; the upstream's own follow.
   const answer = new Response(upstream.body, {

@@ -6,7 +6,7 @@ import type { ServiceContext } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { requireFeature } from "./entitlement";
 import { findRun, insertRunStatement, runView } from "./records";
-import { newRun, type Performed, performRun, runFailure, runPayload } from "./runs";
+import { newRun, performRun, runFailure, runPayload } from "./runs";
 import { finishRun, settleHold } from "./settlement";
 import type { ActionRoute } from "./table";
 import { type Clock, outputOf } from "./upstream";
@@ -60,15 +60,20 @@ export async function startRun(ctx: RunContext, admitted: Admitted): Promise<Run
 
   // The record of a run in progress, written while the upstream works (a replay finds it).
   ctx.defer("action run record", insertRunStatement(ctx.db, base).run());
-  let performed: Performed;
-  try {
-    performed = await performRun(route, base, payload, ctx.clock);
-  } catch (error) {
-    // Not the upstream's doing (performRun answers for those): the hold goes back at once.
-    if (held) ctx.defer("action hold release", settleHold(ctx, userId, runId, false));
-    throw error;
-  }
-  ctx.defer("action run end", finishRun(ctx, performed.run, held));
+  // The upstream call and the settlement after it are one piece of work, handed to waitUntil
+  // before the answer waits on the call: a client that goes away mid-run cancels only the
+  // answer, never the capture (or the release) nor the record.
+  const performing = performRun(route, base, payload, ctx.clock);
+  ctx.defer(
+    "action run end",
+    performing.then(
+      (performed) => finishRun(ctx, performed.run, held),
+      // Not the upstream's doing (performRun answers for those): the hold goes back at once,
+      // and the answer below throws the error.
+      () => (held ? settleHold(ctx, userId, runId, false) : undefined),
+    ),
+  );
+  const performed = await performing;
   if (performed.run.status !== "succeeded") throw runFailure(performed.run);
   return { status: 200, body: { run: runView(performed.run), output: performed.output } };
 }

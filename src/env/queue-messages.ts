@@ -92,6 +92,7 @@ export interface ActionRunRecord {
     | "action_unavailable"
     | "not_queued"
     | "abandoned"
+    | "hold_expired"
     | null;
   priceAmount: number | null;
   priceCurrency: string | null;

@@ -33,6 +33,7 @@ const CATALOG = {
   internal_error: [500, "Internal server error"],
   provider_error: [502, "The payment provider failed"],
   provider_unavailable: [503, "This payment provider is not configured"],
+  provider_outcome_unknown: [502, "The payment provider's answer is unknown"],
   upstream_failed: [502, "The action's upstream failed"],
   upstream_timeout: [504, "The action's upstream did not answer in time"],
 } as const satisfies Record<string, readonly [ContentfulStatusCode, string]>;

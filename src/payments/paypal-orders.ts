@@ -119,25 +119,44 @@ export async function captureOrder(config: Config, orderId: string): Promise<Pay
   return capture ? captureOf(capture, orderId) : null;
 }
 
-/** Refunds part or all of a capture; answers PayPal's refund id. */
+/**
+ * Refunds part or all of a capture, at most once per `key` (PayPal-Request-Id); answers PayPal's
+ * refund id. A 4xx is PayPal's refusal (provider_error); no answer, a 5xx or a 429 is
+ * provider_outcome_unknown: the refund may have been made, and a retry with the key finds out.
+ */
 export async function refundCapture(
   config: Config,
   capture: { id: string; amount: number; currency: string; reason?: string | undefined },
+  key: string,
 ): Promise<{ refundId: string }> {
-  const refund = await client(config).call<{ id?: string }>(
-    "POST",
-    `/v2/payments/captures/${seg(capture.id)}/refund`,
-    {
-      body: {
-        amount: {
-          currency_code: capture.currency.toUpperCase(),
-          value: toPayPalValue(capture.amount, capture.currency),
+  const what = "refund capture";
+  const paypal = client(config);
+  let response: Awaited<ReturnType<PayPalClient["request"]>>;
+  try {
+    response = await paypal.request(
+      "POST",
+      `/v2/payments/captures/${seg(capture.id)}/refund`,
+      {
+        body: {
+          amount: {
+            currency_code: capture.currency.toUpperCase(),
+            value: toPayPalValue(capture.amount, capture.currency),
+          },
+          ...(capture.reason ? { note_to_payer: capture.reason.slice(0, 255) } : {}),
         },
-        ...(capture.reason ? { note_to_payer: capture.reason.slice(0, 255) } : {}),
+        requestId: key,
       },
-    },
-    "refund capture",
-  );
+      what,
+    );
+  } catch {
+    throw new ApiError("provider_outcome_unknown", "PayPal could not be reached");
+  }
+  const { status } = response;
+  if (status >= 500 || status === 429) {
+    throw new ApiError("provider_outcome_unknown", `PayPal answered ${status}`);
+  }
+  if (status < 200 || status >= 300) throw providerError(what, response);
+  const refund = response.body as { id?: string } | null;
   if (!refund?.id) throw new ApiError("provider_error", "PayPal returned a refund without an id");
   return { refundId: refund.id };
 }

@@ -88,6 +88,12 @@ export interface BillingProvider {
     options: { atPeriodEnd: boolean; reason?: string },
   ): Promise<void>;
   resume(subscription: Subscription): Promise<void>;
-  refund(payment: Payment, amount: number, reason?: string): Promise<{ refundId: string }>;
+  /** `key`: the provider's idempotency key, so a retry with it refunds at most once. */
+  refund(
+    payment: Payment,
+    amount: number,
+    reason?: string,
+    key?: string,
+  ): Promise<{ refundId: string }>;
   fetchSubscription(providerSubscriptionId: string): Promise<ProviderSubscriptionState>;
 }

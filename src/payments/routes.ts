@@ -140,6 +140,10 @@ adminPaymentRoutes.openapi(
                 .optional()
                 .openapi({ description: "Minor units; default: all that is left" }),
               reason: z.string().trim().max(500).optional(),
+              reference: z.string().min(1).max(200).optional().openapi({
+                description:
+                  "A wallet top-up's refund to retry: the reference a 502 provider_outcome_unknown named (same amount)",
+              }),
             })
             .openapi("RefundRequest"),
         ),
@@ -148,7 +152,7 @@ adminPaymentRoutes.openapi(
     },
     responses: {
       200: jsonContent(AdminPaymentSchema, "The payment after the refund"),
-      ...errorResponses(404, 409, 502, 503),
+      ...errorResponses(400, 404, 409, 502, 503),
     },
   }),
   async (c) => {

@@ -77,7 +77,11 @@ export async function refundPayment(
   ctx: ServiceContext,
   actorId: string,
   id: string,
-  input: { amount?: number | undefined; reason?: string | undefined },
+  input: {
+    amount?: number | undefined;
+    reason?: string | undefined;
+    reference?: string | undefined;
+  },
 ): Promise<Payment> {
   const { db, config, now } = ctx;
   const payment = await getPayment(db, id);
@@ -97,8 +101,13 @@ export async function refundPayment(
   }
   // A wallet top-up is refunded only from what is left of it in the wallet.
   const topUp = await topUpOfPayment(db, payment.id);
+  if (input.reference && !topUp) {
+    throw new ApiError("invalid_request", "Only a wallet top-up's refund is retried by reference", {
+      errors: [{ path: "reference", message: "Not a wallet top-up" }],
+    });
+  }
   const { refundId } = topUp
-    ? await refundTopUp(ctx, payment, amount, input.reason)
+    ? await refundTopUp(ctx, payment, amount, input.reason, input.reference)
     : await providerFor(payment.provider, config).refund(payment, amount, input.reason);
   await db.batch([
     recordRefundStatement(

@@ -50,6 +50,26 @@ export function stripeErrorOf(
   return sdk && error instanceof sdk.errors.StripeError ? error : null;
 }
 
+/**
+ * A failure of a request that moves money, as the caller must treat it: Stripe's definite
+ * refusal (a 4xx answer: invalid request, card error) as it is, anything else (no answer, a
+ * 5xx, a rate limit, an idempotency clash) as provider_outcome_unknown: the money may have
+ * moved, and only a retry with the same idempotency key finds out.
+ */
+export function refusalOrUnknown(error: unknown): unknown {
+  const stripeError = stripeErrorOf(error);
+  const status = stripeError?.statusCode ?? 0;
+  const refused =
+    status >= 400 &&
+    status < 500 &&
+    status !== 409 &&
+    status !== 429 &&
+    stripeError?.type !== "StripeIdempotencyError";
+  if (refused) return error;
+  console.error(JSON.stringify({ msg: "stripe request unanswered", error: String(error) }));
+  return new ApiError("provider_outcome_unknown", "Stripe did not answer clearly");
+}
+
 /** The id of a Stripe reference, whether it came expanded (an object) or not (its id). */
 export const idOf = (ref: string | { id: string } | null | undefined): string | null =>
   ref == null ? null : typeof ref === "string" ? ref : ref.id;

@@ -6,7 +6,7 @@ import type { Config } from "../env";
 import { msg } from "../i18n";
 import { ApiError } from "../lib/errors";
 import type { BillingProvider } from "./provider";
-import { call, stripeClient, stripeErrorOf } from "./stripe-api";
+import { call, refusalOrUnknown, stripeClient, stripeErrorOf } from "./stripe-api";
 import { cancelNow, releaseSchedule, scheduleDowngrade } from "./stripe-changes";
 import { type StripeSubscriptionLike, subscriptionState } from "./stripe-state";
 
@@ -163,18 +163,25 @@ export function createStripeProvider(config: Config): BillingProvider | null {
       );
     },
 
-    async refund(payment, amount, reason) {
+    async refund(payment, amount, reason, key) {
       // A payment is recorded under its charge; invoices paid through a PaymentIntent only
       // name that.
       const target = payment.providerPaymentId.startsWith("pi_")
         ? { payment_intent: payment.providerPaymentId }
         : { charge: payment.providerPaymentId };
       const refund = await call(client, (stripe) =>
-        stripe.refunds.create({
-          ...target,
-          amount,
-          metadata: { tollgate_payment_id: payment.id, ...(reason ? { reason } : {}) },
-        }),
+        stripe.refunds
+          .create(
+            {
+              ...target,
+              amount,
+              metadata: { tollgate_payment_id: payment.id, ...(reason ? { reason } : {}) },
+            },
+            key ? { idempotencyKey: key } : {},
+          )
+          .catch((error: unknown) => {
+            throw key ? refusalOrUnknown(error) : error;
+          }),
       );
       return { refundId: refund.id };
     },

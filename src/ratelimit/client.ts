@@ -167,6 +167,11 @@ export async function captureHold(ctx: Pusher, userId: string, reference: string
   await stub(ctx.env, subject).captureHold(subject, reference, ctx.now);
 }
 
+/** Whether a hold is still open (neither settled nor expired). Throws on RPC failure. */
+export function holdOpen(ctx: Pusher, userId: string, reference: string): Promise<boolean> {
+  return stub(ctx.env, userSubject(userId)).holdOpen(reference, ctx.now);
+}
+
 /** Gives a hold back to the available balance. Idempotent by reference; throws on RPC failure. */
 export async function releaseHold(ctx: Pusher, userId: string, reference: string): Promise<void> {
   const subject = userSubject(userId);

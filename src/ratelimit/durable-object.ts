@@ -154,6 +154,9 @@ export class RateLimiter extends DurableObject<Env> {
     return this.desk.release(reference, this.tick(now));
   }
 
+  holdOpen(reference: string, now: number): boolean {
+    return this.desk.wallet.holdOpen(reference, now);
+  }
   /** A credit or debit of the available balance, once per type and reference. */
   moveFunds(subject: string, movement: Movement, now: number): MovementResult {
     this.policy.remember(subject);

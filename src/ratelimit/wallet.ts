@@ -101,6 +101,15 @@ export class Wallet {
     return stale.length;
   }
 
+  /** Whether a hold is open: placed, neither settled nor expired at `now`. */
+  holdOpen(reference: string, now: number): boolean {
+    return (
+      this.sql
+        .exec("SELECT 1 FROM wallet_holds WHERE reference = ? AND expires_at > ?", reference, now)
+        .toArray().length > 0
+    );
+  }
+
   /** When the oldest open hold expires; null when none is open. */
   nextHoldExpiry(): number | null {
     return this.sql

@@ -11,7 +11,7 @@ import type { ServiceContext } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { stripeClient, stripeErrorOf } from "../payments/stripe-api";
-import { configureAutoRecharge } from "../ratelimit/client";
+import { autoRecharge, configureAutoRecharge } from "../ratelimit/client";
 import { findTopUp, recordRechargeFailed } from "./credits";
 import type { AutoRechargeInput } from "./schemas";
 import { autoRechargeView } from "./service";
@@ -71,6 +71,11 @@ export async function chargeRecharge(ctx: ServiceContext, message: WalletRecharg
     );
   if (topUp.status !== "pending") return;
   if (!(await accountActive(ctx, message.user_id))) return fail("account closed");
+  // Queued before the user turned it off (or superseded): the user's object says what holds now.
+  const settings = await autoRecharge(ctx.env, message.user_id);
+  if (!settings?.enabled || settings.pending !== message.reference) {
+    return fail("auto-recharge turned off");
+  }
   const client = stripeClient(ctx.config);
   const customer = await stripeCustomer(ctx, message.user_id);
   if (!client || !customer) return fail(client ? "no Stripe customer" : "Stripe is not configured");

@@ -41,6 +41,7 @@ export class FakeOrders {
   readonly orders = new Map<string, FakeOrder>();
   readonly captures = new Map<string, FakeCapture>();
   private readonly captureRequests = new Map<string, string>();
+  private readonly refundRequests = new Map<string, { id: string; amount: Money }>();
 
   constructor(private readonly base: string) {}
 
@@ -73,7 +74,7 @@ export class FakeOrders {
       if (method === "POST" && m[2]) return this.capture(order, requestId);
     }
     m = /^\/v2\/payments\/captures\/([^/]+)\/refund$/.exec(path);
-    if (method === "POST" && m?.[1]) return this.refund(decodeURIComponent(m[1]), body);
+    if (method === "POST" && m?.[1]) return this.refund(decodeURIComponent(m[1]), body, requestId);
     return null;
   }
 
@@ -123,12 +124,16 @@ export class FakeOrders {
     return respond(201, order);
   }
 
-  private refund(captureId: string, body: Record<string, unknown>): Response {
+  /** A refund; one with a PayPal-Request-Id seen before answers that refund again. */
+  private refund(captureId: string, body: Record<string, unknown>, requestId?: string): Response {
     const capture = this.captures.get(captureId);
     if (!capture) return issue(404, "RESOURCE_NOT_FOUND", "INVALID_RESOURCE_ID");
+    const earlier = requestId ? this.refundRequests.get(requestId) : undefined;
+    if (earlier) return respond(201, { ...earlier, status: "COMPLETED" });
     const amount = (body.amount as Money | undefined) ?? capture.amount;
     const refund = { id: `R-${code()}`, amount };
     capture.refunds.push(refund);
+    if (requestId) this.refundRequests.set(requestId, refund);
     return respond(201, { ...refund, status: "COMPLETED" });
   }
 }

@@ -25,6 +25,8 @@ export const RUN_ERRORS = [
   "not_queued",
   // Started and never ended (its isolate died): ended by the sweep, the hold released.
   "abandoned",
+  // Async: delivered after its hold expired (released): not run, nothing charged.
+  "hold_expired",
 ] as const;
 export type RunError = (typeof RUN_ERRORS)[number];
 

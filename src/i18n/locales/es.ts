@@ -53,6 +53,7 @@ export const es = {
     },
     invalid_credentials: { title: "El correo electrónico o la contraseña son incorrectos" },
     upstream_failed: { title: "El servicio de origen de la acción falló" },
+    provider_outcome_unknown: { title: "Se desconoce la respuesta del proveedor de pagos" },
     upstream_timeout: { title: "El servicio de origen de la acción no respondió a tiempo" },
     insufficient_funds: {
       title: "El saldo disponible del monedero es inferior al precio",
