@@ -111,6 +111,32 @@ describe("event deliveries", () => {
     expect(notification?.dedupe_key).toBe(`event:${event.id}:${at("2032-03-02T16:00:00Z")}:30`);
   });
 
+  it("an edit planned while a run awaits D1 is not overwritten by the run's older answer", async () => {
+    vi.setSystemTime(at("2032-03-01T12:00:00Z"));
+    const user = await signup("raced");
+    const event = await createEvent(user);
+    const edited = at("2032-03-02T15:30:00Z");
+    vi.setSystemTime(at("2032-03-02T13:50:00Z"));
+    await runInDurableObject(schedulerOf(user.id), async (scheduler) => {
+      // The alarm's run picks the 13:50 reminder, delivers it and learns the next (tomorrow's)
+      // from D1; the edit's push arrives just as the run turns to D1 (its context is made).
+      let planning: Promise<void> | undefined;
+      const inner = scheduler as unknown as { context: (now: number) => unknown };
+      const context = inner.context.bind(scheduler);
+      vi.spyOn(inner, "context").mockImplementation((now) => {
+        planning ??= scheduler.plan(user.id, [{ kind: "event", id: event.id, dueAt: edited }]);
+        return context(now);
+      });
+      await scheduler.alarm();
+      await planning;
+    });
+    expect(await notificationsOf(user.id)).toHaveLength(1);
+    expect(await schedulerOf(user.id).pending()).toEqual([
+      { kind: "event", id: event.id, dueAt: edited },
+    ]);
+    expect(await alarmOf(user.id)).toBe(edited);
+  });
+
   it("are canceled by a delete, for the object and the sweep", async () => {
     vi.setSystemTime(at("2032-03-01T12:00:00Z"));
     const user = await signup("deleted");
