@@ -137,6 +137,28 @@ describe("event deliveries", () => {
     expect(await alarmOf(user.id)).toBe(edited);
   });
 
+  it("an edit keeps a delivery that came due but is not sent yet, and it is sent once", async () => {
+    vi.setSystemTime(at("2032-03-02T13:45:00Z"));
+    const user = await signup("pending");
+    const event = await createEvent(user);
+    // The 08:50 reminder (13:50Z) is due; its alarm has not run yet at 08:52.
+    vi.setSystemTime(at("2032-03-02T13:52:00Z"));
+    const renamed = await api<{ next_due_at: string }>("PATCH", `/v1/events/${event.id}`, {
+      token: user.accessToken,
+      body: { title: "Daily standup" },
+    });
+    expect(renamed.status, renamed.text).toBe(200);
+    expect(renamed.body.next_due_at).toBe("2032-03-02T13:50:00.000Z");
+    expect(await alarmOf(user.id)).toBe(at("2032-03-02T13:50:00Z"));
+    await fireAt(user.id, at("2032-03-02T13:52:01Z"));
+    await fireAt(user.id, at("2032-03-02T13:52:02Z"));
+    const notifications = await notificationsOf(user.id);
+    expect(notifications.map((n) => [n.title, n.dedupe_key])).toEqual([
+      ["Reminder: Daily standup", `event:${event.id}:${at("2032-03-02T14:00:00Z")}:10`],
+    ]);
+    expect(await alarmOf(user.id)).toBe(at("2032-03-03T13:50:00Z"));
+  });
+
   it("are canceled by a delete, for the object and the sweep", async () => {
     vi.setSystemTime(at("2032-03-01T12:00:00Z"));
     const user = await signup("deleted");
