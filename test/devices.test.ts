@@ -47,14 +47,20 @@ describe("POST /v1/me/devices", () => {
     expect((await list(user.accessToken)).body.data).toHaveLength(1);
   });
 
-  it("a token registered by another account moves to the new one", async () => {
+  it("a token another account holds is a 409 and stays theirs, until they forget it", async () => {
     const alice = await signup("alice");
     const bob = await signup("bob");
     const token = fcmToken("shared");
-    await register(alice.accessToken, { platform: "android", token });
+    const mine = await register(alice.accessToken, { platform: "android", token });
     const res = await register(bob.accessToken, { platform: "android", token });
-    expect(res.status).toBe(201);
-    expect((await list(alice.accessToken)).body.data).toEqual([]);
+    expectProblem(res, 409, "device_token_taken");
+    expect((await list(alice.accessToken)).body.data.map((d) => d.token)).toEqual([token]);
+    expect((await list(bob.accessToken)).body.data).toEqual([]);
+    const forgotten = await api("DELETE", `/v1/me/devices/${mine.body.id}`, {
+      token: alice.accessToken,
+    });
+    expect(forgotten.status).toBe(204);
+    expect((await register(bob.accessToken, { platform: "android", token })).status).toBe(201);
     expect((await list(bob.accessToken)).body.data.map((d) => d.token)).toEqual([token]);
   });
 

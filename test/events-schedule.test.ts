@@ -111,6 +111,54 @@ describe("event deliveries", () => {
     expect(notification?.dedupe_key).toBe(`event:${event.id}:${at("2032-03-02T16:00:00Z")}:30`);
   });
 
+  it("an edit planned while a run awaits D1 is not overwritten by the run's older answer", async () => {
+    vi.setSystemTime(at("2032-03-01T12:00:00Z"));
+    const user = await signup("raced");
+    const event = await createEvent(user);
+    const edited = at("2032-03-02T15:30:00Z");
+    vi.setSystemTime(at("2032-03-02T13:50:00Z"));
+    await runInDurableObject(schedulerOf(user.id), async (scheduler) => {
+      // The alarm's run picks the 13:50 reminder, delivers it and learns the next (tomorrow's)
+      // from D1; the edit's push arrives just as the run turns to D1 (its context is made).
+      let planning: Promise<void> | undefined;
+      const inner = scheduler as unknown as { context: (now: number) => unknown };
+      const context = inner.context.bind(scheduler);
+      vi.spyOn(inner, "context").mockImplementation((now) => {
+        planning ??= scheduler.plan(user.id, [{ kind: "event", id: event.id, dueAt: edited }]);
+        return context(now);
+      });
+      await scheduler.alarm();
+      await planning;
+    });
+    expect(await notificationsOf(user.id)).toHaveLength(1);
+    expect(await schedulerOf(user.id).pending()).toEqual([
+      { kind: "event", id: event.id, dueAt: edited },
+    ]);
+    expect(await alarmOf(user.id)).toBe(edited);
+  });
+
+  it("an edit keeps a delivery that came due but is not sent yet, and it is sent once", async () => {
+    vi.setSystemTime(at("2032-03-02T13:45:00Z"));
+    const user = await signup("pending");
+    const event = await createEvent(user);
+    // The 08:50 reminder (13:50Z) is due; its alarm has not run yet at 08:52.
+    vi.setSystemTime(at("2032-03-02T13:52:00Z"));
+    const renamed = await api<{ next_due_at: string }>("PATCH", `/v1/events/${event.id}`, {
+      token: user.accessToken,
+      body: { title: "Daily standup" },
+    });
+    expect(renamed.status, renamed.text).toBe(200);
+    expect(renamed.body.next_due_at).toBe("2032-03-02T13:50:00.000Z");
+    expect(await alarmOf(user.id)).toBe(at("2032-03-02T13:50:00Z"));
+    await fireAt(user.id, at("2032-03-02T13:52:01Z"));
+    await fireAt(user.id, at("2032-03-02T13:52:02Z"));
+    const notifications = await notificationsOf(user.id);
+    expect(notifications.map((n) => [n.title, n.dedupe_key])).toEqual([
+      ["Reminder: Daily standup", `event:${event.id}:${at("2032-03-02T14:00:00Z")}:10`],
+    ]);
+    expect(await alarmOf(user.id)).toBe(at("2032-03-03T13:50:00Z"));
+  });
+
   it("are canceled by a delete, for the object and the sweep", async () => {
     vi.setSystemTime(at("2032-03-01T12:00:00Z"));
     const user = await signup("deleted");

@@ -14,7 +14,11 @@ import {
   deliverNotification,
   type Senders,
 } from "../src/notifications/consumer";
-import { MAX_DELIVERY_ATTEMPTS } from "../src/notifications/deliveries";
+import {
+  claimDelivery,
+  DELIVERY_LEASE,
+  MAX_DELIVERY_ATTEMPTS,
+} from "../src/notifications/deliveries";
 import { type NotifyInput, notify } from "../src/notifications/notify";
 import { QUEUES } from "../src/queues";
 import { api, count, type HeldQueues, holdQueues, signup, testContext } from "./helpers";
@@ -279,6 +283,51 @@ describe("notification delivery", () => {
       }),
     ]);
     expect(await deliverNotification(testContext(), failing, deliveryId)).toBe("done");
+  });
+
+  it("an attempt that throws (D1 failed) releases its row, so the message's retry delivers it", async () => {
+    const { id, delivery } = await notifiedUser({ type: "reminder", channels: ["sms"] });
+    const sent = senders({ sms: async () => ({ status: "sent", providerId: "SM1" }) });
+    const ctx = testContext();
+    // The claim goes through; reading what to send fails.
+    const failing = Object.assign(Object.create(ctx.db) as typeof ctx.db, {
+      select: () => {
+        throw new Error("D1_ERROR: network connection lost");
+      },
+    });
+    await expect(
+      deliverNotification({ ...ctx, db: failing }, sent, delivery.delivery_id),
+    ).rejects.toThrow("D1_ERROR");
+    expect(await deliverNotification(testContext(), sent, delivery.delivery_id)).toBe("done");
+    expect(await deliveriesOf(id)).toEqual([
+      expect.objectContaining({ status: "sent", attempts: 2, provider_id: "SM1" }),
+    ]);
+  });
+
+  it("a message whose row another attempt holds comes back when the lease ends, not acked", async () => {
+    const { id, delivery } = await notifiedUser({ type: "reminder", channels: ["sms"] });
+    const now = Date.now();
+    expect(await claimDelivery(testContext(now).db, delivery.delivery_id, now)).not.toBeNull();
+    const batch = createMessageBatch<NotificationDelivery>(QUEUES.notificationDeliveries, [
+      { id: "m1", timestamp: new Date(), attempts: 1, body: delivery },
+    ]);
+    const [message] = batch.messages;
+    if (!message) throw new Error("no message");
+    const retry = vi.spyOn(message, "retry");
+    const sent = senders({ sms: async () => ({ status: "sent", providerId: "SM2" }) });
+    await consumeNotificationDeliveries(testContext(now + 30_000), batch, sent);
+    const result = await getQueueResult(batch, createExecutionContext());
+    expect(result.explicitAcks).toEqual([]);
+    expect(retry).toHaveBeenCalledWith({ delaySeconds: (DELIVERY_LEASE - 30_000) / 1000 });
+    expect(await deliveriesOf(id)).toEqual([
+      expect.objectContaining({ status: "queued", attempts: 1 }),
+    ]);
+    // Back once the lease has ended: delivered.
+    const later = testContext(now + DELIVERY_LEASE);
+    expect(await deliverNotification(later, sent, delivery.delivery_id)).toBe("done");
+    expect(await deliveriesOf(id)).toEqual([
+      expect.objectContaining({ status: "sent", attempts: 2, provider_id: "SM2" }),
+    ]);
   });
 
   it("a permanent refusal fails the delivery at once", async () => {

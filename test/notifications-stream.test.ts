@@ -11,8 +11,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
 import { TOKEN_EXPIRED_CLOSE } from "../src/notifications/hub";
-import { logout } from "./auth-helpers";
-import { expectProblem, send, signup, type TestUser } from "./helpers";
+import { logout, me } from "./auth-helpers";
+import { api, expectProblem, login, send, signup, type TestUser } from "./helpers";
 import { listNotifications, notifyAt } from "./notifications-helpers";
 
 const hubOf = (userId: string) => env.NOTIFICATION_HUB.get(env.NOTIFICATION_HUB.idFromName(userId));
@@ -173,5 +173,74 @@ describe("GET /v1/notifications/stream", () => {
     const closed = await stream.closed;
     expect(closed.code).toBe(TOKEN_EXPIRED_CLOSE);
     expect(await hub.openSockets()).toBe(0);
+  });
+
+  it("closes a session's sockets (4001) as soon as it logs out, and no other session's", async () => {
+    const user = await signup();
+    const again = await login(user.email);
+    expect(again.status, again.text).toBe(200);
+    const mine = await openStream(byQuery(user));
+    const other = await openStream(byQuery({ ...user, accessToken: again.body.access_token }));
+    const hub = hubOf(user.id);
+    expect(await hub.openSockets()).toBe(2);
+
+    expect((await logout(user.refreshToken)).status).toBe(204);
+    const closed = await mine.closed;
+    expect(closed.code).toBe(TOKEN_EXPIRED_CLOSE);
+    expect(await hub.openSockets()).toBe(1);
+    const id = await notifyAt(user.id, Date.now(), { title: "after the logout" });
+    expect(await other.received(1)).toEqual([
+      { type: "notification", notification: expect.objectContaining({ id }) },
+    ]);
+    expect(mine.messages).toEqual([]);
+  });
+
+  it("a password change closes the other sessions' sockets; a deleted account closes them all", async () => {
+    const user = await signup();
+    const again = await login(user.email);
+    const elsewhere = await openStream(byQuery({ ...user, accessToken: again.body.access_token }));
+    const here = await openStream(byQuery(user));
+    const hub = hubOf(user.id);
+    const changed = await api("POST", "/v1/me/password", {
+      token: user.accessToken,
+      body: { current_password: user.password, new_password: "another long passphrase" },
+    });
+    expect(changed.status, changed.text).toBe(204);
+    expect((await elsewhere.closed).code).toBe(TOKEN_EXPIRED_CLOSE);
+    expect(await hub.openSockets()).toBe(1);
+
+    // A socket from before sessions were recorded on sockets (no sessionId) closes with the account.
+    await runInDurableObject(hub, async (_instance, state) => {
+      for (const socket of state.getWebSockets())
+        socket.serializeAttachment({ expiresAt: Date.now() + 60_000 });
+    });
+    const deleted = await api("DELETE", "/v1/me", {
+      token: user.accessToken,
+      body: { password: "another long passphrase" },
+    });
+    expect(deleted.status, deleted.text).toBe(204);
+    expect((await here.closed).code).toBe(TOKEN_EXPIRED_CLOSE);
+    expect(await hub.openSockets()).toBe(0);
+  });
+
+  it("a hub that cannot be reached never fails the logout; the token still ends at once", async () => {
+    const user = await signup();
+    const stream = await openStream(byQuery(user));
+    const get = vi.spyOn(env.NOTIFICATION_HUB, "get").mockImplementation(() => {
+      throw new Error("hub unavailable");
+    });
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      expect((await logout(user.refreshToken)).status).toBe(204);
+      expect(get).toHaveBeenCalledOnce();
+      expect(error).toHaveBeenCalledWith(expect.stringContaining("streams of ended sessions"));
+    } finally {
+      get.mockRestore();
+      error.mockRestore();
+    }
+    expect((await me(user.accessToken)).status).toBe(401);
+    // The socket stays until its token expires (the alarm), as before.
+    expect(await hubOf(user.id).openSockets()).toBe(1);
+    stream.socket.close(1000);
   });
 });

@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { auditInsert } from "../audit/audit";
 import { publicUser } from "../auth/serialize";
+import { endSessionsAfterCommit } from "../auth/session-end";
 import { revokeUserSessionsStatement } from "../auth/sessions";
 import type { Db } from "../db";
 import { auditLog, type User, users } from "../db/schema";
@@ -9,11 +10,7 @@ import type { ServiceContext } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
 import { keysetPage } from "../lib/pagination";
 import { iso } from "../lib/time";
-import {
-  endSessionsAfterCommit,
-  pushPolicyBeforeCommit,
-  syncPoliciesAfterCommit,
-} from "../ratelimit/client";
+import { pushPolicyBeforeCommit, syncPoliciesAfterCommit } from "../ratelimit/client";
 
 export function adminUser(user: User) {
   return {
@@ -84,6 +81,7 @@ export async function updateUser(
     ctx,
     id,
     revoked.map((s) => s.id),
+    disabling ? "all" : "sessions",
   );
   return user;
 }

@@ -10,7 +10,7 @@ import type { ServiceContext } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import type { ClientMeta } from "../lib/request";
-import { endSessionsAfterCommit, revokeApiKeysAfterCommit } from "../ratelimit/client";
+import { revokeApiKeysAfterCommit } from "../ratelimit/client";
 import {
   findLiveMailedToken,
   issueMailedToken,
@@ -18,6 +18,7 @@ import {
   stillUnspent,
 } from "./mailed-tokens";
 import { hashPassword, needsRehash, UNUSABLE_PASSWORD_HASH, verifyPassword } from "./passwords";
+import { endSessionsAfterCommit } from "./session-end";
 import {
   type IssuedTokens,
   issueTokens,

@@ -8,7 +8,7 @@ import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import type { ClientMeta } from "../lib/request";
 import { DAY } from "../lib/time";
-import { endSessionsAfterCommit } from "../ratelimit/client";
+import { endSessionsAfterCommit } from "./session-end";
 import { signAccessToken } from "./tokens";
 
 export interface IssuedTokens {

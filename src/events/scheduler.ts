@@ -26,7 +26,7 @@ const RUN_SIZE = 25;
  */
 export class Scheduler extends DurableObject<Env> {
   private readonly sql: SqlStorage;
-  /** Runs one at a time: an alarm and a sweep's call never deliver side by side. */
+  /** Runs and plans one at a time: an alarm and a sweep's call never deliver side by side. */
   private running: Promise<unknown> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -35,18 +35,26 @@ export class Scheduler extends DurableObject<Env> {
     this.sql = ctx.storage.sql;
   }
 
-  /** New due times (null: forget the item), then the alarm at the earliest. */
+  /**
+   * New due times (null: forget the item), then the alarm at the earliest. After any run in
+   * progress: a run applies the due times D1 answered while it awaited them, which may predate
+   * this edit, so the edit must land after them, not before.
+   */
   async plan(userId: string, items: DueItem[]): Promise<void> {
     this.remember(userId);
-    this.apply(items);
-    await this.rearm();
+    await this.serially(async () => {
+      this.apply(items);
+      await this.rearm();
+    });
   }
 
   /** The sweep: takes the items and delivers what is due at `now`, waiting for it. */
   async deliverNow(userId: string, items: DueItem[], now: number): Promise<DeliveryCounts> {
     this.remember(userId);
-    this.apply(items);
-    return this.serially(() => this.run(now));
+    return this.serially(() => {
+      this.apply(items);
+      return this.run(now);
+    });
   }
 
   /** What the object holds, earliest first (for tests and diagnostics). */

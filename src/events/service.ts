@@ -49,9 +49,9 @@ export function eventView(row: EventRow): z.infer<typeof EventSchema> {
   };
 }
 
-/** The first delivery at or after `now` (what was due before an edit is not sent again). */
-const firstDueFrom = (columns: EventColumns, now: number) =>
-  nextDueAt(scheduleOf(columns), offsetsOf(columns), now - 1);
+/** The first delivery at or after `from` (an event's creation or edit: `now` at the latest). */
+const firstDueFrom = (columns: EventColumns, from: number) =>
+  nextDueAt(scheduleOf(columns), offsetsOf(columns), from - 1);
 
 export async function createEvent(
   ctx: ServiceContext,
@@ -99,7 +99,10 @@ export async function getEvent({ db }: ServiceContext, userId: string, id: strin
   return row;
 }
 
-/** Applies a change to the stored event, checks the result as a whole, and re-plans it from now. */
+/**
+ * Applies a change to the stored event, checks the result as a whole, and re-plans it from now
+ * (or from the delivery still pending, when one is overdue).
+ */
 export async function updateEvent(
   ctx: ServiceContext,
   userId: string,
@@ -121,9 +124,12 @@ export async function updateEvent(
     };
   }
   const columns = eventColumns(fields);
+  // A delivery that came due but is not sent yet (its alarm is running or late) stays due: the
+  // point's dedupe key keeps a run that already sent it from sending it twice.
+  const from = Math.min(now, current.nextDueAt ?? now);
   const [row] = await db
     .update(events)
-    .set({ ...columns, nextDueAt: firstDueFrom(columns, now), updatedAt: now })
+    .set({ ...columns, nextDueAt: firstDueFrom(columns, from), updatedAt: now })
     .where(and(eq(events.id, id), eq(events.userId, userId)))
     .returning();
   if (!row) throw notFound("Event");

@@ -24,6 +24,7 @@ const CATALOG = {
   method_not_allowed: [405, "Method not allowed"],
   email_taken: [409, "This email is already registered"],
   conflict: [409, "The request conflicts with the current state"],
+  device_token_taken: [409, "This device token is registered to another account"],
   plan_not_available: [409, "This plan cannot be subscribed to"],
   payload_too_large: [413, "The request body is too large"],
   unsupported_media_type: [415, "Unsupported media type"],

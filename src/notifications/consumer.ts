@@ -14,8 +14,10 @@ import {
   type Attempt,
   claimDelivery,
   finishAttempt,
+  leasedUntil,
   MAX_DELIVERY_ATTEMPTS,
   markDeadLettered,
+  releaseDelivery,
 } from "./deliveries";
 import { deliverByEmail } from "./email-channel";
 
@@ -81,16 +83,29 @@ async function attempt(
 /**
  * Delivers one queued delivery. The row is claimed first, so a duplicate message, or one for a
  * delivery already sent, failed or skipped, does nothing; its status, attempts and last error
- * are recorded. Answers whether the message should come back (a retryable failure).
+ * are recorded. Answers whether the message should come back: "retry" (a retryable failure) or
+ * `{ leasedUntil }` (another attempt holds the row: come back when its lease ends). When the
+ * attempt throws (D1 failed), the row is released before the error goes up, so the message's
+ * retry can claim it at once.
  */
 export async function deliverNotification(
   ctx: ServiceContext,
   senders: Senders,
   deliveryId: string,
-): Promise<"done" | "retry"> {
+): Promise<"done" | "retry" | { leasedUntil: number }> {
   const delivery = await claimDelivery(ctx.db, deliveryId, ctx.now);
-  if (!delivery) return "done";
-  let result = await attempt(ctx, senders, delivery);
+  if (!delivery) {
+    const until = await leasedUntil(ctx.db, deliveryId, ctx.now);
+    return until === null ? "done" : { leasedUntil: until };
+  }
+  let result: Attempt;
+  try {
+    result = await attempt(ctx, senders, delivery);
+  } catch (error) {
+    // Released when D1 answers again; if not, the lease ends on its own (the retry waits for it).
+    await releaseDelivery(ctx.db, deliveryId, ctx.now).catch(() => undefined);
+    throw error;
+  }
   if (result.status === "retry" && delivery.attempts >= MAX_DELIVERY_ATTEMPTS) {
     result = { status: "failed", error: result.error };
   }
@@ -106,10 +121,14 @@ export async function consumeNotificationDeliveries(
   for (const message of batch.messages) {
     try {
       const outcome = await deliverNotification(ctx, senders, message.body.delivery_id);
-      if (outcome === "retry") message.retry(deliveryBackoff(message.attempts));
-      else message.ack();
+      if (outcome === "done") message.ack();
+      else if (outcome === "retry") message.retry(deliveryBackoff(message.attempts));
+      else {
+        const seconds = Math.ceil((outcome.leasedUntil - ctx.now) / 1000);
+        message.retry({ delaySeconds: Math.max(1, seconds) });
+      }
     } catch (error) {
-      // D1 itself failed: the row was not claimed or is released by its lease; try again.
+      // D1 itself failed: the row was not claimed, or was released (else its lease ends); again.
       console.error(
         JSON.stringify({
           msg: "notification delivery failed",

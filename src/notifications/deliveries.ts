@@ -35,6 +35,34 @@ export async function claimDelivery(db: Db, deliveryId: string, now: number) {
   return row ?? null;
 }
 
+/**
+ * When the lease on a delivery still queued ends, if another attempt holds it at `now` (null:
+ * nothing to wait for, the delivery is over or unknown). A message that could not claim the row
+ * comes back then rather than being dropped: the holder may fail without recording it.
+ */
+export async function leasedUntil(db: Db, deliveryId: string, now: number): Promise<number | null> {
+  const row = await db
+    .select({
+      status: notificationDeliveries.status,
+      lockedUntil: notificationDeliveries.lockedUntil,
+    })
+    .from(notificationDeliveries)
+    .where(eq(notificationDeliveries.id, deliveryId))
+    .get();
+  if (row?.status !== "queued" || row.lockedUntil === null || row.lockedUntil <= now) return null;
+  return row.lockedUntil;
+}
+
+/** Gives back a claimed row whose attempt threw before it could be recorded (D1 failed). */
+export async function releaseDelivery(db: Db, deliveryId: string, now: number): Promise<void> {
+  await db
+    .update(notificationDeliveries)
+    .set({ lockedUntil: null, updatedAt: now })
+    .where(
+      and(eq(notificationDeliveries.id, deliveryId), eq(notificationDeliveries.status, "queued")),
+    );
+}
+
 /** How an attempt ended: a final status, or "retry" (the row stays queued for the next one). */
 export type Attempt =
   | { status: Exclude<DeliveryStatus, "queued">; providerId?: string | null; error?: string }

@@ -50,12 +50,12 @@ deviceRoutes.openapi(
     security,
     summary: "Register a device for push notifications (its FCM token)",
     description:
-      "201 with the new device; a token this account has already registered answers 200 with that device (last_seen_at refreshed). A token registered by another account is taken from it. Past 20 devices, the one seen longest ago is forgotten.",
+      "201 with the new device; a token this account has already registered answers 200 with that device (last_seen_at refreshed). A token registered by another account is a 409 device_token_taken (it stays theirs until they forget it). Past 20 devices, the one seen longest ago is forgotten.",
     request: { body: jsonBody(RegisterDeviceBody) },
     responses: {
       201: jsonContent(DeviceSchema, "Registered"),
       200: jsonContent(DeviceSchema, "Already registered"),
-      ...errorResponses(403),
+      ...errorResponses(403, 409),
     },
   }),
   async (c) => {

@@ -3,7 +3,7 @@ import { and, asc, desc, eq, inArray, ne, notInArray } from "drizzle-orm";
 import type { Db } from "../db";
 import { type Device, type DevicePlatform, devices } from "../db/schema";
 import type { ServiceContext } from "../lib/context";
-import { notFound } from "../lib/errors";
+import { ApiError, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { iso } from "../lib/time";
 
@@ -24,16 +24,22 @@ export type DeviceView = ReturnType<typeof deviceView>;
 
 /**
  * Registers a device token for the user. A token the user has already registered is the same
- * device (its platform and last_seen_at are refreshed; `created` is false). A token belongs to
- * the account that registered it last: the same token under another account (a phone that
- * changed hands, a logout and another login) is removed from it, so one account's notifications
- * never reach another's device. All of it in one batch.
+ * device (its platform and last_seen_at are refreshed; `created` is false). A token another
+ * account holds is refused (409 device_token_taken) and stays theirs: whoever learned it must
+ * not take over that account's push. An app forgets its device (DELETE) when its user logs out,
+ * and a dead token is removed when FCM reports it, so the next account can register it.
  */
 export async function registerDevice(
   { db, now }: Pick<ServiceContext, "db" | "now">,
   userId: string,
   input: { platform: DevicePlatform; token: string },
 ): Promise<{ device: DeviceView; created: boolean }> {
+  const held = await db
+    .select({ id: devices.id })
+    .from(devices)
+    .where(and(eq(devices.token, input.token), ne(devices.userId, userId)))
+    .get();
+  if (held) throw new ApiError("device_token_taken");
   const id = newId("dev");
   const newest = db
     .select({ id: devices.id })
@@ -41,8 +47,7 @@ export async function registerDevice(
     .where(eq(devices.userId, userId))
     .orderBy(desc(devices.lastSeenAt), desc(devices.id))
     .limit(MAX_DEVICES);
-  const [, saved] = await db.batch([
-    db.delete(devices).where(and(eq(devices.token, input.token), ne(devices.userId, userId))),
+  const [saved] = await db.batch([
     db
       .insert(devices)
       .values({ id, userId, ...input, createdAt: now, lastSeenAt: now })

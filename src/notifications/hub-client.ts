@@ -1,22 +1,26 @@
+import { notificationHub as hub } from "../auth/session-end";
 import type { Env } from "../env";
 import type { NotificationView } from "./view";
 
-// The one module that talks to the NotificationHub objects (one per user).
-function hub(env: Env, userId: string) {
-  return env.NOTIFICATION_HUB.get(env.NOTIFICATION_HUB.idFromName(userId));
-}
+// The module that talks to the NotificationHub objects (one per user), but for closing ended
+// sessions' streams: auth, below notifications, does that in auth/session-end.ts.
 
 /**
  * Opens a live stream for the user: the upgrade request goes to their hub, which keeps the
- * socket until the client closes it or `expiresAt` (the access token's expiry) passes.
+ * socket until the client closes it, `expiresAt` (the access token's expiry) passes or the
+ * token's session ends.
  */
 export function openStream(
   env: Env,
   userId: string,
   request: Request,
-  expiresAt: number,
+  token: { expiresAt: number; sessionId: string },
 ): Promise<Response> {
-  const headers = new Headers({ upgrade: "websocket", "x-stream-expires-at": String(expiresAt) });
+  const headers = new Headers({
+    upgrade: "websocket",
+    "x-stream-expires-at": String(token.expiresAt),
+    "x-stream-session-id": token.sessionId,
+  });
   return hub(env, userId).fetch(new Request(request.url, { headers }));
 }
 

@@ -8,20 +8,27 @@ export interface StreamMessage {
   notification: NotificationView;
 }
 
-/** Kept with each socket across hibernation: when its access token expires (epoch ms). */
+/**
+ * Kept with each socket across hibernation: when its access token expires (epoch ms) and the
+ * login session the token belongs to (absent on sockets opened before sessions were recorded).
+ */
 interface SocketAttachment {
   expiresAt: number;
+  sessionId?: string;
 }
 
-/** Close code for a socket whose access token has expired: reconnect with a fresh token. */
+/**
+ * Close code for a socket whose access token has expired or whose session has ended: reconnect
+ * with a fresh token (after a refresh, which fails for an ended session).
+ */
 export const TOKEN_EXPIRED_CLOSE = 4001;
 
 /**
  * One object per user holding their open notification sockets, through the WebSocket
  * Hibernation API: an idle socket keeps no object in memory and bills no duration. Clients may
  * send "ping" and get "pong" without waking it. Each socket closes when the access token it was
- * opened with expires (an alarm), so a logged-out or revoked session keeps it at most one token
- * lifetime; the client reconnects with its refreshed token.
+ * opened with expires (an alarm), or at once when its session ends (closeSessions, after a
+ * logout or a revocation); the client reconnects with its refreshed token.
  */
 export class NotificationHub extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
@@ -32,12 +39,17 @@ export class NotificationHub extends DurableObject<Env> {
   /** The upgrade, from the Worker once it has authenticated the request (hub-client.ts). */
   override async fetch(request: Request): Promise<Response> {
     const expiresAt = Number(request.headers.get("x-stream-expires-at"));
-    if (request.headers.get("upgrade") !== "websocket" || !Number.isSafeInteger(expiresAt)) {
+    const sessionId = request.headers.get("x-stream-session-id");
+    if (
+      request.headers.get("upgrade") !== "websocket" ||
+      !Number.isSafeInteger(expiresAt) ||
+      !sessionId
+    ) {
       return new Response("expected a websocket upgrade", { status: 426 });
     }
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server);
-    server.serializeAttachment({ expiresAt } satisfies SocketAttachment);
+    server.serializeAttachment({ expiresAt, sessionId } satisfies SocketAttachment);
     await this.scheduleExpiry();
     return new Response(null, { status: 101, webSocket: client });
   }
@@ -55,6 +67,27 @@ export class NotificationHub extends DurableObject<Env> {
       }
     }
     return reached;
+  }
+
+  /**
+   * Closes (code 4001) the sockets opened with a token of one of these sessions, or every socket
+   * ("all": the account is disabled or deleted); answers how many it closed.
+   */
+  async closeSessions(sessionIds: string[] | "all"): Promise<number> {
+    const ended = sessionIds === "all" ? null : new Set(sessionIds);
+    let closed = 0;
+    for (const socket of this.ctx.getWebSockets()) {
+      const attachment = socket.deserializeAttachment() as SocketAttachment | null;
+      if (ended && !(attachment?.sessionId && ended.has(attachment.sessionId))) continue;
+      try {
+        socket.close(TOKEN_EXPIRED_CLOSE, "session ended");
+        closed++;
+      } catch {
+        // Already closed.
+      }
+    }
+    await this.scheduleExpiry();
+    return closed;
   }
 
   /** The number of open sockets (for tests and diagnostics). */

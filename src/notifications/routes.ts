@@ -69,7 +69,7 @@ notificationRoutes.openapi(
     security,
     summary: "A WebSocket that receives each new notification as it is stored",
     description:
-      'Upgrade with `Upgrade: websocket`; authenticate with `Authorization: Bearer <access token>` or `?access_token=` (browsers cannot set headers on a WebSocket). API keys are refused. Each message is `{"type": "notification", "notification": {…}}`; send `ping` to get `pong`. The socket closes with code 4001 when the access token expires: reconnect with a fresh one.',
+      'Upgrade with `Upgrade: websocket`; authenticate with `Authorization: Bearer <access token>` or `?access_token=` (browsers cannot set headers on a WebSocket). API keys are refused. Each message is `{"type": "notification", "notification": {…}}`; send `ping` to get `pong`. The socket closes with code 4001 when the access token expires or its session ends (logout, password change): reconnect with a fresh one.',
     request: { query: StreamQuery },
     responses: {
       101: { description: "Switching to the WebSocket protocol" },
@@ -78,7 +78,7 @@ notificationRoutes.openapi(
   }),
   async (c) => {
     const principal = principalOf(c);
-    if (principal.expiresAt === null) {
+    if (principal.expiresAt === null || principal.sessionId === null) {
       throw new ApiError("invalid_token", msg("notifications.problems.stream_needs_access_token"));
     }
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
@@ -87,7 +87,10 @@ notificationRoutes.openapi(
       });
     }
     await service.recordStream(c.var.db, principal.userId, principal.expiresAt);
-    return openStream(c.env, principal.userId, c.req.raw, principal.expiresAt);
+    return openStream(c.env, principal.userId, c.req.raw, {
+      expiresAt: principal.expiresAt,
+      sessionId: principal.sessionId,
+    });
   },
 );
 

@@ -211,9 +211,10 @@ export async function syncPoliciesAfterCommit(
 /**
  * Ended sessions' access tokens stop working at once: the object refuses their ids until the
  * tokens would have expired anyway. A failed push leaves them working until they expire
- * (ACCESS_TOKEN_TTL_SECONDS at most).
+ * (ACCESS_TOKEN_TTL_SECONDS at most). Called through auth's endSessionsAfterCommit, which also
+ * closes the sessions' live streams.
  */
-export async function endSessionsAfterCommit(
+export async function revokeSessionsAfterCommit(
   pusher: Pusher,
   userId: string,
   sessionIds: string[],

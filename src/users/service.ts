@@ -1,5 +1,6 @@
 import { and, eq, inArray, isNull } from "drizzle-orm";
 import { hashPassword, UNUSABLE_PASSWORD_HASH, verifyPassword } from "../auth/passwords";
+import { endSessionsAfterCommit } from "../auth/session-end";
 import { revokeUserSessionsStatement } from "../auth/sessions";
 import type { Db } from "../db";
 import {
@@ -23,7 +24,6 @@ import { deleteUserNotificationsStatements } from "../notifications/service";
 import { currentSubscription, isEntitled, planById } from "../policy/current";
 import { freePlan, limitsOf } from "../policy/policy";
 import {
-  endSessionsAfterCommit,
   pushPolicyBeforeCommit,
   stopAutoRechargeBeforeCommit,
   syncPoliciesAfterCommit,
@@ -180,5 +180,6 @@ export async function deleteAccount(
     ctx,
     userId,
     deletedSessions.map((s) => s.id),
+    "all",
   );
 }

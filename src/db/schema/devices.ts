@@ -20,7 +20,7 @@ export const devices = sqliteTable(
   },
   (t) => [
     uniqueIndex("devices_user_token_unique").on(t.userId, t.token),
-    // A token registered by one account is taken from any other (devices.ts).
+    // A token registered by one account is refused to any other (devices.ts).
     index("devices_token_idx").on(t.token),
   ],
 );

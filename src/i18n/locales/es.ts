@@ -90,6 +90,7 @@ export const es = {
       method: "{{method}} no está permitido aquí",
     },
     email_taken: { title: "Este correo electrónico ya está registrado" },
+    device_token_taken: { title: "Este token de dispositivo está registrado en otra cuenta" },
     conflict: {
       title: "La solicitud entra en conflicto con el estado actual",
       has_subscription: "Ya tiene una suscripción: cámbiela o cancélela",
