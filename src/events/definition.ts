@@ -35,9 +35,9 @@ export type EventColumns = Omit<
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
- * An instant from a date-time, or from a date alone (an all-day event's local midnight; with
- * `endOfDay`, the last millisecond of that local day). An all-day event's date-time is taken
- * to its local day.
+ * An instant from a date-time, or from a date alone: an all-day event's local midnight, or with
+ * `endOfDay` (a recurrence's `until`, for any event) the last millisecond of that local day. An
+ * all-day event's start or end given as a date-time is taken to its local day.
  */
 function instantOf(
   text: string,
@@ -48,7 +48,7 @@ function instantOf(
 ): number {
   const tz = fields.timezone;
   if (DATE_ONLY.test(text)) {
-    if (!fields.all_day) {
+    if (!fields.all_day && !endOfDay) {
       errors.push({
         path,
         message: "a date-time with an offset (a date alone is for all_day events)",

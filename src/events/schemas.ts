@@ -124,14 +124,16 @@ export const EventSchema = z
 export const OccurrenceSchema = z
   .object({
     event_id: z.string(),
-    title: z.string(),
-    description: z.string().nullable(),
-    category: z.enum(EVENT_CATEGORIES),
-    type: z.enum(EVENT_TYPES),
-    starts_at: z.iso.datetime(),
-    ends_at: z.iso.datetime().nullable(),
-    all_day: z.boolean(),
-    timezone: z.string(),
+    ...EventSchema.pick({
+      title: true,
+      description: true,
+      category: true,
+      type: true,
+      starts_at: true,
+      ends_at: true,
+      all_day: true,
+      timezone: true,
+    }).shape,
     recurring: z.boolean(),
   })
   .openapi("EventOccurrence");
