@@ -8,6 +8,7 @@ import { couponRoutes } from "./coupons/routes";
 import { docsPage } from "./docs";
 import { reminderRoutes } from "./events/reminder-routes";
 import { eventRoutes } from "./events/routes";
+import { msg } from "./i18n";
 import { newRouter } from "./lib/context";
 import { ApiError } from "./lib/errors";
 import { requestScope } from "./lib/middleware";
@@ -39,6 +40,7 @@ const TAGS = [
       "The signed-in user: profile, settings, password, export, entitlements, usage, ping",
   },
   { name: "api keys", description: "The signed-in user's API keys (shown once, revocable)" },
+  { name: "devices", description: "The signed-in user's devices, where push notifications go" },
   { name: "plans", description: "The plans on sale, their prices, limits and features" },
   { name: "billing", description: "Prices before checkout: coupon validation" },
   {
@@ -92,7 +94,7 @@ export function buildApp() {
     // CORS is about browsers, which send Origin; servers calling the API skip it. The answer
     // still varies by origin, for caches.
     if (c.req.header("origin") !== undefined) return crossOrigin(c, next);
-    c.header("Vary", "Origin");
+    c.header("Vary", "Origin", { append: true });
     return next();
   });
   // Provider events can be larger than any request a client sends. The 413 names the limit of
@@ -104,7 +106,10 @@ export function buildApp() {
       limit = bodyLimit({
         maxSize,
         onError: () => {
-          throw new ApiError("payload_too_large", `The body may be at most ${maxSize} bytes`);
+          throw new ApiError(
+            "payload_too_large",
+            msg("problems.payload_too_large.max", { max: maxSize }),
+          );
         },
       });
       bodyLimits.set(maxSize, limit);
@@ -156,7 +161,7 @@ export function buildApp() {
           title: "tollgate API",
           version: "1.0.0",
           description:
-            "Auth, users, plans, subscriptions and payments. Errors are RFC 9457 problem+json.",
+            "Auth, users, plans, subscriptions and payments. Errors are RFC 9457 problem+json. Answers are in the language of Accept-Language (en, es), else the signed-in user's locale, else English; Content-Language names it. Problem codes never change with the language.",
         },
         tags: TAGS,
       }),

@@ -24,7 +24,7 @@ describe("GET /v1/admin/users", () => {
     const user = await signup(m);
     await api("PATCH", "/v1/me", {
       token: user.accessToken,
-      body: { name: "Listed", locale: "en-GB", timezone: "Europe/Paris" },
+      body: { name: "Listed", locale: "es", timezone: "Europe/Paris" },
     });
     const res = await listUsers(admin.accessToken, { email: m });
     expect(res.status, res.text).toBe(200);
@@ -52,7 +52,7 @@ describe("GET /v1/admin/users", () => {
       role: "user",
       status: "active",
       email_verified: false,
-      locale: "en-GB",
+      locale: "es",
       timezone: "Europe/Paris",
     });
     expect(item?.created_at).toMatch(ISO);

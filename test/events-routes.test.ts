@@ -138,6 +138,15 @@ describe("events", () => {
     expect(expectProblem(bad, 400, "invalid_request").errors).toEqual([
       { path: "ends_at", message: "must be after starts_at" },
     ]);
+    // In Spanish too, the code and the field the same.
+    const spanish = await api("PATCH", `/v1/events/${event.id}`, {
+      token: user.accessToken,
+      headers: { "accept-language": "es" },
+      body: { ends_at: "2032-03-03T09:00:00-05:00" },
+    });
+    expect(expectProblem(spanish, 400, "invalid_request").errors).toEqual([
+      { path: "ends_at", message: "debe ser posterior a starts_at" },
+    ]);
     const unchanged = await api<EventBody>("PATCH", `/v1/events/${event.id}`, {
       token: user.accessToken,
       body: {},
@@ -215,6 +224,11 @@ describe("events", () => {
       404,
       "not_found",
     );
+    const spanish = await api("GET", `/v1/events/${event.id}`, {
+      token: user.accessToken,
+      headers: { "accept-language": "es" },
+    });
+    expect(expectProblem(spanish, 404, "not_found").detail).toBe("No se encontró el evento");
   });
 
   it("answers 404 for another user's event, and changes nothing of it", async () => {
@@ -284,8 +298,8 @@ describe("events", () => {
     const user = await signup("events");
     for (const [query, path] of [
       ["to=2032-03-02T00:00:00Z", "from"],
-      ["from=2032-03-02T00:00:00Z&to=2032-03-01T00:00:00Z", "to"],
-      ["from=2032-01-01T00:00:00Z&to=2033-01-03T00:00:00Z", "to"],
+      ["from=2032-03-02T00:00:00Z&to=2032-03-01T00:00:00Z", "from"],
+      ["from=2032-01-01T00:00:00Z&to=2033-01-03T00:00:00Z", "from"],
       ["from=2032-01-01T00:00:00Z&to=2032-01-02T00:00:00Z&cursor=bogus", "cursor"],
     ]) {
       const problem = expectProblem(

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { CATALOGS, LOCALES, type Messages, negotiate, t } from "../src/i18n";
+import { CATALOGS, LOCALES, type Message, type Messages, negotiate, render, t } from "../src/i18n";
+import { ERROR_CODES, notFound } from "../src/lib/errors";
+
+const notFoundDetail = (what: string) => notFound(what).detail as Message;
 
 /** Every message's dotted key, plural suffixes folded into their base key. */
 function keysOf(messages: Messages, prefix = ""): Set<string> {
@@ -26,16 +29,24 @@ function flat(messages: Messages, prefix = ""): Map<string, string> {
   return out;
 }
 
-describe("catalogs", () => {
-  const english = keysOf(CATALOGS.en);
+const translations = LOCALES.filter((locale) => locale !== "en");
 
-  it.each(LOCALES.filter((l) => l !== "en"))("%s has every English key and no other", (locale) => {
+describe("catalogs", () => {
+  // English problem titles are the catalogue in lib/errors.ts; other languages translate them.
+  const titles = ERROR_CODES.map((code) => `problems.${code}.title`);
+  const english = new Set([...keysOf(CATALOGS.en), ...titles]);
+
+  it("English has no problem titles of its own: errors.ts holds them", () => {
+    expect([...keysOf(CATALOGS.en)].filter((key) => key.endsWith(".title"))).toStrictEqual([]);
+  });
+
+  it.each(translations)("%s has every English key and problem title, and no other", (locale) => {
     const other = keysOf(CATALOGS[locale]);
     expect([...english].filter((key) => !other.has(key))).toStrictEqual([]);
     expect([...other].filter((key) => !english.has(key))).toStrictEqual([]);
   });
 
-  it.each(LOCALES.filter((l) => l !== "en"))("%s messages use English's parameters", (locale) => {
+  it.each(translations)("%s messages use English's parameters", (locale) => {
     const englishMessages = flat(CATALOGS.en);
     const mismatched = [...flat(CATALOGS[locale])].filter(([key, message]) => {
       const base = key.replace(/_(zero|one|two|few|many|other)$/, "_other");
@@ -67,13 +78,39 @@ describe("catalogs", () => {
 });
 
 describe("t", () => {
-  it("renders a message in the given language", () => {
-    expect(t("en", "problems.not_found.title")).toBe("Not found");
-    expect(t("es", "problems.not_found.title")).toBe("No encontrado");
+  it("renders a message in the given language with its parameters", () => {
+    expect(t("en", "problems.not_found.no_route", { method: "GET", path: "/x" })).toBe(
+      "No route for GET /x",
+    );
+    expect(t("es", "problems.not_found.no_route", { method: "GET", path: "/x" })).toBe(
+      "No hay ninguna ruta para GET /x",
+    );
+  });
+
+  it("picks the plural form by the count, by each language's rules", () => {
+    const retry = (locale: "en" | "es", count: number) =>
+      t(locale, "problems.rate_limited.retry", { windows: "minute", count });
+    expect(retry("en", 1)).toBe("Limit reached for minute; retry in 1 second");
+    expect(retry("en", 30)).toBe("Limit reached for minute; retry in 30 seconds");
+    expect(retry("es", 1)).toBe("Se alcanzó el límite de minute; vuelva a intentarlo en 1 segundo");
+    expect(retry("es", 1_000_000)).toContain("1000000 segundos");
   });
 
   it("answers the key itself for a message that exists nowhere", () => {
     expect(t("es", "no.such.key")).toBe("no.such.key");
+  });
+});
+
+describe("render", () => {
+  it("renders message parameters in the same language, and a fallback for unknown keys", () => {
+    expect(render("es", notFoundDetail("Plan"))).toBe("No se encontró el plan");
+    expect(render("en", notFoundDetail("Plan"))).toBe("Plan not found");
+    // A resource no catalog names yet: its English name, in the sentence of the language.
+    expect(render("es", notFoundDetail("Gadget"))).toBe("No se encontró Gadget");
+  });
+
+  it("leaves plain text as it is", () => {
+    expect(render("es", "as written")).toBe("as written");
   });
 });
 

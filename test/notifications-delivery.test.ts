@@ -15,9 +15,9 @@ import {
   type Senders,
 } from "../src/notifications/consumer";
 import { MAX_DELIVERY_ATTEMPTS } from "../src/notifications/deliveries";
-import { notify } from "../src/notifications/notify";
+import { type NotifyInput, notify } from "../src/notifications/notify";
 import { QUEUES } from "../src/queues";
-import { count, type HeldQueues, holdQueues, signup, testContext } from "./helpers";
+import { api, count, type HeldQueues, holdQueues, signup, testContext } from "./helpers";
 import { putSettings } from "./users-helpers";
 
 let held: HeldQueues;
@@ -60,6 +60,27 @@ const emailsTo = (userId: string) =>
     .all<{ subject: string; text_body: string; status: string }>()
     .then((r) => r.results);
 
+/** A signed-up user notified once (system, in-app + email unless told); the id and the user. */
+async function notifiedUser(input: Partial<NotifyInput> = {}) {
+  const user = await signup();
+  const id = (await notify(testContext(), user.id, {
+    type: "system",
+    title: "T",
+    body: "B",
+    ...input,
+  })) as string;
+  const delivery = held.deliveries[0] as NotificationDelivery;
+  return { user, id, delivery };
+}
+
+/** Senders whose SMS and push skip, with the test's own for the channel it is about. */
+const senders = (own: Partial<Senders>): Senders => ({
+  email: { send: async () => "unused" },
+  sms: async () => ({ status: "skipped", reason: "n/a" }),
+  push: async () => ({ status: "skipped", reason: "n/a" }),
+  ...own,
+});
+
 describe("notification delivery", () => {
   it("queues email by default, sends it once through the outbox however often the message comes", async () => {
     const user = await signup();
@@ -101,7 +122,7 @@ describe("notification delivery", () => {
 
   it("writes the email's fixed text in the user's language", async () => {
     const user = await signup();
-    await env.DB.prepare("update users set locale = 'es-MX' where id = ?").bind(user.id).run();
+    await env.DB.prepare("update users set locale = 'es' where id = ?").bind(user.id).run();
     await notify(testContext(), user.id, { type: "system", title: "Aviso", body: "Hola." });
     await runQueue(QUEUES.notificationDeliveries, held.deliveries);
     const [email] = await emailsTo(user.id);
@@ -152,53 +173,59 @@ describe("notification delivery", () => {
     ).toBe(1);
   });
 
-  it("records SMS and push as skipped while their channel is not configured", async () => {
+  it("sends SMS to the profile's phone and push to the user's devices; skips either without one", async () => {
     const user = await signup();
-    const id = (await notify(testContext(), user.id, {
-      type: "event",
+    const input = {
+      type: "event" as const,
       title: "Starts soon",
       body: "",
-      channels: ["sms", "push"],
-    })) as string;
-    const result = await runQueue(QUEUES.notificationDeliveries, held.deliveries);
-    expect(result.explicitAcks).toHaveLength(2);
-    expect(await deliveriesOf(id)).toEqual([
-      {
+      channels: ["sms", "push"] as ("sms" | "push")[],
+    };
+    const bare = (await notify(testContext(), user.id, input)) as string;
+    await runQueue(QUEUES.notificationDeliveries, held.deliveries);
+    expect(await deliveriesOf(bare)).toEqual([
+      expect.objectContaining({
         channel: "push",
         status: "skipped",
-        attempts: 1,
-        last_error: "channel_not_configured",
-        provider_id: null,
-      },
-      {
+        last_error: "no devices registered",
+      }),
+      expect.objectContaining({
         channel: "sms",
         status: "skipped",
-        attempts: 1,
-        last_error: "channel_not_configured",
-        provider_id: null,
-      },
+        last_error: "no phone number on the profile",
+      }),
     ]);
+
+    const token = user.accessToken;
+    expect((await api("PATCH", "/v1/me", { token, body: { phone: "+14155550123" } })).status).toBe(
+      200,
+    );
+    const device = await api("POST", "/v1/me/devices", {
+      token,
+      body: { platform: "web", token: "fcm-token-1" },
+    });
+    expect(device.status, device.text).toBe(201);
+    held.deliveries.length = 0;
+    const reached = (await notify(testContext(), user.id, input)) as string;
+    const result = await runQueue(QUEUES.notificationDeliveries, held.deliveries);
+    expect(result.explicitAcks).toHaveLength(2);
+    const [push, sms] = await deliveriesOf(reached);
+    expect(push).toMatchObject({ channel: "push", status: "sent", attempts: 1, last_error: null });
+    expect(sms).toMatchObject({ channel: "sms", status: "sent", attempts: 1, last_error: null });
+    expect(sms?.provider_id).toMatch(/^log_/);
   });
 
   it("retries a failed send with backoff, records the error, and fails for good after the last attempt", async () => {
-    const user = await signup();
-    const id = (await notify(testContext(), user.id, {
-      type: "system",
-      title: "T",
-      body: "B",
-    })) as string;
-    const message = held.deliveries[0] as NotificationDelivery;
+    const { id, delivery: message } = await notifiedUser();
     let calls = 0;
-    const senders: Senders = {
+    const failing = senders({
       email: {
         send: async () => {
           calls++;
           throw new Error("provider answered 503");
         },
       },
-      sms: async () => ({ status: "skipped", reason: "n/a" }),
-      push: async () => ({ status: "skipped", reason: "n/a" }),
-    };
+    });
     const batch = createMessageBatch<NotificationDelivery>(QUEUES.notificationDeliveries, [
       { id: "m1", timestamp: new Date(), attempts: 2, body: message },
     ]);
@@ -206,7 +233,7 @@ describe("notification delivery", () => {
     if (!queued) throw new Error("no message");
     const retry = vi.spyOn(queued, "retry");
     const ctx = createExecutionContext();
-    await consumeNotificationDeliveries(testContext(), batch, senders);
+    await consumeNotificationDeliveries(testContext(), batch, failing);
     const result = await getQueueResult(batch, ctx);
     expect(result.retryMessages).toEqual([{ msgId: "m1" }]);
     // The message's second attempt waits twice the first delay.
@@ -222,7 +249,7 @@ describe("notification delivery", () => {
     for (let i = 2; i <= 6; i++) {
       await deliverNotification(
         testContext(Date.now() + i * 10 * 60_000),
-        senders,
+        failing,
         message.delivery_id,
       );
     }
@@ -233,25 +260,17 @@ describe("notification delivery", () => {
   });
 
   it("an SMS or push send that keeps failing fails for good after the last attempt", async () => {
-    const user = await signup();
-    const id = (await notify(testContext(), user.id, {
-      type: "reminder",
-      title: "T",
-      body: "B",
-      channels: ["sms"],
-    })) as string;
-    const deliveryId = (held.deliveries[0] as NotificationDelivery).delivery_id;
-    const senders: Senders = {
-      email: { send: async () => "never" },
+    const { id, delivery } = await notifiedUser({ type: "reminder", channels: ["sms"] });
+    const deliveryId = delivery.delivery_id;
+    const failing = senders({
       sms: async () => {
         throw new ChannelError("Twilio answered 503", false);
       },
-      push: async () => ({ status: "skipped", reason: "n/a" }),
-    };
+    });
     for (let i = 1; i < MAX_DELIVERY_ATTEMPTS; i++) {
-      expect(await deliverNotification(testContext(), senders, deliveryId)).toBe("retry");
+      expect(await deliverNotification(testContext(), failing, deliveryId)).toBe("retry");
     }
-    expect(await deliverNotification(testContext(), senders, deliveryId)).toBe("done");
+    expect(await deliverNotification(testContext(), failing, deliveryId)).toBe("done");
     expect(await deliveriesOf(id)).toEqual([
       expect.objectContaining({
         status: "failed",
@@ -259,32 +278,19 @@ describe("notification delivery", () => {
         last_error: "Twilio answered 503",
       }),
     ]);
-    expect(await deliverNotification(testContext(), senders, deliveryId)).toBe("done");
+    expect(await deliverNotification(testContext(), failing, deliveryId)).toBe("done");
   });
 
   it("a permanent refusal fails the delivery at once", async () => {
-    const user = await signup();
-    const id = (await notify(testContext(), user.id, {
-      type: "system",
-      title: "T",
-      body: "B",
-    })) as string;
-    const senders: Senders = {
+    const { id, delivery } = await notifiedUser();
+    const refusing = senders({
       email: {
         send: async () => {
           throw new PermanentEmailError("resend answered 422: invalid to");
         },
       },
-      sms: async () => ({ status: "skipped", reason: "n/a" }),
-      push: async () => ({ status: "skipped", reason: "n/a" }),
-    };
-    expect(
-      await deliverNotification(
-        testContext(),
-        senders,
-        (held.deliveries[0] as NotificationDelivery).delivery_id,
-      ),
-    ).toBe("done");
+    });
+    expect(await deliverNotification(testContext(), refusing, delivery.delivery_id)).toBe("done");
     expect(await deliveriesOf(id)).toEqual([
       expect.objectContaining({
         status: "failed",
@@ -295,12 +301,7 @@ describe("notification delivery", () => {
   });
 
   it("the dead-letter queue marks a delivery still queued as failed", async () => {
-    const user = await signup();
-    const id = (await notify(testContext(), user.id, {
-      type: "system",
-      title: "T",
-      body: "B",
-    })) as string;
+    const { id } = await notifiedUser();
     const result = await runQueue(QUEUES.notificationDeliveriesDlq, held.deliveries, 6);
     expect(result.explicitAcks).toHaveLength(1);
     expect(await deliveriesOf(id)).toEqual([

@@ -143,14 +143,15 @@ describe("GET /v1/notifications/stream", () => {
     expect(await hubOf(user.id).openSockets()).toBe(0);
   });
 
-  it("without Upgrade: websocket is a 426", async () => {
+  it("without Upgrade: websocket is a 426 problem", async () => {
     const user = await signup();
     const res = await send(
       new Request("https://api.test/v1/notifications/stream", {
         headers: { authorization: `Bearer ${user.accessToken}` },
       }),
     );
-    expect(res.status).toBe(426);
+    expectProblem(res, 426, "upgrade_required");
+    expect(res.headers.get("upgrade")).toBe("websocket");
   });
 
   it("closes a socket when its access token expires (the hub's alarm)", async () => {

@@ -123,6 +123,15 @@ describe("GET /v1/notifications", () => {
       "not_found",
     );
     expectProblem(await api("DELETE", `/v1/notifications/${id}`, { token }), 404, "not_found");
+    const spanish = expectProblem(
+      await api("DELETE", `/v1/notifications/${id}`, {
+        token,
+        headers: { "accept-language": "es" },
+      }),
+      404,
+      "not_found",
+    );
+    expect(spanish.detail).toContain("la notificación");
     await api("POST", "/v1/notifications/read-all", { token });
     await api("DELETE", "/v1/notifications", { token });
     expect((await listNotifications(token)).body.data).toEqual([]);

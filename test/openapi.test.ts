@@ -64,7 +64,8 @@ describe("operation ids", () => {
       expect(parts.slice(0, words.length), label).toStrictEqual(words);
       expect(parts.length - words.length, label).toBeLessThanOrEqual(1);
       const verb = parts.length > words.length ? parts.at(-1) : undefined;
-      if (method === "delete") expect(verb, label).toBe("delete");
+      // A collection that can be emptied at once as well as item by item: `deleteAll`.
+      if (method === "delete") expect(verb, label).toMatch(/^delete(All)?$/);
       if (method === "patch" || method === "put") expect(verb, label).toBe("update");
       if (method === "get" && path.endsWith("}")) expect(verb, label).toBe("get");
     }

@@ -19,6 +19,7 @@ const SECTIONS = [
   "subscriptions",
   "payments",
   "api_keys",
+  "devices",
   "usage",
   "coupon_redemptions",
   "sessions",

@@ -158,7 +158,7 @@ describe("trials", () => {
     expect(results.every((r) => r.status === "pending")).toBe(true);
     const manualEmail = results.find((r) => r.user_id === manualUser.id);
     expect(manualEmail?.to_address).toBe(manualUser.email);
-    expect(manualEmail?.text_body).toContain("Basic trial ends on 2032-06-18");
+    expect(manualEmail?.text_body).toContain("Basic trial ends on June 18, 2032");
     expect(emailBatches.flat().sort()).toStrictEqual(results.map((r) => r.id).sort());
 
     // Once: later runs (even a day later) write nothing more.

@@ -160,7 +160,9 @@ describe("Stripe events: subscriptions", () => {
     await receive(stripeEvent("customer.subscription.trial_will_end", s.subscription));
     const emails = await outboxOf(user.id);
     expect(emails).toHaveLength(1);
-    const date = new Date(trialEnd * 1000).toISOString().slice(0, 10);
+    const date = new Intl.DateTimeFormat("en", { dateStyle: "long", timeZone: "UTC" }).format(
+      trialEnd * 1000,
+    );
     expect(emails[0]).toMatchObject({
       template: "trial_ending",
       to_address: user.email,

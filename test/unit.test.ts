@@ -213,7 +213,7 @@ describe("pagination cursors", () => {
       const error = apiErrorOf(() => decodeCursor(text));
       expect(error.code, text).toBe("invalid_request");
       expect(error.status).toBe(400);
-      expect(error.options.errors).toEqual([{ path: "cursor", message: "invalid cursor" }]);
+      expect(error.toProblem().errors).toEqual([{ path: "cursor", message: "invalid cursor" }]);
     }
   });
 });
@@ -266,7 +266,7 @@ describe("ApiError", () => {
     const error = new ApiError("method_not_allowed", "POST is not allowed here", {
       headers: { allow: "GET" },
     });
-    const response = problemResponse(error, "/x", "req-2");
+    const response = problemResponse(error, { instance: "/x", requestId: "req-2" });
     expect(response.status).toBe(405);
     expect(response.headers.get("content-type")).toBe(PROBLEM_CONTENT_TYPE);
     expect(response.headers.get("allow")).toBe("GET");

@@ -78,7 +78,7 @@ describe("DELETE /v1/me", () => {
     const user = await signup();
     await patchMe(user.accessToken, {
       name: "To Be Deleted",
-      locale: "en-GB",
+      locale: "es",
       timezone: "Europe/London",
     });
     await putSettings(user.accessToken, CUSTOM_SETTINGS);

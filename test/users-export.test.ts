@@ -17,7 +17,7 @@ describe("GET /v1/me/export", () => {
   it("exports user, settings, sessions, emails and audit as a JSON attachment", async () => {
     const user = await signup();
     await login(user.email);
-    await patchMe(user.accessToken, { name: "Exported", locale: "en-GB" });
+    await patchMe(user.accessToken, { name: "Exported", locale: "es" });
     await putSettings(user.accessToken, CUSTOM_SETTINGS);
 
     const res = await api<{
@@ -37,7 +37,7 @@ describe("GET /v1/me/export", () => {
       id: user.id,
       email: user.email,
       name: "Exported",
-      locale: "en-GB",
+      locale: "es",
       role: "user",
       status: "active",
     });

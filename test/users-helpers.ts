@@ -14,6 +14,7 @@ export interface UserRow {
   password_hash: string;
   locale: string | null;
   timezone: string | null;
+  phone: string | null;
   settings: string;
   created_at: number;
   updated_at: number;

@@ -3,10 +3,11 @@
 // tokens fail, and admin routes refuse non-admins.
 import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
+import { notify } from "../src/notifications/notify";
 import { me as getMe, refresh } from "./auth-helpers";
 import { createEvent, createReminder } from "./events-helpers";
 import { insertPayment } from "./fixtures";
-import { api, count, expectProblem, login, PASSWORD, signup } from "./helpers";
+import { api, count, expectProblem, login, PASSWORD, signup, testContext } from "./helpers";
 import { CUSTOM_SETTINGS, type Json, patchMe, putSettings, userRow } from "./users-helpers";
 
 describe("isolation between users", () => {
@@ -25,7 +26,7 @@ describe("isolation between users", () => {
     const a = await signup("isoa");
     const b = await signup("isob");
     const bBefore = await userRow(b.id);
-    await patchMe(a.accessToken, { name: "A", locale: "it", timezone: "Europe/Rome" });
+    await patchMe(a.accessToken, { name: "A", locale: "es", timezone: "Europe/Rome" });
     await putSettings(a.accessToken, CUSTOM_SETTINGS);
     await api("POST", "/v1/me/password", {
       token: a.accessToken,
@@ -75,15 +76,33 @@ describe("isolation between users", () => {
     });
     expect(key.status, key.text).toBe(201);
     const payment = await insertPayment(b.id);
+    const device = await api<{ id: string }>("POST", "/v1/me/devices", {
+      token: b.accessToken,
+      body: { platform: "web", token: "b-device-token" },
+    });
+    expect(device.status, device.text).toBe(201);
+    // One to mark read, one to remove (a removed one is gone for its owner too).
+    const ofB = async () =>
+      (await notify(testContext(), b.id, { type: "system", title: "b's", body: "b's" })) as string;
+    const toMark = await ofB();
+    const toRemove = await ofB();
     const event = await createEvent(b);
     const reminder = await createReminder(b, { remind_at: "2032-03-02T00:00:00Z" });
     const foreignIds: Record<string, string> = {
       "DELETE /v1/me/api-keys/:id": key.body.id,
+      "DELETE /v1/me/devices/:id": device.body.id,
+      "DELETE /v1/notifications/:id": toRemove,
+      "PATCH /v1/notifications/:id": toMark,
       "GET /v1/payments/:id": payment.id,
       "GET /v1/events/:id": event.id,
       "PATCH /v1/events/:id": event.id,
       "DELETE /v1/events/:id": event.id,
       "DELETE /v1/reminders/:id": reminder.id,
+    };
+    // A valid body where a route needs one (so it gets as far as looking for the id).
+    const bodies: Record<string, unknown> = {
+      "PATCH /v1/notifications/:id": { read: true },
+      "PATCH /v1/events/:id": { title: "Renamed" },
     };
     // Provider callbacks: the parameter names a provider, nothing of a user's.
     const notOwned = ["POST /v1/webhooks/:provider"];
@@ -103,8 +122,11 @@ describe("isolation between users", () => {
     for (const route of routes) {
       const [method = "GET", pattern = ""] = route.split(" ");
       const path = pattern.replace(/:[A-Za-z_]+/g, foreignIds[route] ?? b.id);
-      const body = method === "GET" || method === "DELETE" ? {} : { body: {} };
-      const res = await api(method, path, { token: a.accessToken, ...body });
+      const body = bodies[route] ?? (method === "GET" || method === "DELETE" ? undefined : {});
+      const res = await api(method, path, {
+        token: a.accessToken,
+        ...(body === undefined ? {} : { body }),
+      });
       expect(res.status, `${route}: ${res.text}`).toBeGreaterThanOrEqual(400);
       expect(res.status, route).not.toBe(500);
       expect(res.text).not.toContain(b.email);
@@ -114,7 +136,10 @@ describe("isolation between users", () => {
       expect(res.text, route).toMatch(/ not found"/);
       expect(res.text, route).not.toContain("No route for");
       // The same request by the owner reaches the thing.
-      const own = await api(method, path, { token: b.accessToken, ...body });
+      const own = await api(method, path, {
+        token: b.accessToken,
+        ...(bodies[route] === undefined ? {} : { body: bodies[route] }),
+      });
       expect(own.status, `${route} by its owner: ${own.text}`).toBeLessThan(300);
     }
     expect(await userRow(b.id)).toEqual(bBefore);

@@ -41,6 +41,7 @@ describe("GET /v1/me", () => {
         "id",
         "locale",
         "name",
+        "phone",
         "plan",
         "role",
         "subscription",
@@ -127,7 +128,7 @@ describe("PATCH /v1/me", () => {
     const before = await userRow(user.id);
     const res = await patchMe(user.accessToken, {
       name: "Grace Hopper",
-      locale: "en-GB",
+      locale: "es",
       timezone: "Europe/Paris",
     });
     expect(res.status, res.text).toBe(200);
@@ -135,7 +136,7 @@ describe("PATCH /v1/me", () => {
       id: user.id,
       email: user.email,
       name: "Grace Hopper",
-      locale: "en-GB",
+      locale: "es",
       timezone: "Europe/Paris",
       role: "user",
       plan: { code: "free" },
@@ -144,11 +145,11 @@ describe("PATCH /v1/me", () => {
     const again = await getMe(user.accessToken);
     expect(again.body).toMatchObject({
       name: "Grace Hopper",
-      locale: "en-GB",
+      locale: "es",
       timezone: "Europe/Paris",
     });
     const row = await userRow(user.id);
-    expect(row).toMatchObject({ name: "Grace Hopper", locale: "en-GB", timezone: "Europe/Paris" });
+    expect(row).toMatchObject({ name: "Grace Hopper", locale: "es", timezone: "Europe/Paris" });
     expect(row.updated_at).toBeGreaterThanOrEqual(before.updated_at);
     expect(row.role).toBe("user");
     expect(row.email).toBe(user.email);
@@ -156,19 +157,19 @@ describe("PATCH /v1/me", () => {
 
   it("changes only the fields sent", async () => {
     const user = await signup();
-    await patchMe(user.accessToken, { name: "First", locale: "fr-FR", timezone: "Asia/Tokyo" });
+    await patchMe(user.accessToken, { name: "First", locale: "en", timezone: "Asia/Tokyo" });
     const res = await patchMe(user.accessToken, { timezone: "America/New_York" });
     expect(res.status, res.text).toBe(200);
     expect(res.body).toMatchObject({
       name: "First",
-      locale: "fr-FR",
+      locale: "en",
       timezone: "America/New_York",
     });
   });
 
   it("clears fields sent as null", async () => {
     const user = await signup();
-    await patchMe(user.accessToken, { name: "Someone", locale: "de", timezone: "UTC" });
+    await patchMe(user.accessToken, { name: "Someone", locale: "es", timezone: "UTC" });
     const res = await patchMe(user.accessToken, { name: null, locale: null, timezone: null });
     expect(res.status, res.text).toBe(200);
     expect(res.body).toMatchObject({ name: null, locale: null, timezone: null });
@@ -199,14 +200,16 @@ describe("PATCH /v1/me", () => {
     expect(row).toMatchObject({ name: "Original", role: "user", email: user.email });
   });
 
-  it("rejects an invalid locale with errors[].path = locale", async () => {
+  it("rejects a locale the API does not answer in with errors[].path = locale", async () => {
     const user = await signup();
-    const problem = expectProblem(
-      await patchMe(user.accessToken, { locale: "not a locale!!" }),
-      400,
-      "invalid_request",
-    );
-    expectFieldErrors(problem, ["locale"]);
+    for (const locale of ["not a locale!!", "fr", "es-MX", "EN"]) {
+      const problem = expectProblem(
+        await patchMe(user.accessToken, { locale }),
+        400,
+        "invalid_request",
+      );
+      expectFieldErrors(problem, ["locale"]);
+    }
     expect((await userRow(user.id)).locale).toBeNull();
   });
 

@@ -38,7 +38,10 @@ export const PatchUserBody = z
     role: z.enum(ROLES).optional(),
     status: z.enum(USER_STATUSES).exclude(["deleted"]).optional(),
   })
-  .refine((b) => b.role !== undefined || b.status !== undefined, "send role or status")
+  .refine((b) => b.role !== undefined || b.status !== undefined, {
+    message: "validation.at_least_one_of",
+    params: { fields: "role, status" },
+  })
   .openapi("AdminUpdateUserRequest");
 
 export const AuditQuery = z.object({

@@ -4,6 +4,7 @@ import { publicUser } from "../auth/serialize";
 import { revokeUserSessionsStatement } from "../auth/sessions";
 import type { Db } from "../db";
 import { auditLog, type User, users } from "../db/schema";
+import { msg } from "../i18n";
 import type { ServiceContext } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
 import { keysetPage } from "../lib/pagination";
@@ -71,11 +72,10 @@ export async function updateUser(
   patch: { role?: "user" | "admin" | undefined; status?: "active" | "disabled" | undefined },
 ): Promise<User> {
   const { db, env, now } = ctx;
-  if (id === actorId)
-    throw new ApiError("forbidden", "Admins cannot change their own role or status");
+  if (id === actorId) throw new ApiError("forbidden", msg("problems.forbidden.own_role"));
   const before = await getUser(db, id);
   if (before.status === "deleted")
-    throw new ApiError("forbidden", "Deleted accounts cannot be changed");
+    throw new ApiError("forbidden", msg("problems.forbidden.deleted_account"));
   const disabling = patch.status === "disabled" && before.status !== "disabled";
   // Fail closed: the user's object refuses its credentials before D1 says disabled.
   if (disabling) await pushPolicyBeforeCommit(env, id, { accountActive: false }, now);

@@ -13,6 +13,7 @@ import {
   users,
   webhookEvents,
 } from "../db/schema";
+import { msg } from "../i18n";
 import { ApiError } from "../lib/errors";
 import { DAY, isoDate, utcDay } from "../lib/time";
 import { ENTITLED_STATUSES } from "../policy/current";
@@ -44,14 +45,20 @@ function resolveRange(
   const to = query.to ? Date.parse(query.to) : snapshotDay(now);
   const from = query.from ? Date.parse(query.from) : defaultFrom(to);
   if (from > to) {
-    throw new ApiError("invalid_request", "from must not be after to", {
-      errors: [{ path: "from", message: "must not be after to" }],
+    throw new ApiError("invalid_request", msg("problems.invalid_request.range_order"), {
+      errors: [{ path: "from", message: msg("validation.not_after", { field: "to" }) }],
     });
   }
   if ((to - from) / DAY + 1 > maxDays) {
-    throw new ApiError("invalid_request", `The range may span at most ${maxDays} days`, {
-      errors: [{ path: "from", message: `at most ${maxDays} days before to` }],
-    });
+    throw new ApiError(
+      "invalid_request",
+      msg("problems.invalid_request.range_span", { count: maxDays }),
+      {
+        errors: [
+          { path: "from", message: msg("validation.days_before", { count: maxDays, field: "to" }) },
+        ],
+      },
+    );
   }
   return { from, to };
 }

@@ -1,5 +1,6 @@
 import { and, desc, eq, gt, isNull, or, sql } from "drizzle-orm";
 import { apiKeys } from "../db/schema";
+import { msg } from "../i18n";
 import type { ServiceContext } from "../lib/context";
 import { sha256Hex } from "../lib/crypto";
 import { ApiError, notFound } from "../lib/errors";
@@ -39,8 +40,8 @@ export async function createApiKey(
 ) {
   const expiresAt = input.expires_at ? Date.parse(input.expires_at) : null;
   if (expiresAt !== null && expiresAt <= now) {
-    throw new ApiError("invalid_request", "expires_at must be in the future", {
-      errors: [{ path: "expires_at", message: "must be in the future" }],
+    throw new ApiError("invalid_request", msg("problems.invalid_request.expires_in_past"), {
+      errors: [{ path: "expires_at", message: msg("validation.in_future") }],
     });
   }
   const plan = await planForUser(db, userId);
@@ -81,7 +82,7 @@ export async function createApiKey(
   if (inserted.length === 0) {
     // Over the cap: the hash the object holds was never given to anyone; drop it.
     await removeApiKeyBeforeCommit(env, userId, row.keyHash);
-    throw new ApiError("forbidden", `Your plan allows ${cap} API keys; delete one or upgrade`, {
+    throw new ApiError("forbidden", msg("problems.forbidden.api_key_cap", { count: cap }), {
       extensions: { limit: cap },
     });
   }

@@ -2,9 +2,11 @@ import { and, eq } from "drizzle-orm";
 import type { Context, Next } from "hono";
 import { createMiddleware } from "hono/factory";
 import { users } from "../db/schema";
+import { type Message, msg, negotiate } from "../i18n";
 import type { AppEnv, Principal } from "../lib/context";
 import { sha256Hex } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
+import { setLocale } from "../lib/middleware";
 import { consume, userSubject } from "../ratelimit/client";
 import type { Credential } from "../ratelimit/messages";
 import { enforce, openWhenSuspended } from "../ratelimit/middleware";
@@ -12,6 +14,7 @@ import { apiKeyOwner, looksLikeApiKey } from "./api-key-format";
 import { verifyAccessToken } from "./tokens";
 
 const CHALLENGE = 'Bearer realm="tollgate"';
+const ADMINS_ONLY = msg("problems.forbidden.admins_only");
 
 function presentedCredential(c: {
   req: { header(name: string): string | undefined };
@@ -23,7 +26,7 @@ function presentedCredential(c: {
   return match?.[1] ?? null;
 }
 
-function invalid(detail: string): ApiError {
+function invalid(detail: Message): ApiError {
   return new ApiError("invalid_token", detail, {
     headers: { "www-authenticate": `${CHALLENGE}, error="invalid_token"` },
   });
@@ -48,24 +51,20 @@ export const requireAuthOrQueryToken = createMiddleware<AppEnv>((c, next) =>
 
 async function authenticate(c: Context<AppEnv>, next: Next, presented: string | null) {
   if (!presented) {
-    throw new ApiError(
-      "unauthorized",
-      "Send an access token or API key as 'Authorization: Bearer <token>'",
-      {
-        headers: { "www-authenticate": CHALLENGE },
-      },
-    );
+    throw new ApiError("unauthorized", msg("problems.unauthorized.send_credential"), {
+      headers: { "www-authenticate": CHALLENGE },
+    });
   }
   let principal: Principal;
   let credential: Credential;
   if (looksLikeApiKey(presented)) {
     const owner = await apiKeyOwner(presented, c.var.config.API_KEY_SECRET);
-    if (!owner) throw invalid("The API key is invalid or revoked");
+    if (!owner) throw invalid(msg("problems.invalid_token.api_key"));
     principal = { userId: owner, role: "user", sessionId: null, apiKeyId: null, expiresAt: null };
     credential = { kind: "api_key", hash: await sha256Hex(presented) };
   } else {
     const claims = await verifyAccessToken(c.var.config, presented, c.var.now);
-    if (!claims) throw invalid("The access token is invalid or expired");
+    if (!claims) throw invalid(msg("problems.invalid_token.access_token"));
     principal = {
       userId: claims.sub,
       role: claims.role,
@@ -87,10 +86,17 @@ async function authenticate(c: Context<AppEnv>, next: Next, presented: string | 
   if (result.outcome === "account_disabled") throw new ApiError("account_disabled");
   if (result.outcome === "unauthenticated") {
     throw invalid(
-      credential.kind === "api_key" ? "The API key is invalid or revoked" : "The session has ended",
+      msg(
+        credential.kind === "api_key"
+          ? "problems.invalid_token.api_key"
+          : "problems.invalid_token.session_ended",
+      ),
     );
   }
   c.set("principal", { ...principal, apiKeyId: result.keyId });
+  // The user's own language, from the object's answer (no D1 query), when Accept-Language
+  // names none we have.
+  if (result.locale) setLocale(c, negotiate(c.req.header("accept-language"), result.locale));
   await enforce(c, result, next);
 }
 
@@ -100,12 +106,12 @@ async function authenticate(c: Context<AppEnv>, next: Next, presented: string | 
  */
 export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
   const principal = c.var.principal;
-  if (principal?.role !== "admin") throw new ApiError("forbidden", "Admins only");
+  if (principal?.role !== "admin") throw new ApiError("forbidden", ADMINS_ONLY);
   const admin = await c.var.db
     .select({ id: users.id })
     .from(users)
     .where(and(eq(users.id, principal.userId), eq(users.role, "admin"), eq(users.status, "active")))
     .get();
-  if (!admin) throw new ApiError("forbidden", "Admins only");
+  if (!admin) throw new ApiError("forbidden", ADMINS_ONLY);
   await next();
 });

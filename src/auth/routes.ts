@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { enqueueEmails } from "../email/outbox";
+import { preferredLocale } from "../i18n";
 import { newRouter, principalOf, serviceContext } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
@@ -60,6 +61,10 @@ authRoutes.openapi(
       serviceContext(c),
       body,
       clientMeta(c),
+      {
+        locale: preferredLocale(c.req.header("accept-language")),
+        request: c.var.locale,
+      },
     );
     afterResponse(c, "verification email enqueue", enqueueEmails(c.env, outboxIds));
     return c.json({ user: publicUser(user), ...tokens }, 201);
@@ -168,7 +173,7 @@ authRoutes.openapi(
     // The look-up and the writes happen after the answer, so its timing says nothing about
     // whether the email is registered.
     const work = auth
-      .forgotPassword(serviceContext(c), email)
+      .forgotPassword(serviceContext(c), email, c.var.locale)
       .then((ids) => enqueueEmails(c.env, ids));
     afterResponse(c, "password reset email", work);
     return c.body(null, 202);
@@ -222,7 +227,7 @@ authRoutes.openapi(
   async (c) => {
     const { userId } = principalOf(c);
     await takeAttempt(c.env, userSubject(userId), ATTEMPT_RULES.emailResend, c.var.now);
-    const ids = await auth.resendVerification(serviceContext(c), userId);
+    const ids = await auth.resendVerification(serviceContext(c), userId, c.var.locale);
     afterResponse(c, "verification email enqueue", enqueueEmails(c.env, ids));
     return c.body(null, 202);
   },

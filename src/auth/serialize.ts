@@ -14,5 +14,5 @@ export function publicUser(user: User) {
 }
 
 export function profileOf(user: User) {
-  return { ...publicUser(user), locale: user.locale, timezone: user.timezone };
+  return { ...publicUser(user), locale: user.locale, timezone: user.timezone, phone: user.phone };
 }

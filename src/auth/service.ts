@@ -5,6 +5,7 @@ import { apiKeys, type User, users } from "../db/schema";
 import { defaultSettings } from "../db/user-settings";
 import { outboxInsert } from "../email/outbox";
 import type { Config } from "../env";
+import type { Locale } from "../i18n";
 import type { ServiceContext } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
@@ -47,12 +48,19 @@ async function mailedTokenStatements(
   user: Pick<User, "id" | "email">,
   purpose: keyof typeof MAIL_FOR,
   now: number,
+  locale: Locale,
 ) {
   const issued = await issueMailedToken(db, user.id, purpose, now);
   const { template, path } = MAIL_FOR[purpose];
   const mail = outboxInsert(
     db,
-    { userId: user.id, to: user.email, template, vars: { link: link(config, path, issued.token) } },
+    {
+      userId: user.id,
+      to: user.email,
+      template,
+      vars: { link: link(config, path, issued.token) },
+      locale,
+    },
     now,
   );
   return { outboxId: mail.id, statements: [...issued.statements, mail.statement] as const };
@@ -66,10 +74,15 @@ export async function findActiveUser(db: Db, userId: string): Promise<User | und
   return db.query.users.findFirst({ where: and(eq(users.id, userId), eq(users.status, "active")) });
 }
 
+/**
+ * A new account. `locale` is the language the request asked for (Accept-Language), kept as the
+ * user's; the verification email is in the request's language.
+ */
 export async function signup(
   { db, config, now }: ServiceContext,
   input: { email: string; password: string; name?: string | undefined },
   meta: ClientMeta,
+  language: { locale: Locale | null; request: Locale },
 ): Promise<AuthResult & { outboxIds: string[] }> {
   if (await findUserByEmail(db, input.email)) throw new ApiError("email_taken");
   const user: User = {
@@ -80,15 +93,23 @@ export async function signup(
     status: "active",
     passwordHash: await hashPassword(input.password),
     emailVerifiedAt: null,
-    locale: null,
+    locale: language.locale,
     timezone: null,
+    phone: null,
     settings: defaultSettings(),
     createdAt: now,
     updatedAt: now,
     deletedAt: null,
   };
   const session = await openSessionStatements(db, config, user.id, meta, now);
-  const verify = await mailedTokenStatements(db, config, user, "email_verify", now);
+  const verify = await mailedTokenStatements(
+    db,
+    config,
+    user,
+    "email_verify",
+    now,
+    language.request,
+  );
   try {
     await db.batch([db.insert(users).values(user), ...session.statements, ...verify.statements]);
   } catch (error) {
@@ -137,14 +158,19 @@ export async function refresh(ctx: ServiceContext, presented: string): Promise<A
   return { user, ...tokens };
 }
 
-/** Always succeeds from the caller's view; returns outbox ids only when an email was written. */
+/**
+ * Always succeeds from the caller's view; returns outbox ids only when an email was written. The
+ * email is in the user's language, else the request's.
+ */
 export async function forgotPassword(
   { db, config, now }: ServiceContext,
   email: string,
+  requestLocale: Locale,
 ): Promise<string[]> {
   const user = await findUserByEmail(db, email);
   if (user?.status !== "active") return [];
-  const reset = await mailedTokenStatements(db, config, user, "password_reset", now);
+  const locale = user.locale ?? requestLocale;
+  const reset = await mailedTokenStatements(db, config, user, "password_reset", now, locale);
   await db.batch(reset.statements);
   return [reset.outboxId];
 }
@@ -211,14 +237,19 @@ export async function verifyEmail(
   if (spent.length === 0) throw new ApiError("invalid_or_expired_token");
 }
 
-/** A fresh verification email; a no-op for verified users. Returns the outbox ids written. */
+/**
+ * A fresh verification email (in the user's language, else the request's); a no-op for verified
+ * users. Returns the outbox ids written.
+ */
 export async function resendVerification(
   { db, config, now }: ServiceContext,
   userId: string,
+  requestLocale: Locale,
 ): Promise<string[]> {
   const user = await findActiveUser(db, userId);
   if (!user || user.emailVerifiedAt !== null) return [];
-  const verify = await mailedTokenStatements(db, config, user, "email_verify", now);
+  const locale = user.locale ?? requestLocale;
+  const verify = await mailedTokenStatements(db, config, user, "email_verify", now, locale);
   await db.batch(verify.statements);
   return [verify.outboxId];
 }

@@ -4,6 +4,7 @@
 import { inArray } from "drizzle-orm";
 import type { Db } from "../db";
 import { type Coupon, plans } from "../db/schema";
+import { msg } from "../i18n";
 import { ApiError, type FieldError } from "../lib/errors";
 import type { CouponTermsInput } from "./terms";
 
@@ -37,7 +38,7 @@ export async function planIdErrors(
     .where(inArray(plans.id, [...new Set(planIds)]));
   const known = new Set(found.map((p) => p.id));
   return planIds.flatMap((id, i) =>
-    known.has(id) ? [] : [{ path: `plan_ids.${i}`, message: `no plan ${id}` }],
+    known.has(id) ? [] : [{ path: `plan_ids.${i}`, message: msg("validation.no_plan", { id }) }],
   );
 }
 
@@ -54,9 +55,9 @@ export function parseTime(value: string | null | undefined): number | null {
 /** An expiry, when one is set, must be ahead: a coupon born expired is a mistake. */
 export function expiryErrors(expiresAt: number | null | undefined, now: number): FieldError[] {
   if (expiresAt === undefined || expiresAt === null || expiresAt > now) return [];
-  return [{ path: "expires_at", message: "must be in the future" }];
+  return [{ path: "expires_at", message: msg("validation.in_future") }];
 }
 
 export function invalidCoupon(errors: FieldError[]): ApiError {
-  return new ApiError("invalid_request", "Invalid coupon", { errors });
+  return new ApiError("invalid_request", msg("problems.invalid_request.coupon"), { errors });
 }

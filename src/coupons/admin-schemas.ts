@@ -56,7 +56,7 @@ const PercentOff = z.number().int().min(1).max(100);
 const AmountOff = z.number().int().positive().max(100_000_000);
 const Currency = z
   .string()
-  .regex(/^[A-Za-z]{3}$/, "an ISO 4217 code")
+  .regex(/^[A-Za-z]{3}$/, "validation.currency_code")
   .toLowerCase()
   .openapi({ example: "usd" });
 const Duration = z.enum(COUPON_DURATIONS);
@@ -94,5 +94,5 @@ export const PatchCouponBody = z
     duration: Duration.optional(),
     duration_months: DurationMonths.nullable().optional(),
   })
-  .refine((b) => Object.keys(b).length > 0, "send at least one field")
+  .refine((b) => Object.keys(b).length > 0, "validation.at_least_one_field")
   .openapi("UpdateCouponRequest");

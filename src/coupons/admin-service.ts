@@ -4,6 +4,7 @@ import { and, eq } from "drizzle-orm";
 import { auditInsert } from "../audit/audit";
 import { type Db, isUniqueViolation } from "../db";
 import { type Coupon, coupons } from "../db/schema";
+import { msg } from "../i18n";
 import type { ServiceContext } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
@@ -62,7 +63,7 @@ export async function createCoupon(
     ...expiryErrors(expiresAt, now),
   ];
   if (!COUPON_CODE.test(code)) {
-    errors.unshift({ path: "code", message: "3 to 40 of A-Z, 0-9, _ and -" });
+    errors.unshift({ path: "code", message: msg("validation.coupon_code") });
   }
   if (errors.length > 0) throw invalidCoupon(errors);
 
@@ -94,8 +95,8 @@ export async function createCoupon(
     return coupon;
   } catch (error) {
     if (isUniqueViolation(error)) {
-      throw new ApiError("conflict", `A coupon with the code ${code} already exists`, {
-        errors: [{ path: "code", message: "already taken" }],
+      throw new ApiError("conflict", msg("problems.conflict.coupon_code_taken", { code }), {
+        errors: [{ path: "code", message: msg("validation.already_taken") }],
       });
     }
     throw error;
@@ -126,21 +127,17 @@ export async function updateCoupon(
   ];
   if (errors.length > 0) throw invalidCoupon(errors);
   if (termsChanged && (await isCouponInUse(db, before))) {
-    throw new ApiError(
-      "conflict",
-      "The coupon has been redeemed: its discount can no longer change (create a new coupon)",
-    );
+    throw new ApiError("conflict", msg("problems.conflict.coupon_in_use"));
   }
   if (
     patch.max_redemptions !== undefined &&
     patch.max_redemptions !== null &&
     patch.max_redemptions < before.timesRedeemed
   ) {
-    throw new ApiError(
-      "conflict",
-      `The coupon has already been redeemed ${before.timesRedeemed} times`,
-      { errors: [{ path: "max_redemptions", message: `at least ${before.timesRedeemed}` }] },
-    );
+    const count = before.timesRedeemed;
+    throw new ApiError("conflict", msg("problems.conflict.coupon_redeemed", { count }), {
+      errors: [{ path: "max_redemptions", message: msg("validation.at_least", { min: count }) }],
+    });
   }
 
   const changes: Partial<Coupon> = {
@@ -177,7 +174,7 @@ export async function updateCoupon(
   ]);
   const coupon = updated[0];
   if (!coupon) {
-    throw new ApiError("conflict", "The coupon was redeemed meanwhile: its discount cannot change");
+    throw new ApiError("conflict", msg("problems.conflict.coupon_redeemed_meanwhile"));
   }
   return coupon;
 }

@@ -1,6 +1,7 @@
 // A coupon's terms — the fields that set its discount — and the rules between them. Pure: the
 // admin service checks what it is sent with these before it writes anything.
 import type { Coupon } from "../db/schema";
+import { msg } from "../i18n";
 import type { FieldError } from "../lib/errors";
 
 /** The terms as the API names them; every field optional, so a patch can name a few. */
@@ -43,32 +44,32 @@ export function termsErrors(terms: Terms): FieldError[] {
   const percent = terms.percentOff !== null;
   const amount = terms.amountOff !== null;
   if (percent === amount) {
-    errors.push({ path: "percent_off", message: "send exactly one of percent_off and amount_off" });
+    errors.push({ path: "percent_off", message: msg("validation.one_discount") });
   }
   if (percent && (terms.percentOff ?? 0) < 1) {
-    errors.push({ path: "percent_off", message: "must be 1 to 100" });
+    errors.push({ path: "percent_off", message: msg("validation.percent") });
   }
   if (percent && (terms.percentOff ?? 0) > 100) {
-    errors.push({ path: "percent_off", message: "must be 1 to 100" });
+    errors.push({ path: "percent_off", message: msg("validation.percent") });
   }
   if (amount && (terms.amountOff ?? 0) <= 0) {
-    errors.push({ path: "amount_off", message: "must be a positive amount in minor units" });
+    errors.push({ path: "amount_off", message: msg("validation.positive_minor_units") });
   }
   if (amount && !terms.currency) {
-    errors.push({ path: "currency", message: "an amount_off coupon needs a currency" });
+    errors.push({ path: "currency", message: msg("validation.currency_needed") });
   }
   if (!amount && terms.currency) {
-    errors.push({ path: "currency", message: "only an amount_off coupon has a currency" });
+    errors.push({ path: "currency", message: msg("validation.currency_unexpected") });
   }
   if (terms.duration === "repeating") {
     const months = terms.durationMonths;
     if (months === null || months < 1 || months > 36) {
-      errors.push({ path: "duration_months", message: "a repeating coupon needs 1 to 36 months" });
+      errors.push({ path: "duration_months", message: msg("validation.repeating_months") });
     }
   } else if (terms.durationMonths !== null) {
     errors.push({
       path: "duration_months",
-      message: `only a repeating coupon has duration_months (this one is ${terms.duration})`,
+      message: msg("validation.months_only_repeating", { duration: terms.duration }),
     });
   }
   return errors;

@@ -3,6 +3,7 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "../db";
 import { type Coupon, coupons, type Interval, plans } from "../db/schema";
+import { type Message, msg } from "../i18n";
 import { ApiError, notFound } from "../lib/errors";
 import { iso } from "../lib/time";
 import { normalizeCode } from "./codes";
@@ -20,8 +21,15 @@ export const COUPON_RULES = [
 ] as const;
 export type CouponRule = (typeof COUPON_RULES)[number];
 
-function notApplicable(rule: CouponRule, detail: string): ApiError {
-  return new ApiError("coupon_not_applicable", detail, { extensions: { rule } });
+/** The coupon breaks `rule`; the detail is the rule's message, with the coupon's code. */
+function notApplicable(rule: CouponRule, params: Message["params"]): ApiError {
+  return new ApiError(
+    "coupon_not_applicable",
+    msg(`problems.coupon_not_applicable.${rule}`, params),
+    {
+      extensions: { rule },
+    },
+  );
 }
 
 export interface CouponBreakdown {
@@ -51,30 +59,35 @@ export async function validateCoupon(
     db.query.coupons.findFirst({ where: eq(coupons.code, code) }),
     db.query.plans.findFirst({ where: eq(plans.id, input.planId) }),
   ]);
-  if (!coupon) throw notApplicable("not_found", `There is no coupon ${code}`);
-  if (!coupon.active) throw notApplicable("inactive", `The coupon ${code} is no longer offered`);
+  if (!coupon) throw notApplicable("not_found", { code });
+  if (!coupon.active) throw notApplicable("inactive", { code });
   if (coupon.expiresAt !== null && coupon.expiresAt <= input.now) {
-    throw notApplicable("expired", `The coupon ${code} expired on ${iso(coupon.expiresAt)}`);
+    throw notApplicable("expired", { code, date: iso(coupon.expiresAt) });
   }
   if (coupon.maxRedemptions !== null && coupon.timesRedeemed >= coupon.maxRedemptions) {
-    throw notApplicable("max_redemptions", `The coupon ${code} has been used up`);
+    throw notApplicable("max_redemptions", { code });
   }
   if (!plan) throw notFound("Plan");
   if (plan.status !== "active") {
-    throw new ApiError("plan_not_available", `${plan.name} is no longer offered`);
+    throw new ApiError(
+      "plan_not_available",
+      msg("problems.plan_not_available.no_longer_offered", { plan: plan.name }),
+    );
   }
   if (coupon.planIds && !coupon.planIds.includes(plan.id)) {
-    throw notApplicable("plan_not_eligible", `The coupon ${code} does not apply to ${plan.name}`);
+    throw notApplicable("plan_not_eligible", { code, plan: plan.name });
   }
   const currency = plan.currency.toLowerCase();
   if (coupon.amountOff !== null && coupon.currency?.toLowerCase() !== currency) {
-    throw notApplicable(
-      "currency_mismatch",
-      `The coupon ${code} is in ${coupon.currency?.toUpperCase()}; ${plan.name} is billed in ${currency.toUpperCase()}`,
-    );
+    throw notApplicable("currency_mismatch", {
+      code,
+      plan: plan.name,
+      coupon_currency: coupon.currency?.toUpperCase() ?? "",
+      plan_currency: currency.toUpperCase(),
+    });
   }
   if (await hasRedeemed(db, coupon.id, input.userId)) {
-    throw notApplicable("already_redeemed", `You have already used the coupon ${code}`);
+    throw notApplicable("already_redeemed", { code });
   }
 
   const price = input.interval === "month" ? plan.priceMonth : plan.priceYear;

@@ -93,7 +93,7 @@ export const dunningJob: Job = async (ctx) => {
               {
                 userId: sub.userId,
                 template: standing === "restricted" ? "access_restricted" : "access_suspended",
-                vars: { plan: (await planById(db, sub.planId))?.name ?? "paid" },
+                vars: { plan: (await planById(db, sub.planId))?.name ?? null },
                 when: sql`exists (select 1 from ${s} where ${s.id} = ${sub.id} and ${asRead(sub)})`,
               },
               now,

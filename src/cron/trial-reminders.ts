@@ -4,7 +4,7 @@ import { and, asc, eq, gt, inArray, lte, notExists, sql } from "drizzle-orm";
 import { emailOutbox, subscriptions, users } from "../db/schema";
 import { enqueueEmails, guardedEmail } from "../email/outbox";
 import type { ServiceContext } from "../lib/context";
-import { DAY, isoDate } from "../lib/time";
+import { DAY } from "../lib/time";
 import { planById } from "../policy/current";
 
 /** Trial reminders one run writes at most. */
@@ -66,7 +66,7 @@ export async function remindTrials(
         {
           userId: sub.userId,
           template: "trial_ending",
-          vars: { plan: plan?.name ?? "paid", trialEnd: isoDate(sub.trialEnd ?? now) },
+          vars: { plan: plan?.name ?? null, trialEnd: sub.trialEnd ?? now },
           when: notExists(
             db
               .select({ one: sql`1` })

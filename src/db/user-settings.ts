@@ -4,15 +4,15 @@ import { MANDATORY_NOTIFICATION_TYPES, type NotificationType } from "./schema/no
 const optIn = (description: string) => z.boolean().default(true).openapi({ description });
 
 const typeOptIn = z.boolean().default(true);
-const alwaysOn = (type: NotificationType) =>
-  z.literal(true, { error: `${type} notifications cannot be turned off` }).default(true);
+// A catalog key: the 400 names the field in the request's language.
+const alwaysOn = z.literal(true, { error: "notifications.validation.always_on" }).default(true);
 
 // Per type: whether the user wants notifications of that type at all (on any channel). The
 // account's own notices (MANDATORY_NOTIFICATION_TYPES) cannot be turned off.
 const NotificationTypesSchema = z
   .strictObject({
-    system: alwaysOn("system"),
-    billing: alwaysOn("billing"),
+    system: alwaysOn,
+    billing: alwaysOn,
     renewal: typeOptIn,
     expiry: typeOptIn,
     usage: typeOptIn,

@@ -2,19 +2,17 @@ import { and, eq, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db";
 import { emailOutbox, users } from "../db/schema";
 import type { Env } from "../env";
+import { DEFAULT_LOCALE, LOCALES, type Locale } from "../i18n";
 import { newId } from "../lib/ids";
-import { type TemplateName, type TemplateVars, templates } from "./templates";
+import { renderEmail, type TemplateName, type TemplateVars } from "./templates";
 
 export interface OutboxEmail<T extends TemplateName> {
   userId: string | null;
   to: string;
   template: T;
   vars: TemplateVars<T>;
-}
-
-function render<T extends TemplateName>(template: T, vars: TemplateVars<T>) {
-  const fill = templates[template] as (vars: TemplateVars<T>) => { subject: string; text: string };
-  return fill(vars);
+  /** The recipient's language: their stored locale (the request's at sign-up); null: English. */
+  locale: Locale | null;
 }
 
 /**
@@ -23,7 +21,7 @@ function render<T extends TemplateName>(template: T, vars: TemplateVars<T>) {
  */
 export function outboxInsert<T extends TemplateName>(db: Db, email: OutboxEmail<T>, now: number) {
   const id = newId("eml");
-  const { subject, text } = render(email.template, email.vars);
+  const { subject, text } = renderEmail(email.template, email.locale ?? DEFAULT_LOCALE, email.vars);
   const statement = db.insert(emailOutbox).values({
     id,
     userId: email.userId,
@@ -50,7 +48,8 @@ export async function enqueueEmails(env: Env, outboxIds: string[]): Promise<void
  * An outbox email that is written only when `when` holds at commit time (and the user is
  * active), so a step taken twice, or by two runs at once, mails once. Put it in the same batch
  * as the change it announces, before that change (both then see the same prior state). Its
- * batch result is the inserted rows: `[{ id }]`, or `[]` when nothing was written.
+ * batch result is the inserted rows: `[{ id }]`, or `[]` when nothing was written. It is in the
+ * user's stored language, picked by the same statement from the email in every language.
  */
 export function guardedEmail<T extends TemplateName>(
   db: Db,
@@ -58,7 +57,15 @@ export function guardedEmail<T extends TemplateName>(
   now: number,
 ) {
   const id = newId("eml");
-  const { subject, text } = render(email.template, email.vars);
+  const rendered = LOCALES.map((locale) => ({
+    locale,
+    ...renderEmail(email.template, locale, email.vars),
+  }));
+  const inLocale = (part: "subject" | "text") =>
+    sql`case ${users.locale} ${sql.join(
+      rendered.map((r) => sql`when ${r.locale} then ${r[part]}`),
+      sql` `,
+    )} else ${rendered.find((r) => r.locale === DEFAULT_LOCALE)?.[part]} end`;
   const statement = db
     .insert(emailOutbox)
     .select(
@@ -68,8 +75,8 @@ export function guardedEmail<T extends TemplateName>(
           userId: users.id,
           toAddress: users.email,
           template: sql<string>`${email.template}`.as("template"),
-          subject: sql<string>`${subject}`.as("subject"),
-          textBody: sql<string>`${text}`.as("text_body"),
+          subject: sql<string>`${inLocale("subject")}`.as("subject"),
+          textBody: sql<string>`${inLocale("text")}`.as("text_body"),
           status: sql<"pending">`'pending'`.as("status"),
           attempts: sql<number>`0`.as("attempts"),
           lastError: sql<null>`null`.as("last_error"),

@@ -1,35 +1,61 @@
-// Plain-text emails. Each template takes the values it needs and returns subject and body.
+import { type Locale, type Params, t } from "../i18n";
+
+// Plain-text emails in the recipient's language. Each template takes the values it needs and
+// returns subject and body from the catalogs' `email.<template>.*` messages.
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+}
+
+function mail(locale: Locale, name: string, params: Params, body = "text"): RenderedEmail {
+  return {
+    subject: t(locale, `email.${name}.subject`, params),
+    text: t(locale, `email.${name}.${body}`, params),
+  };
+}
+
+/** The plan's name, or "paid" in the recipient's language when the plan is not known. */
+const planName = (locale: Locale, plan: string | null) =>
+  plan ?? t(locale, "email.common.paid_plan");
+
+/** A day as people read it in their language ("20 November 2026", "20 de noviembre de 2026"). */
+const day = (locale: Locale, at: number) =>
+  new Intl.DateTimeFormat(locale, { dateStyle: "long", timeZone: "UTC" }).format(at);
+
 export const templates = {
-  verify_email: (v: { link: string }) => ({
-    subject: "Confirm your email address",
-    text: `Welcome to tollgate.\n\nConfirm your email address by opening this link:\n${v.link}\n\nThe link is valid for 24 hours. If you did not sign up, ignore this email.\n`,
-  }),
-  password_reset: (v: { link: string }) => ({
-    subject: "Reset your password",
-    text: `Someone asked to reset the password of your tollgate account.\n\nOpen this link to choose a new password:\n${v.link}\n\nThe link is valid for 1 hour and works once. If it was not you, ignore this email: your password stays as it is.\n`,
-  }),
-  trial_ending: (v: { plan: string; trialEnd: string }) => ({
-    subject: "Your trial ends in 3 days",
-    text: `Your ${v.plan} trial ends on ${v.trialEnd}. Your subscription then continues and your payment method is charged; cancel before then if you do not want it.\n`,
-  }),
-  payment_failed: (v: { plan: string; amount: string }) => ({
-    subject: "Your payment failed",
-    text: `We could not charge ${v.amount} for your ${v.plan} subscription. Please update your payment method: access is limited if the balance stays unpaid.\n`,
-  }),
-  access_restricted: (v: { plan: string }) => ({
-    subject: "Your access is now limited",
-    text: `Your ${v.plan} subscription is still unpaid, so your account now has the free plan's limits. Pay the open balance to restore them.\n`,
-  }),
-  access_suspended: (v: { plan: string }) => ({
-    subject: "Your access is suspended",
-    text: `Your ${v.plan} subscription has been unpaid for too long, so API access is suspended. You can still log in and pay the open balance to restore it.\n`,
-  }),
-  // A user's notification on the email channel: its own title and body, with a rendered footer.
-  notification: (v: { title: string; body: string; footer: string }) => ({
+  verify_email: (locale: Locale, v: { link: string }) => mail(locale, "verify_email", v),
+  password_reset: (locale: Locale, v: { link: string }) => mail(locale, "password_reset", v),
+  /** `trialEnd`: epoch ms, or null when the provider did not say. */
+  trial_ending: (locale: Locale, v: { plan: string | null; trialEnd: number | null }) =>
+    v.trialEnd === null
+      ? mail(locale, "trial_ending", { plan: planName(locale, v.plan) }, "text_undated")
+      : mail(locale, "trial_ending", {
+          plan: planName(locale, v.plan),
+          date: day(locale, v.trialEnd),
+        }),
+  payment_failed: (locale: Locale, v: { plan: string | null; amount: string }) =>
+    mail(locale, "payment_failed", { plan: planName(locale, v.plan), amount: v.amount }),
+  access_restricted: (locale: Locale, v: { plan: string | null }) =>
+    mail(locale, "access_restricted", { plan: planName(locale, v.plan) }),
+  access_suspended: (locale: Locale, v: { plan: string | null }) =>
+    mail(locale, "access_suspended", { plan: planName(locale, v.plan) }),
+  /** A user's notification on the email channel: its own title and body, a footer in their language. */
+  notification: (locale: Locale, v: { title: string; body: string }) => ({
     subject: v.title,
-    text: `${v.body}\n\n${v.footer}\n`,
+    text: `${v.body}\n\n${t(locale, "notifications.email.footer")}\n`,
   }),
 } as const;
 
 export type TemplateName = keyof typeof templates;
-export type TemplateVars<T extends TemplateName> = Parameters<(typeof templates)[T]>[0];
+export type TemplateVars<T extends TemplateName> = Parameters<(typeof templates)[T]>[1];
+
+/** One template in one language. */
+export function renderEmail<T extends TemplateName>(
+  template: T,
+  locale: Locale,
+  vars: TemplateVars<T>,
+): RenderedEmail {
+  const fill = templates[template] as (locale: Locale, vars: TemplateVars<T>) => RenderedEmail;
+  return fill(locale, vars);
+}

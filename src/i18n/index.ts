@@ -1,4 +1,4 @@
-import { createInstance } from "i18next";
+import { createInstance, type i18n } from "i18next";
 import { en } from "./locales/en";
 import { es } from "./locales/es";
 import type { Messages } from "./messages";
@@ -9,27 +9,49 @@ export type { Messages } from "./messages";
 // with the same keys as en.ts, imported and listed here. English is the fallback for any gap.
 export const CATALOGS = { en, es } as const satisfies Record<string, Messages>;
 export type Locale = keyof typeof CATALOGS;
-export const LOCALES = Object.keys(CATALOGS) as readonly Locale[];
+export const LOCALES = Object.keys(CATALOGS) as unknown as readonly [Locale, ...Locale[]];
 export const DEFAULT_LOCALE: Locale = "en";
 
 export type Params = Record<string, string | number>;
 
-// One instance for the isolate: the catalogs are bundled, so it initialises synchronously and
+/**
+ * A message rendered later, once the reader's locale is known (a problem's detail, a field
+ * error): a catalog key, its parameters (which may be messages themselves), and the English text
+ * to show when no catalog has the key.
+ */
+export interface Message {
+  key: string;
+  params?: Record<string, string | number | Message>;
+  fallback?: string;
+}
+
+export const msg = (key: string, params?: Message["params"]): Message =>
+  params ? { key, params } : { key };
+
+// One instance for the isolate, made on the first message (not at startup, which most requests
+// that answer 200 never need it for). The catalogs are bundled, so it initialises synchronously;
 // every call names its language (no shared "current language" between concurrent requests).
-const i18n = createInstance();
-void i18n.init({
-  resources: Object.fromEntries(
-    LOCALES.map((locale) => [locale, { translation: CATALOGS[locale] }]),
-  ),
-  supportedLngs: [...LOCALES],
-  fallbackLng: DEFAULT_LOCALE,
-  initAsync: false,
-  // Plain text and JSON, not HTML: values are inserted as given.
-  interpolation: { escapeValue: false },
-  nsSeparator: false,
-  returnNull: false,
-  returnEmptyString: false,
-});
+let instance: i18n | null = null;
+
+function messages(): i18n {
+  if (instance) return instance;
+  const made = createInstance();
+  void made.init({
+    resources: Object.fromEntries(
+      LOCALES.map((locale) => [locale, { translation: CATALOGS[locale] }]),
+    ),
+    supportedLngs: [...LOCALES],
+    fallbackLng: DEFAULT_LOCALE,
+    initAsync: false,
+    // Plain text and JSON, not HTML: values are inserted as given.
+    interpolation: { escapeValue: false },
+    nsSeparator: false,
+    returnNull: false,
+    returnEmptyString: false,
+  });
+  instance = made;
+  return made;
+}
 
 export function isLocale(value: unknown): value is Locale {
   return typeof value === "string" && (LOCALES as readonly string[]).includes(value);
@@ -42,17 +64,28 @@ export function isLocale(value: unknown): value is Locale {
  * catalogs complete).
  */
 export function t(locale: Locale, key: string, params?: Params): string {
-  const count = params?.count;
-  return i18n.t(key, {
+  return render(locale, params ? { key, params } : { key });
+}
+
+/** Text as it is, or a message rendered in `locale` (its message parameters first). */
+export function render(locale: Locale, text: string | Message): string {
+  if (typeof text === "string") return text;
+  const params: Params = {};
+  for (const [name, value] of Object.entries(text.params ?? {})) {
+    params[name] = typeof value === "object" ? render(locale, value) : value;
+  }
+  const count = params.count;
+  return messages().t(text.key, {
     lng: locale,
     replace: params,
     ...(typeof count === "number" ? { count } : {}),
+    ...(text.fallback === undefined ? {} : { defaultValue: text.fallback }),
   });
 }
 
 /** Whether a message exists (in English, which holds every key). */
 export function hasMessage(key: string): boolean {
-  return i18n.exists(key, { lng: DEFAULT_LOCALE });
+  return messages().exists(key, { lng: DEFAULT_LOCALE });
 }
 
 /**
@@ -60,11 +93,16 @@ export function hasMessage(key: string): boolean {
  * "not this one"), else the user's stored locale, else English.
  */
 export function negotiate(acceptLanguage: string | undefined, userLocale?: string | null): Locale {
+  return preferredLocale(acceptLanguage) ?? (isLocale(userLocale) ? userLocale : DEFAULT_LOCALE);
+}
+
+/** The locale an Accept-Language header asks for, or null when it names none we have. */
+export function preferredLocale(acceptLanguage: string | undefined): Locale | null {
   for (const tag of acceptedTags(acceptLanguage)) {
     const locale = matchTag(tag);
     if (locale) return locale;
   }
-  return isLocale(userLocale) ? userLocale : DEFAULT_LOCALE;
+  return null;
 }
 
 /** The language tags of an Accept-Language header, most wanted first (stable for equal q). */

@@ -3,6 +3,9 @@ import type { Context } from "hono";
 import type { z } from "zod";
 import type { Db } from "../db";
 import type { Config, Env } from "../env";
+import type { Locale } from "../i18n";
+import { msg } from "../i18n";
+import { issueMessage } from "../i18n/zod";
 import { ApiError, type FieldError } from "./errors";
 
 export interface Principal {
@@ -22,6 +25,8 @@ export interface AppVariables {
   db: Db;
   /** The request's clock, read once at the edge; services take it as an argument. */
   now: number;
+  /** The language of the answer: Accept-Language, else the signed-in user's locale, else en. */
+  locale: Locale;
   principal: Principal | undefined;
   /** What this route costs against the limits (routeCost); 1 when unset. */
   cost: number | undefined;
@@ -51,20 +56,26 @@ export function serviceContext(c: Context<AppEnv>): ServiceContext {
   };
 }
 
-export function fieldErrors(error: z.ZodError): FieldError[] {
+/** Each issue of a failed parse of `input`, its message in `locale`. */
+export function fieldErrors(error: z.ZodError, locale: Locale, input: unknown): FieldError[] {
   return error.issues.map((issue) => ({
     path: issue.path.map(String).join("."),
-    message: issue.message,
+    message: issueMessage(locale, issue, input),
   }));
 }
 
-/** Every router validates with the same hook: bad input is a 400 problem listing each field. */
+/**
+ * Every router validates with the same hook: bad input is a 400 problem listing each field. The
+ * hook runs after the route's middleware, so the locale is final (the user's, once signed in).
+ */
 export function newRouter(): OpenAPIHono<AppEnv> {
   return new OpenAPIHono<AppEnv>({
-    defaultHook: (result) => {
+    defaultHook: (result, c) => {
       if (!result.success) {
-        throw new ApiError("invalid_request", `Invalid ${result.target}`, {
-          errors: fieldErrors(result.error),
+        // The validator hands its hook the input it parsed, though the type leaves it out.
+        const input: unknown = "data" in result ? result.data : undefined;
+        throw new ApiError("invalid_request", msg(`problems.invalid_request.${result.target}`), {
+          errors: fieldErrors(result.error, c.var.locale, input),
         });
       }
     },

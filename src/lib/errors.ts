@@ -1,7 +1,9 @@
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { DEFAULT_LOCALE, type Locale, type Message, msg, render } from "../i18n";
 
 // Every error the API returns is an RFC 9457 problem with a stable machine `code`. The catalog
-// is the one place a code gets its status and title, so the same code always means the same.
+// is the one place a code gets its status and English title, so the same code always means the
+// same. Other languages translate the title as `problems.<code>.title` in src/i18n/locales.
 const CATALOG = {
   invalid_request: [400, "The request is invalid"],
   malformed_json: [400, "The request body is not valid JSON"],
@@ -24,6 +26,7 @@ const CATALOG = {
   plan_not_available: [409, "This plan cannot be subscribed to"],
   payload_too_large: [413, "The request body is too large"],
   unsupported_media_type: [415, "Unsupported media type"],
+  upgrade_required: [426, "Upgrade required"],
   rate_limited: [429, "Too many requests"],
   misconfigured: [500, "The server is misconfigured"],
   internal_error: [500, "Internal server error"],
@@ -32,10 +35,12 @@ const CATALOG = {
 } as const satisfies Record<string, readonly [ContentfulStatusCode, string]>;
 
 export type ErrorCode = keyof typeof CATALOG;
+export const ERROR_CODES = Object.keys(CATALOG) as ErrorCode[];
 
 export interface FieldError {
   path: string;
-  message: string;
+  /** Text, or a message rendered in the request's locale. */
+  message: string | Message;
 }
 
 export interface Problem {
@@ -46,7 +51,7 @@ export interface Problem {
   code: ErrorCode;
   instance?: string;
   request_id?: string;
-  errors?: FieldError[];
+  errors?: { path: string; message: string }[];
   [extension: string]: unknown;
 }
 
@@ -56,29 +61,35 @@ export class ApiError extends Error {
 
   constructor(
     readonly code: ErrorCode,
-    readonly detail?: string,
+    /** What happened, for a person: a catalog message (`msg(key, params)`) renders in their locale. */
+    readonly detail?: string | Message,
     readonly options: {
       errors?: FieldError[];
       extensions?: Record<string, unknown>;
       headers?: Record<string, string>;
     } = {},
   ) {
-    super(detail ?? CATALOG[code][1]);
+    super(render(DEFAULT_LOCALE, detail ?? CATALOG[code][1]));
     this.status = CATALOG[code][0];
     this.title = CATALOG[code][1];
   }
 
-  toProblem(instance?: string, requestId?: string): Problem {
+  /** The problem in `locale`: title, detail and field messages translated, the code unchanged. */
+  toProblem(instance?: string, requestId?: string, locale: Locale = DEFAULT_LOCALE): Problem {
+    const errors = this.options.errors?.map(({ path, message }) => ({
+      path,
+      message: render(locale, message),
+    }));
     return {
       ...this.options.extensions,
       type: problemType(this.code),
-      title: this.title,
+      title: render(locale, { key: `problems.${this.code}.title`, fallback: this.title }),
       status: this.status,
-      ...(this.detail === undefined ? {} : { detail: this.detail }),
+      ...(this.detail === undefined ? {} : { detail: render(locale, this.detail) }),
       code: this.code,
       ...(instance === undefined ? {} : { instance }),
       ...(requestId === undefined ? {} : { request_id: requestId }),
-      ...(this.options.errors ? { errors: this.options.errors } : {}),
+      ...(errors ? { errors } : {}),
     };
   }
 }
@@ -91,15 +102,30 @@ export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
 export function problemResponse(
   error: ApiError,
-  instance?: string,
-  requestId?: string,
+  where: { instance?: string; requestId?: string; locale?: Locale } = {},
   headers: Record<string, string> = {},
 ): Response {
-  return new Response(JSON.stringify(error.toProblem(instance, requestId)), {
+  const locale = where.locale ?? DEFAULT_LOCALE;
+  return new Response(JSON.stringify(error.toProblem(where.instance, where.requestId, locale)), {
     status: error.status,
-    headers: { "content-type": PROBLEM_CONTENT_TYPE, ...headers, ...error.options.headers },
+    headers: {
+      "content-type": PROBLEM_CONTENT_TYPE,
+      "content-language": locale,
+      ...headers,
+      ...error.options.headers,
+    },
   });
 }
 
-/** The 404 a user gets for anything that is not theirs: the same as for what does not exist. */
-export const notFound = (what: string): ApiError => new ApiError("not_found", `${what} not found`);
+/**
+ * The 404 a user gets for anything that is not theirs: the same as for what does not exist.
+ * `what` is the English name ("Webhook event"); its translations are `resources.<snake_case>`
+ * ("resources.webhook_event"), with the article the language needs ("el evento de webhook").
+ */
+export const notFound = (what: string): ApiError =>
+  new ApiError(
+    "not_found",
+    msg("problems.not_found.resource", {
+      what: { key: `resources.${what.toLowerCase().replaceAll(" ", "_")}`, fallback: what },
+    }),
+  );

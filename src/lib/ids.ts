@@ -22,7 +22,8 @@ export type IdPrefix =
   | "ndl"
   | "cal"
   | "rem"
-  | "brd";
+  | "brd"
+  | "dev";
 
 export function newId(prefix: IdPrefix): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));

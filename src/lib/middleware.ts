@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { openDb } from "../db";
 import { loadConfig } from "../env";
+import { type Locale, negotiate } from "../i18n";
 import type { AppEnv } from "./context";
 
 // Response headers every answer carries: what still protects a JSON API behind HTTPS (HSTS, no
@@ -23,8 +24,8 @@ const CLIENT_REQUEST_ID = /^[\w\-=]{1,255}$/;
 
 /**
  * The first middleware, one for everything a request needs before it is routed: its id (the
- * client's X-Request-Id when sensible), its clock, the parsed config and the database, the
- * standard response headers, and the request log line once it is answered.
+ * client's X-Request-Id when sensible), its clock, its language, the parsed config and the
+ * database, the standard response headers, and the request log line once it is answered.
  */
 export const requestScope = createMiddleware<AppEnv>(async (c, next) => {
   const now = Date.now();
@@ -34,6 +35,9 @@ export const requestScope = createMiddleware<AppEnv>(async (c, next) => {
   c.set("now", now);
   c.header("X-Request-Id", requestId);
   for (const [name, value] of STANDARD_HEADERS) c.header(name, value);
+  // The answer's language depends on Accept-Language (and, once signed in, the user's locale).
+  c.header("Vary", "Accept-Language", { append: true });
+  setLocale(c, negotiate(c.req.header("accept-language")));
   try {
     c.set("config", loadConfig(c.env));
     c.set("db", openDb(c.env.DB));
@@ -42,10 +46,17 @@ export const requestScope = createMiddleware<AppEnv>(async (c, next) => {
     if (c.error) {
       // The error handler made a new response: it carries the same headers.
       for (const [name, value] of STANDARD_HEADERS) c.res.headers.set(name, value);
+      c.res.headers.append("Vary", "Accept-Language");
     }
     logRequest(c, now);
   }
 });
+
+/** The request's language, and the Content-Language of its answer (problems set their own). */
+export function setLocale(c: Context<AppEnv>, locale: Locale): void {
+  c.set("locale", locale);
+  c.header("Content-Language", locale);
+}
 
 /**
  * One structured JSON line for each failed (5xx) or slow request, and for a sample of the rest:

@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { msg } from "../i18n";
 import type { AppEnv } from "./context";
 import { ApiError } from "./errors";
 import { pathMatcher } from "./paths";
@@ -24,10 +25,17 @@ export function notFoundHandler(routes: () => RouteShape[]) {
       ...new Set(matchers.filter((m) => m.regex.test(c.req.path)).map((m) => m.method)),
     ];
     if (allowed.length > 0) {
-      throw new ApiError("method_not_allowed", `${c.req.method} is not allowed here`, {
-        headers: { allow: allowed.join(", ") },
-      });
+      throw new ApiError(
+        "method_not_allowed",
+        msg("problems.method_not_allowed.method", { method: c.req.method }),
+        {
+          headers: { allow: allowed.join(", ") },
+        },
+      );
     }
-    throw new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`);
+    throw new ApiError(
+      "not_found",
+      msg("problems.not_found.no_route", { method: c.req.method, path: c.req.path }),
+    );
   };
 }

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ConfigError } from "../env";
+import { msg } from "../i18n";
 import type { AppEnv } from "./context";
 import { ApiError, type ErrorCode, problemResponse } from "./errors";
 
@@ -17,20 +18,21 @@ function fromHttpException(error: HTTPException): ApiError {
   };
   const code = byStatus[error.status];
   if (code === "unsupported_media_type") {
-    return new ApiError(code, "Send the body as JSON with 'Content-Type: application/json'");
+    return new ApiError(code, msg("problems.unsupported_media_type.send_json"));
   }
-  if (code === "malformed_json") return new ApiError(code, "The body could not be parsed as JSON");
+  if (code === "malformed_json")
+    return new ApiError(code, msg("problems.malformed_json.unparsable"));
   return code ? new ApiError(code) : new ApiError("internal_error");
 }
 
 /** The one error handler: everything becomes problem+json; nothing internal leaks out. */
 export function onError(error: Error, c: Context<AppEnv>): Response {
-  const instance = c.req.path;
   const requestId = c.var.requestId;
+  const where = { instance: c.req.path, requestId, locale: c.var.locale };
   // Errors thrown before any response exists would lose the header the request-id middleware
   // queued: set it here, so every problem can be traced.
   const respond = (problem: ApiError) =>
-    problemResponse(problem, instance, requestId, requestId ? { "x-request-id": requestId } : {});
+    problemResponse(problem, where, requestId ? { "x-request-id": requestId } : {});
   if (error instanceof ApiError) return respond(error);
   if (error instanceof HTTPException) return respond(fromHttpException(error));
   if (error instanceof ConfigError) {

@@ -23,13 +23,14 @@ const DESCRIPTIONS: Record<number, string> = {
   409: "Conflict",
   413: "Body too large",
   415: "Unsupported media type",
+  426: "Upgrade required (a WebSocket route asked for without Upgrade: websocket)",
   429: "Rate limited",
   500: "Internal error, or the server is misconfigured",
   502: "The payment provider failed",
   503: "The payment provider is not configured",
 };
 
-type ErrorStatus = 400 | 401 | 402 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 502 | 503;
+type ErrorStatus = 400 | 401 | 402 | 403 | 404 | 409 | 413 | 415 | 426 | 429 | 500 | 502 | 503;
 
 /** The problem+json responses a route can give, for the OpenAPI document. */
 export function errorResponses(...statuses: ErrorStatus[]) {

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { and, type Column, desc, eq, lt, or, type SQL } from "drizzle-orm";
+import { msg } from "../i18n";
 import { base64UrlEncode } from "./crypto";
 import { ApiError } from "./errors";
 
@@ -33,8 +34,8 @@ export function decodeCursor(text: string | undefined): Cursor | null {
       throw new Error();
     return { createdAt, id };
   } catch {
-    throw new ApiError("invalid_request", "The cursor is not one this API gave out", {
-      errors: [{ path: "cursor", message: "invalid cursor" }],
+    throw new ApiError("invalid_request", msg("problems.invalid_request.cursor"), {
+      errors: [{ path: "cursor", message: msg("validation.invalid_cursor") }],
     });
   }
 }

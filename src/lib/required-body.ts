@@ -1,5 +1,6 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
+import { msg } from "../i18n";
 import type { AppEnv } from "./context";
 import { ApiError } from "./errors";
 import { pathMatcher } from "./paths";
@@ -32,8 +33,8 @@ export function requireDeclaredBody(definitions: () => Definitions) {
       required ??= compile(definitions());
       const method = c.req.method;
       if (required.some((r) => r.method === method && r.regex.test(c.req.path))) {
-        throw new ApiError("invalid_request", "This request needs a JSON body", {
-          errors: [{ path: "", message: "body is required" }],
+        throw new ApiError("invalid_request", msg("problems.invalid_request.body_required"), {
+          errors: [{ path: "", message: msg("validation.required") }],
         });
       }
     }

@@ -38,7 +38,7 @@ export function isTimeZone(name: string): boolean {
 export const TimeZoneSchema = z
   .string()
   .max(64)
-  .refine(isTimeZone, "must be an IANA time zone such as Europe/Paris")
+  .refine(isTimeZone, "validation.time_zone")
   .openapi({ example: "Europe/Paris" });
 
 /** The local wall-clock time of an instant in a zone, as civil milliseconds. */

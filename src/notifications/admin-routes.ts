@@ -7,7 +7,7 @@ import { startBroadcast } from "./broadcast";
 const BroadcastBody = z
   .strictObject({
     user_ids: z
-      .array(z.string().regex(/^usr_[0-9a-z]+$/, "must be a user id (usr_…)"))
+      .array(z.string().regex(/^usr_[0-9a-z]+$/, "notifications.validation.user_id"))
       .min(1)
       .max(1000)
       .optional()
@@ -21,7 +21,7 @@ const BroadcastBody = z
     channels: z.array(z.enum(CHANNELS)).min(1).max(CHANNELS.length),
   })
   .refine((b) => b.user_ids === undefined || b.plan === undefined, {
-    message: "send user_ids or plan, not both (neither: every active user)",
+    message: "notifications.validation.one_audience",
     path: ["plan"],
   })
   .openapi("BroadcastRequest");

@@ -10,13 +10,14 @@ import {
   subscriptions,
   users,
 } from "../db/schema";
+import { msg } from "../i18n";
 import type { ServiceContext } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { ENTITLED_STATUSES } from "../policy/current";
 import {
   afterNotificationsCommit,
-  type PreparedNotification,
+  commitNotifications,
   prepareNotification,
   recipientOf,
   wasStored,
@@ -73,8 +74,8 @@ async function resolveAudience(db: Db, input: BroadcastInput): Promise<Broadcast
     .from(plans)
     .where(sql`${plans.id} = ${input.plan} or ${plans.code} = ${input.plan}`);
   if (!plan) {
-    throw new ApiError("invalid_request", "No such plan", {
-      errors: [{ path: "plan", message: "no plan has this id or code" }],
+    throw new ApiError("invalid_request", msg("notifications.problems.no_such_plan"), {
+      errors: [{ path: "plan", message: msg("notifications.validation.unknown_plan") }],
     });
   }
   return { plan_id: plan.id };
@@ -180,9 +181,8 @@ export async function sendBroadcastPage(
       ),
     )
     .returning({ id: notificationBroadcasts.id });
-  const results = await db.batch([advance, ...prepared.flatMap((n) => n.statements)]);
+  const { results, stored } = await commitNotifications(db, [advance], prepared);
   const [advanced] = results;
-  const stored = storedOf(prepared, results.slice(1));
   if (stored.length > 0) {
     await db
       .update(notificationBroadcasts)
@@ -202,14 +202,3 @@ const notice = (broadcast: NotificationBroadcast) => ({
   dedupeKey: `broadcast:${broadcast.id}`,
   data: { broadcast_id: broadcast.id },
 });
-
-/** The notifications whose insert stored a row, from the batch results of their statements. */
-function storedOf(prepared: PreparedNotification[], results: unknown[]): PreparedNotification[] {
-  const stored: PreparedNotification[] = [];
-  let at = 0;
-  for (const notification of prepared) {
-    if (wasStored(results[at])) stored.push(notification);
-    at += notification.statements.length;
-  }
-  return stored;
-}

@@ -8,6 +8,7 @@ import {
 import type { EmailProvider } from "../email/providers";
 import type { NotificationDelivery } from "../env";
 import type { ServiceContext } from "../lib/context";
+import type { ChannelMessage, ChannelOutcome } from "./channels/deliver";
 import { ChannelError } from "./channels/http";
 import {
   type Attempt,
@@ -17,18 +18,6 @@ import {
   markDeadLettered,
 } from "./deliveries";
 import { deliverByEmail } from "./email-channel";
-
-/** A notification's content, as the SMS and push channels send it. */
-export interface ChannelMessage {
-  title: string;
-  body: string;
-  data?: Record<string, unknown>;
-}
-
-/** What an SMS or push send came to; a failure is thrown (ChannelError says if permanent). */
-export type ChannelOutcome =
-  | { status: "sent"; providerId: string }
-  | { status: "skipped"; reason: string };
 
 export type ChannelSender = (
   ctx: ServiceContext,

@@ -4,7 +4,7 @@ import { emailOutbox, type NotificationDeliveryRow, notificationDeliveries } fro
 import { deliverEmail } from "../email/consumer";
 import { outboxInsert } from "../email/outbox";
 import type { EmailProvider } from "../email/providers";
-import { negotiate, t } from "../i18n";
+import { isLocale } from "../i18n";
 import type { ServiceContext } from "../lib/context";
 import type { Attempt } from "./deliveries";
 
@@ -12,7 +12,7 @@ import type { Attempt } from "./deliveries";
 export interface EmailTarget {
   userId: string;
   email: string;
-  /** The profile's locale (a BCP 47 tag such as es-MX), for the fixed texts. */
+  /** The profile's language, for the email's fixed texts (English when it has none). */
   locale: string | null;
   title: string;
   body: string;
@@ -33,19 +33,14 @@ export async function deliverByEmail(
   const { db, now } = ctx;
   let outboxId = delivery.providerId;
   if (!outboxId) {
-    // The stored locale is a full tag (es-MX): matched like a client's Accept-Language.
-    const locale = negotiate(target.locale ?? undefined);
     const email = outboxInsert(
       db,
       {
         userId: target.userId,
         to: target.email,
         template: "notification",
-        vars: {
-          title: target.title,
-          body: target.body,
-          footer: t(locale, "notifications.email.footer"),
-        },
+        vars: { title: target.title, body: target.body },
+        locale: isLocale(target.locale) ? target.locale : null,
       },
       now,
     );

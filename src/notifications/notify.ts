@@ -157,6 +157,29 @@ export function wasStored(insertResult: unknown): boolean {
   return Array.isArray(insertResult) && insertResult.length > 0;
 }
 
+/**
+ * Commits the caller's statements and the prepared notifications in ONE batch (a notification
+ * exists exactly when the change does); answers every statement's result and the notifications
+ * that were stored (a dedupe key already used stores nothing, and queues nothing). Follow it
+ * with afterNotificationsCommit(stored).
+ */
+export async function commitNotifications(
+  db: Db,
+  statements: Statement[],
+  prepared: PreparedNotification[],
+): Promise<{ results: unknown[]; stored: PreparedNotification[] }> {
+  const [first, ...rest] = [...statements, ...prepared.flatMap((n) => n.statements)];
+  if (!first) return { results: [], stored: [] };
+  const results: unknown[] = await db.batch([first, ...rest]);
+  const stored: PreparedNotification[] = [];
+  let at = statements.length;
+  for (const notification of prepared) {
+    if (wasStored(results[at])) stored.push(notification);
+    at += notification.statements.length;
+  }
+  return { results, stored };
+}
+
 /** A queue's sendBatch takes at most this many messages. */
 const QUEUE_BATCH = 100;
 
@@ -212,9 +235,11 @@ export async function notify(
 ): Promise<string | null> {
   const [recipient] = await loadRecipients(ctx.db, [userId]);
   if (!recipient) return null;
-  const prepared = prepareNotification(ctx, recipient, input);
-  const [inserted] = await ctx.db.batch(prepared.statements);
-  if (!wasStored(inserted)) return null;
-  await afterNotificationsCommit(ctx, [prepared]);
-  return prepared.id;
+  const { stored } = await commitNotifications(
+    ctx.db,
+    [],
+    [prepareNotification(ctx, recipient, input)],
+  );
+  await afterNotificationsCommit(ctx, stored);
+  return stored[0]?.id ?? null;
 }

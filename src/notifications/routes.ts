@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { requireAuth, requireAuthOrQueryToken } from "../auth/middleware";
+import { msg } from "../i18n";
 import { newRouter, principalOf, serviceContext } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
@@ -72,16 +73,18 @@ notificationRoutes.openapi(
     request: { query: StreamQuery },
     responses: {
       101: { description: "Switching to the WebSocket protocol" },
-      426: { description: "Not a WebSocket upgrade request" },
+      ...errorResponses(426),
     },
   }),
   async (c) => {
     const principal = principalOf(c);
     if (principal.expiresAt === null) {
-      throw new ApiError("invalid_token", "The stream takes an access token, not an API key");
+      throw new ApiError("invalid_token", msg("notifications.problems.stream_needs_access_token"));
     }
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-      return c.text("Send Upgrade: websocket", 426);
+      throw new ApiError("upgrade_required", msg("notifications.problems.send_upgrade"), {
+        headers: { upgrade: "websocket" },
+      });
     }
     await service.recordStream(c.var.db, principal.userId, principal.expiresAt);
     return openStream(c.env, principal.userId, c.req.raw, principal.expiresAt);
@@ -150,7 +153,7 @@ notificationRoutes.openapi(
   createRoute({
     method: "delete",
     path: "/",
-    operationId: "notifications.clear",
+    operationId: "notifications.deleteAll",
     tags,
     security,
     summary: "Remove all your notifications from your list",

@@ -1,14 +1,9 @@
 import { emailProvider } from "../email/providers";
 import type { Config } from "../env";
-import type { ChannelSender, Senders } from "./consumer";
+import { deliverPush, deliverSms } from "./channels/deliver";
+import type { Senders } from "./consumer";
 
-/** A channel whose sender is not part of this deployment: its deliveries are skipped, saying so. */
-const notConfigured: ChannelSender = async () => ({
-  status: "skipped",
-  reason: "channel_not_configured",
-});
-
-/** The senders the delivery queue uses. */
+/** The senders the delivery queue uses: the outbox's email provider, Twilio or FCM (or logs). */
 export function channelSenders(config: Config): Senders {
-  return { email: emailProvider(config), sms: notConfigured, push: notConfigured };
+  return { email: emailProvider(config), sms: deliverSms, push: deliverPush };
 }

@@ -2,6 +2,7 @@
 // that give a coupon's discount (PayPal has no coupons of its own).
 import { couponDiscount } from "../coupons/discount";
 import type { Coupon, Interval, Plan } from "../db/schema";
+import { msg } from "../i18n";
 import { ApiError } from "../lib/errors";
 import { toPayPalValue } from "./paypal-money";
 import type { PayPalMoney } from "./paypal-subscriptions";
@@ -84,7 +85,10 @@ export function couponBillingCycles(
   if (coupon.duration === "repeating") {
     const months = coupon.durationMonths ?? 0;
     if (!Number.isInteger(months) || months < 1) {
-      throw new ApiError("coupon_not_applicable", "This coupon has no valid duration in months");
+      throw new ApiError(
+        "coupon_not_applicable",
+        msg("problems.coupon_not_applicable.no_duration"),
+      );
     }
     cycles = interval === "month" ? months : Math.ceil(months / 12);
   }

@@ -4,6 +4,7 @@
 
 import type { Payment, Subscription } from "../db/schema";
 import type { Config } from "../env";
+import { msg } from "../i18n";
 import { ApiError } from "../lib/errors";
 import { errorIssues, type PayPalClient, payPalClient, providerError } from "./paypal-client";
 import { toPayPalValue } from "./paypal-money";
@@ -20,7 +21,7 @@ const seg = encodeURIComponent;
 
 function requireProviderId(subscription: Subscription): string {
   if (!subscription.providerSubscriptionId) {
-    throw new ApiError("conflict", "This subscription has no PayPal subscription yet");
+    throw new ApiError("conflict", msg("problems.conflict.no_paypal_subscription"));
   }
   return subscription.providerSubscriptionId;
 }

@@ -2,6 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { auditInsert } from "../audit/audit";
 import type { Db } from "../db";
 import { type Payment, payments } from "../db/schema";
+import { msg } from "../i18n";
 import type { ServiceContext } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
 import { keysetPage } from "../lib/pagination";
@@ -73,16 +74,18 @@ export async function refundPayment(
 ): Promise<Payment> {
   const payment = await getPayment(db, id);
   if (payment.provider === "manual")
-    throw new ApiError("conflict", "Manual payments are refunded outside tollgate");
+    throw new ApiError("conflict", msg("problems.conflict.manual_refund"));
   if (payment.status === "failed")
-    throw new ApiError("conflict", "A failed payment has nothing to refund");
+    throw new ApiError("conflict", msg("problems.conflict.failed_payment_refund"));
   const refundable = payment.amount - payment.amountRefunded;
   const amount = input.amount ?? refundable;
-  if (refundable <= 0) throw new ApiError("conflict", "This payment is already fully refunded");
+  if (refundable <= 0) throw new ApiError("conflict", msg("problems.conflict.fully_refunded"));
   if (amount > refundable) {
-    throw new ApiError("invalid_request", `At most ${refundable} can still be refunded`, {
-      errors: [{ path: "amount", message: `must be at most ${refundable}` }],
-    });
+    throw new ApiError(
+      "invalid_request",
+      msg("problems.invalid_request.refund_too_large", { refundable }),
+      { errors: [{ path: "amount", message: msg("validation.at_most", { max: refundable }) }] },
+    );
   }
   const { refundId } = await providerFor(payment.provider, config).refund(
     payment,

@@ -3,6 +3,7 @@
 import type Stripe from "stripe";
 import type { Coupon, Interval, Plan } from "../db/schema";
 import type { Config } from "../env";
+import { msg } from "../i18n";
 import { ApiError } from "../lib/errors";
 import type { BillingProvider } from "./provider";
 import { call, stripeClient, stripeErrorOf } from "./stripe-api";
@@ -52,7 +53,7 @@ function requirePrice(plan: Plan, interval: Interval): string {
 
 function requireSubscriptionId(subscription: { providerSubscriptionId: string | null }): string {
   if (!subscription.providerSubscriptionId) {
-    throw new ApiError("conflict", "This subscription has no Stripe subscription yet");
+    throw new ApiError("conflict", msg("problems.conflict.no_stripe_subscription"));
   }
   return subscription.providerSubscriptionId;
 }
@@ -196,7 +197,10 @@ export async function createBillingPortalSession(
 ): Promise<string> {
   const client = stripeClient(config);
   if (!client) {
-    throw new ApiError("provider_unavailable", "Payments through stripe are not configured");
+    throw new ApiError(
+      "provider_unavailable",
+      msg("problems.provider_unavailable.not_configured", { provider: "Stripe" }),
+    );
   }
   const session = await call(client, (stripe) =>
     stripe.billingPortal.sessions.create({ customer: customerId, return_url: returnUrl }),

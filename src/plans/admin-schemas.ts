@@ -56,7 +56,7 @@ const common = {
   description: z.string().trim().max(500).nullable(),
   currency: z
     .string()
-    .regex(/^[A-Za-z]{3}$/, "an ISO 4217 code")
+    .regex(/^[A-Za-z]{3}$/, "validation.currency_code")
     .toLowerCase()
     .openapi({ example: "usd" }),
   trial_days: z.number().int().min(0).max(365),
@@ -102,7 +102,7 @@ export const PatchPlanBody = z
     status: common.status.optional(),
     sort_order: common.sort_order.optional(),
   })
-  .refine((b) => Object.keys(b).length > 0, "send at least one field")
+  .refine((b) => Object.keys(b).length > 0, "validation.at_least_one_field")
   .openapi("UpdatePlanRequest");
 
 export type CreatePlanInput = z.infer<typeof CreatePlanBody>;

@@ -3,6 +3,7 @@ import { auditInsert } from "../audit/audit";
 import { type Db, isUniqueViolation } from "../db";
 import type { PlanFeatures } from "../db/plan-features";
 import { type Plan, plans, subscriptions } from "../db/schema";
+import { msg } from "../i18n";
 import type { ServiceContext } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
@@ -112,9 +113,13 @@ export async function createPlan(
     return plan;
   } catch (error) {
     if (isUniqueViolation(error)) {
-      throw new ApiError("conflict", `A plan with the code ${input.code} already exists`, {
-        errors: [{ path: "code", message: "already taken" }],
-      });
+      throw new ApiError(
+        "conflict",
+        msg("problems.conflict.plan_code_taken", { code: input.code }),
+        {
+          errors: [{ path: "code", message: msg("validation.already_taken") }],
+        },
+      );
     }
     throw error;
   }
@@ -128,10 +133,7 @@ export async function updatePlan(
 ): Promise<{ plan: Plan; entitlementsChanged: boolean }> {
   const before = await getPlan(db, id);
   if (before.code === FREE_PLAN_CODE && patch.status === "archived") {
-    throw new ApiError(
-      "conflict",
-      "The free plan cannot be archived: it is what everyone falls back to",
-    );
+    throw new ApiError("conflict", msg("problems.conflict.free_plan_archive"));
   }
   await assertProviderIdsFree(db, patch.provider_ids, id);
   const changes: Partial<Plan> = {
@@ -192,7 +194,7 @@ export async function deletePlan(
 ): Promise<Plan | null> {
   const plan = await getPlan(db, id);
   if (plan.code === FREE_PLAN_CODE) {
-    throw new ApiError("conflict", "The free plan cannot be deleted or archived");
+    throw new ApiError("conflict", msg("problems.conflict.free_plan_fixed"));
   }
   if (await planHasSubscriptions(db, id)) {
     const [updated] = await db.batch([

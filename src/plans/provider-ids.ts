@@ -4,6 +4,7 @@ import type { z } from "@hono/zod-openapi";
 import { and, inArray, ne, or } from "drizzle-orm";
 import type { Db } from "../db";
 import { type Plan, plans } from "../db/schema";
+import { msg } from "../i18n";
 import { ApiError, type FieldError } from "../lib/errors";
 import type { ProviderIdsInput } from "./admin-schemas";
 
@@ -32,7 +33,11 @@ export async function providerIdConflicts(
   const seen = new Map<string, string>();
   for (const [field, value] of given) {
     const other = seen.get(value);
-    if (other) errors.push({ path: `provider_ids.${field}`, message: `same id as ${other}` });
+    if (other)
+      errors.push({
+        path: `provider_ids.${field}`,
+        message: msg("validation.same_id_as", { field: other }),
+      });
     seen.set(value, field);
   }
   if (given.length === 0) return errors;
@@ -56,7 +61,10 @@ export async function providerIdConflicts(
       Object.values(PROVIDER_COLUMNS).some((col) => p[col] === value),
     );
     if (owner)
-      errors.push({ path: `provider_ids.${field}`, message: `already used by ${owner.code}` });
+      errors.push({
+        path: `provider_ids.${field}`,
+        message: msg("validation.used_by_plan", { plan: owner.code }),
+      });
   }
   return errors;
 }
@@ -69,7 +77,7 @@ export async function assertProviderIdsFree(
 ): Promise<void> {
   const conflicts = await providerIdConflicts(db, ids, exceptPlanId);
   if (conflicts.length > 0) {
-    throw new ApiError("conflict", "A provider id is already used by another plan", {
+    throw new ApiError("conflict", msg("problems.conflict.provider_id_taken"), {
       errors: conflicts,
     });
   }

@@ -2,6 +2,7 @@ import { and, eq, gt, isNull, or } from "drizzle-orm";
 import type { Db } from "../db";
 import { DEFAULT_MAX_API_KEYS, type PlanFeatures } from "../db/plan-features";
 import { apiKeys, type Plan, plans, type Standing, users } from "../db/schema";
+import { isLocale, type Locale } from "../i18n";
 import type { Limits } from "../lib/windows";
 import { billingAnchorOf } from "./anchor";
 import { currentSubscription, isEntitled, planById } from "./current";
@@ -18,6 +19,8 @@ export interface SubjectPolicy {
   billingAnchor: number | null;
   /** False once the account is disabled or deleted: no credential of it is accepted. */
   accountActive: boolean;
+  /** The user's language, for answers to requests without Accept-Language (null: not chosen). */
+  locale: Locale | null;
 }
 
 export function limitsOf(plan: Plan): Limits {
@@ -50,21 +53,25 @@ export async function planForUser(db: Db, userId: string): Promise<Plan> {
   return freePlan(db);
 }
 
-export async function accountIsActive(db: Db, userId: string): Promise<boolean> {
+/** Whether the account may be used, and the language it chose. */
+async function account(
+  db: Db,
+  userId: string,
+): Promise<{ active: boolean; locale: Locale | null }> {
   const user = await db
-    .select({ status: users.status })
+    .select({ status: users.status, locale: users.locale })
     .from(users)
     .where(eq(users.id, userId))
     .get();
-  return user?.status === "active";
+  return { active: user?.status === "active", locale: isLocale(user?.locale) ? user.locale : null };
 }
 
 /** Everything the user's RateLimiter needs, from D1: the source of truth it is synced from. */
 export async function loadUserPolicy(db: Db, userId: string): Promise<SubjectPolicy> {
-  const [subscription, free, accountActive] = await Promise.all([
+  const [subscription, free, { active: accountActive, locale }] = await Promise.all([
     currentSubscription(db, userId),
     freePlan(db),
-    accountIsActive(db, userId),
+    account(db, userId),
   ]);
   const entitled = isEntitled(subscription);
   const plan = (entitled && (await planById(db, subscription.planId))) || free;
@@ -77,6 +84,7 @@ export async function loadUserPolicy(db: Db, userId: string): Promise<SubjectPol
     standing: entitled ? subscription.standing : "good",
     // The month window follows the billing period while there is one.
     billingAnchor: entitled ? billingAnchorOf(subscription) : null,
+    locale,
   };
 }
 

@@ -14,8 +14,8 @@ import {
 import type { SubjectPolicy } from "../policy/policy";
 import type { ConsumeRequest, CountedResult } from "./messages";
 
-/** What the windows decide; the object adds the key that was used. */
-export type Admission = Omit<CountedResult, "keyId">;
+/** What the windows decide; the object adds the key that was used and the user's locale. */
+export type Admission = Omit<CountedResult, "keyId" | "locale">;
 
 const NO_LIMITS: Limits = { minute: 0, hour: 0, day: 0, month: 0 };
 

@@ -82,7 +82,8 @@ export class RateLimiter extends DurableObject<Env> {
     const allowed = admission.outcome === "allowed";
     this.usage.record(now, allowed ? request.cost : 0, allowed ? 0 : request.cost);
     this.scheduleFlush(now);
-    return { ...admission, keyId };
+    // A policy stored before locales existed has none until its next load.
+    return { ...admission, keyId, locale: policy?.locale ?? null };
   }
 
   /** A named fixed-window counter, for brute-force protection (attempts per email…). */

@@ -1,6 +1,7 @@
 // What the RateLimiter object is asked and what it answers: the RPC contract, apart from the
 // object itself so that callers (and the generated Env) need not load the class.
 import type { Standing } from "../db/schema";
+import type { Locale } from "../i18n";
 import type { Limits, WindowState } from "../lib/windows";
 
 export type Credential = { kind: "session"; sid: string } | { kind: "api_key"; hash: string };
@@ -25,6 +26,8 @@ export interface CountedResult {
   windows: WindowState[];
   violations: WindowState[];
   keyId: string | null;
+  /** The user's stored language (null: none chosen, or an anonymous subject). */
+  locale: Locale | null;
 }
 
 export type ConsumeResult =

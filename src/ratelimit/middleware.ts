@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
+import { msg } from "../i18n";
 import type { AppEnv } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { iso } from "../lib/time";
@@ -45,7 +46,10 @@ export function rateLimitedError(
   const retryAfter = retryAfterSeconds(violations as WindowState[], now);
   return new ApiError(
     "rate_limited",
-    `Limit reached for ${violations.map((v) => v.window).join(", ")}; retry in ${retryAfter} s`,
+    msg("problems.rate_limited.retry", {
+      windows: violations.map((v) => v.window).join(", "),
+      count: retryAfter,
+    }),
     {
       extensions: {
         violations: violations.map((v) => ({
@@ -74,13 +78,9 @@ export async function enforce(
   c.set("limits", result);
   if (result.outcome === "limited") throw rateLimitedError(result.violations, now, headers);
   if (result.outcome === "payment_required") {
-    throw new ApiError(
-      "payment_required",
-      "Your account is suspended for non-payment: settle the balance to continue",
-      {
-        headers,
-      },
-    );
+    throw new ApiError("payment_required", msg("problems.payment_required.suspended"), {
+      headers,
+    });
   }
   // Set as the response is made (cheaper than changing it afterwards); an error answer is a new
   // response, which gets them too.

@@ -1,6 +1,7 @@
 // Canceling a subscription (now, or at the period end) and taking a pending cancellation back.
 import { eq } from "drizzle-orm";
 import { subscriptions } from "../db/schema";
+import { msg } from "../i18n";
 import type { ServiceContext } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { providerFor } from "../payments/providers";
@@ -49,7 +50,8 @@ export async function cancel(ctx: ServiceContext, userId: string, input: CancelI
 export async function resume(ctx: ServiceContext, userId: string) {
   const { db, config, now } = ctx;
   const subscription = await entitledSubscription(ctx, userId);
-  if (!subscription.cancelAtPeriodEnd) throw new ApiError("conflict", "No cancellation is pending");
+  if (!subscription.cancelAtPeriodEnd)
+    throw new ApiError("conflict", msg("problems.conflict.no_pending_cancellation"));
   if (subscription.provider !== "manual")
     await providerFor(subscription.provider, config).resume(subscription);
   await db

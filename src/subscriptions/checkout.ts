@@ -3,6 +3,7 @@ import { and, eq } from "drizzle-orm";
 import { validateCoupon } from "../coupons/validation";
 import type { Db } from "../db";
 import { billingCustomers, type Coupon, type Interval, subscriptions, users } from "../db/schema";
+import { msg } from "../i18n";
 import type { ServiceContext } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
@@ -50,7 +51,7 @@ export async function checkout(
   if (!user) throw notFound("User");
   const current = await currentSubscription(db, userId);
   if (isEntitled(current)) {
-    throw new ApiError("conflict", "You already have a subscription: change or cancel it instead");
+    throw new ApiError("conflict", msg("problems.conflict.has_subscription"));
   }
   const plan = await purchasablePlan(db, input.plan_id, input.provider, input.interval);
   let coupon: Coupon | null = null;

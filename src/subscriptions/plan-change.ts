@@ -9,6 +9,7 @@ import {
   type Subscription,
   subscriptions,
 } from "../db/schema";
+import { msg } from "../i18n";
 import type { ServiceContext } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
 import { compareRational, monthlyEquivalent } from "../lib/money";
@@ -50,10 +51,13 @@ export async function preview(ctx: ServiceContext, userId: string, target: Chang
   // The current plan again calls a scheduled change off; without one there is nothing to do.
   const current = nextPlan.id === currentPlan.id && target.interval === subscription.interval;
   if (current && !subscription.scheduledPlanId) {
-    throw new ApiError("conflict", "That is your current plan");
+    throw new ApiError("conflict", msg("problems.conflict.current_plan"));
   }
   if (!current && nextPlan.status !== "active")
-    throw new ApiError("plan_not_available", `${nextPlan.name} is archived`);
+    throw new ApiError(
+      "plan_not_available",
+      msg("problems.plan_not_available.archived", { plan: nextPlan.name }),
+    );
   const nextPrice = priceOf(nextPlan, target.interval);
   // Downgrades wait for the period end: nothing is credited or charged now.
   const downgrade =
@@ -109,7 +113,7 @@ export async function change(ctx: ServiceContext, userId: string, target: Change
     return { effective: "period_end" as const, preview: proration, approval_url: approvalUrl };
   }
   if (subscription.provider === "manual") {
-    throw new ApiError("conflict", "This subscription is managed by an administrator");
+    throw new ApiError("conflict", msg("problems.conflict.managed_by_admin"));
   }
   if (!providerPriceId(nextPlan, subscription.provider, target.interval)) {
     throw new ApiError(

@@ -1,6 +1,7 @@
 // Stripe's customer portal: payment methods and invoices, managed at Stripe.
 import { and, eq } from "drizzle-orm";
 import { billingCustomers } from "../db/schema";
+import { msg } from "../i18n";
 import type { ServiceContext } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { createBillingPortalSession } from "../payments/stripe";
@@ -14,8 +15,11 @@ export async function billingPortal(
   const customer = await db.query.billingCustomers.findFirst({
     where: and(eq(billingCustomers.userId, userId), eq(billingCustomers.provider, "stripe")),
   });
-  if (!customer) throw new ApiError("conflict", "You have no Stripe billing account yet");
+  if (!customer) throw new ApiError("conflict", msg("problems.conflict.no_stripe_customer"));
   if (!config.STRIPE_SECRET_KEY)
-    throw new ApiError("provider_unavailable", "Payments through stripe are not configured");
+    throw new ApiError(
+      "provider_unavailable",
+      msg("problems.provider_unavailable.not_configured", { provider: "Stripe" }),
+    );
   return { url: await createBillingPortalSession(config, customer.customerId, returnUrl) };
 }

@@ -1,5 +1,6 @@
 // Reading a subscription: its API view, the user's current one, the one a change acts on.
 import type { Plan, Subscription } from "../db/schema";
+import { msg } from "../i18n";
 import type { ServiceContext } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { iso } from "../lib/time";
@@ -42,6 +43,7 @@ export async function entitledSubscription(
   userId: string,
 ): Promise<Subscription> {
   const subscription = await currentSubscription(db, userId);
-  if (!isEntitled(subscription)) throw new ApiError("not_found", "You have no paid subscription");
+  if (!isEntitled(subscription))
+    throw new ApiError("not_found", msg("problems.not_found.no_paid_subscription"));
   return subscription;
 }

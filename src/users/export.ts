@@ -9,6 +9,7 @@ import {
   auditLog,
   couponRedemptions,
   coupons,
+  devices,
   emailOutbox,
   payments,
   plans,
@@ -21,6 +22,7 @@ import {
 import { calendarExportQueries, exportedCalendar } from "../events/account";
 import type { ServiceContext } from "../lib/context";
 import { iso } from "../lib/time";
+import { deviceView } from "../notifications/devices";
 import { exportedNotifications, notificationExportQueries } from "../notifications/export";
 import { userSubject } from "../ratelimit/client";
 import type { UserExport } from "./schemas";
@@ -93,6 +95,7 @@ function readAll(db: Db, userId: string) {
       .from(emailOutbox)
       .where(eq(emailOutbox.userId, userId))
       .orderBy(desc(emailOutbox.createdAt)),
+    db.select().from(devices).where(eq(devices.userId, userId)).orderBy(asc(devices.createdAt)),
     db
       .select()
       .from(auditLog)
@@ -115,6 +118,7 @@ export async function exportUser({ db, now }: ServiceContext, userId: string): P
     redemptions,
     logins,
     emails,
+    userDevices,
     audit,
     notices,
     deliveries,
@@ -176,6 +180,7 @@ export async function exportUser({ db, now }: ServiceContext, userId: string): P
       last_used_at: iso(k.lastUsedAt),
       revoked_at: iso(k.revokedAt),
     })),
+    devices: userDevices.map(deviceView),
     usage: {
       hourly: hourly.map((h) => ({ start: iso(h.hour), allowed: h.allowed, denied: h.denied })),
       daily: daily.map((d) => ({ start: iso(d.day), allowed: d.allowed, denied: d.denied })),

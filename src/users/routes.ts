@@ -5,6 +5,7 @@ import { profileOf } from "../auth/serialize";
 import { UserSettingsSchema } from "../db/user-settings";
 import { newRouter, principalOf, serviceContext } from "../lib/context";
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../lib/openapi";
+import { deviceRoutes } from "../notifications/device-routes";
 import { entitlementRoutes, meteredQuota } from "../plans/entitlements";
 import { routeCost } from "../ratelimit/middleware";
 import { exportUser } from "./export";
@@ -173,5 +174,6 @@ meRoutes.openapi(
 );
 
 meRoutes.route("/api-keys", apiKeyRoutes);
+meRoutes.route("/devices", deviceRoutes);
 meRoutes.route("/entitlements", entitlementRoutes);
 meRoutes.route("/usage", usageRoutes);

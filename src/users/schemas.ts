@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { NameSchema, PasswordSchema, UserSchema } from "../auth/schemas";
 import {
+  DEVICE_PLATFORMS,
   EMAIL_STATUSES,
   INTERVALS,
   PAYMENT_STATUSES,
@@ -8,23 +9,21 @@ import {
   USER_STATUSES,
 } from "../db/schema";
 import { ExportedEvents, ExportedReminders } from "../events/account";
+import { LOCALES } from "../i18n";
 import { TimeZoneSchema } from "../lib/zones";
 import { ExportedNotifications } from "../notifications/export";
 import { SubscriptionSchema } from "../subscriptions/schemas";
 
-function isLocale(value: string): boolean {
-  try {
-    return Intl.getCanonicalLocales(value).length === 1;
-  } catch {
-    return false;
-  }
-}
+export const LocaleSchema = z.enum(LOCALES).openapi({
+  description: "The language of answers and messages when a request names none in Accept-Language",
+  example: "es",
+});
 
-export const LocaleSchema = z
+// E.164: a plus, the country code and the number, digits only, at most 15 of them.
+export const PhoneSchema = z
   .string()
-  .max(35)
-  .refine(isLocale, "must be a BCP 47 language tag such as en-GB")
-  .openapi({ example: "en-GB" });
+  .regex(/^\+[1-9]\d{6,14}$/, "must be a phone number in E.164 form, such as +14155550123")
+  .openapi({ example: "+14155550123", description: "Where SMS notifications go (E.164)" });
 
 export const PlanSummarySchema = z
   .object({
@@ -41,8 +40,9 @@ export const PlanSummarySchema = z
   .openapi("PlanSummary");
 
 export const MeSchema = UserSchema.extend({
-  locale: z.string().nullable(),
+  locale: LocaleSchema.nullable(),
   timezone: z.string().nullable(),
+  phone: z.string().nullable(),
   plan: PlanSummarySchema.nullable(),
   subscription: SubscriptionSchema.nullable(),
 }).openapi("Me");
@@ -52,8 +52,12 @@ export const PatchMeBody = z
     name: NameSchema.nullable().optional(),
     locale: LocaleSchema.nullable().optional(),
     timezone: TimeZoneSchema.nullable().optional(),
+    phone: PhoneSchema.nullable().optional(),
   })
-  .refine((body) => Object.keys(body).length > 0, "send at least one of name, locale, timezone")
+  .refine((body) => Object.keys(body).length > 0, {
+    message: "validation.at_least_one_of",
+    params: { fields: "name, locale, timezone, phone" },
+  })
   .openapi("UpdateProfileRequest");
 
 export const ChangePasswordBody = z
@@ -120,6 +124,7 @@ export const ExportSchema = z
     user: UserSchema.extend({
       locale: z.string().nullable(),
       timezone: z.string().nullable(),
+      phone: z.string().nullable(),
       status: z.enum(USER_STATUSES),
       email_verified_at: AtOrNull,
       updated_at: At,
@@ -144,6 +149,17 @@ export const ExportSchema = z
         }),
       )
       .openapi({ description: "API keys, metadata only: never a key or its hash" }),
+    devices: z
+      .array(
+        z.object({
+          id: z.string(),
+          platform: z.enum(DEVICE_PLATFORMS),
+          token: z.string(),
+          created_at: At,
+          last_seen_at: At,
+        }),
+      )
+      .openapi({ description: "Devices registered for push notifications" }),
     usage: z
       .object({ hourly: z.array(UsageRow), daily: z.array(UsageRow) })
       .openapi({ description: "Requests allowed and denied per hour and per day, as stored" }),

@@ -5,6 +5,7 @@ import type { Db } from "../db";
 import {
   apiKeys,
   authTokens,
+  devices,
   emailOutbox,
   refreshTokens,
   sessions,
@@ -13,12 +14,18 @@ import {
 } from "../db/schema";
 import { defaultSettings, type UserSettings } from "../db/user-settings";
 import { deleteUserCalendarStatements } from "../events/account";
+import type { Locale } from "../i18n";
+import { msg } from "../i18n";
 import type { ServiceContext } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
 import { deleteUserNotificationsStatements } from "../notifications/service";
 import { currentSubscription, isEntitled, planById } from "../policy/current";
 import { freePlan, limitsOf } from "../policy/policy";
-import { endSessionsAfterCommit, pushPolicyBeforeCommit } from "../ratelimit/client";
+import {
+  endSessionsAfterCommit,
+  pushPolicyBeforeCommit,
+  syncPoliciesAfterCommit,
+} from "../ratelimit/client";
 import { endSubscriptionsForDeletion } from "../subscriptions/account-closure";
 import { subscriptionView } from "../subscriptions/view";
 
@@ -26,7 +33,7 @@ import { subscriptionView } from "../subscriptions/view";
 export async function loadSelf(db: Db, userId: string): Promise<User> {
   const user = await db.query.users.findFirst({ where: eq(users.id, userId) });
   if (!user || user.status === "deleted")
-    throw new ApiError("invalid_token", "The account no longer exists");
+    throw new ApiError("invalid_token", msg("problems.invalid_token.account_gone"));
   if (user.status === "disabled") throw new ApiError("account_disabled");
   return user;
 }
@@ -44,21 +51,26 @@ export async function billingSummary(db: Db, userId: string) {
 }
 
 export async function updateProfile(
-  { db, now }: ServiceContext,
+  ctx: ServiceContext,
   userId: string,
   patch: {
     name?: string | null | undefined;
-    locale?: string | null | undefined;
+    locale?: Locale | null | undefined;
     timezone?: string | null | undefined;
+    phone?: string | null | undefined;
   },
 ): Promise<User> {
+  const { db, now } = ctx;
   await loadSelf(db, userId);
   const changes: Partial<User> = { updatedAt: now };
   if (patch.name !== undefined) changes.name = patch.name;
   if (patch.locale !== undefined) changes.locale = patch.locale;
   if (patch.timezone !== undefined) changes.timezone = patch.timezone;
+  if (patch.phone !== undefined) changes.phone = patch.phone;
   const [updated] = await db.update(users).set(changes).where(eq(users.id, userId)).returning();
   if (!updated) throw notFound("User");
+  // Requests without Accept-Language answer in the new language from the next one on.
+  if (patch.locale !== undefined) await syncPoliciesAfterCommit(ctx, [userId]);
   return updated;
 }
 
@@ -135,6 +147,7 @@ export async function deleteAccount(
       .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt))),
     db.delete(emailOutbox).where(eq(emailOutbox.userId, userId)),
     ...deleteUserNotificationsStatements(db, userId),
+    db.delete(devices).where(eq(devices.userId, userId)),
     ...deleteUserCalendarStatements(db, userId),
     db
       .update(users)
@@ -143,6 +156,7 @@ export async function deleteAccount(
         name: null,
         locale: null,
         timezone: null,
+        phone: null,
         passwordHash: UNUSABLE_PASSWORD_HASH,
         settings: defaultSettings(),
         status: "deleted",

@@ -6,6 +6,7 @@ export * from "./analytics";
 export * from "./audit";
 export * from "./auth";
 export * from "./billing";
+export * from "./devices";
 export * from "./email";
 export * from "./events";
 export * from "./jobs";

@@ -1,5 +1,6 @@
 // Users: the account, its role and status, its typed settings.
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { LOCALES } from "../../i18n";
 import type { UserSettings } from "../user-settings";
 
 export const ROLES = ["user", "admin"] as const;
@@ -16,8 +17,11 @@ export const users = sqliteTable(
     status: text("status", { enum: USER_STATUSES }).notNull().default("active"),
     passwordHash: text("password_hash").notNull(),
     emailVerifiedAt: integer("email_verified_at"),
-    locale: text("locale"),
+    // The language of what the user receives; one of LOCALES (null: not chosen).
+    locale: text("locale", { enum: LOCALES }),
     timezone: text("timezone"),
+    // E.164 (+14155550123): where SMS notifications go; none without it.
+    phone: text("phone"),
     settings: text("settings", { mode: "json" }).$type<UserSettings>().notNull(),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),

@@ -107,7 +107,7 @@ export function subscriptionHandler(paymentFailed: boolean): EventHandler {
       const [user, plan] = await Promise.all([
         db.query.users.findFirst({
           where: eq(users.id, subscription.userId),
-          columns: { email: true },
+          columns: { email: true, locale: true },
         }),
         mapped ? Promise.resolve(mapped.plan) : planById(db, subscription.planId),
       ]);
@@ -126,6 +126,7 @@ export function subscriptionHandler(paymentFailed: boolean): EventHandler {
                 currency: plan.currency,
               }),
             },
+            locale: user.locale,
           },
           now,
         );

@@ -209,9 +209,10 @@ export const invoicePaymentFailed: EventHandler = async (context, payload) => {
         to: user.email,
         template: "payment_failed",
         vars: {
-          plan: owner.plan?.name ?? "paid",
+          plan: owner.plan?.name ?? null,
           amount: formatMoney(invoice.amount_due, invoice.currency),
         },
+        locale: user.locale,
       },
       now,
     );

@@ -3,7 +3,6 @@
 import { eq } from "drizzle-orm";
 import { users } from "../../db/schema";
 import { outboxInsert } from "../../email/outbox";
-import { isoDate } from "../../lib/time";
 import { idOf } from "../../payments/stripe-api";
 import { type StripeSubscriptionLike, subscriptionState } from "../../payments/stripe-state";
 import { planById } from "../../policy/current";
@@ -49,10 +48,8 @@ export const trialWillEnd: EventHandler = async ({ db, now }, payload) => {
       userId,
       to: user.email,
       template: "trial_ending",
-      vars: {
-        plan: plan?.name ?? "paid",
-        trialEnd: trialEnd ? isoDate(trialEnd * 1000) : "soon",
-      },
+      vars: { plan: plan?.name ?? null, trialEnd: trialEnd ? trialEnd * 1000 : null },
+      locale: user.locale,
     },
     now,
   );
