@@ -131,6 +131,7 @@ function eventDue(run: Run, ctx: ServiceContext, row: EventRow, accountGone: boo
       run.skipped++;
       continue;
     }
+    const channels = pointChannels(row, point);
     run.notify(
       run.recipient,
       {
@@ -141,7 +142,7 @@ function eventDue(run: Run, ctx: ServiceContext, row: EventRow, accountGone: boo
           occurrence_at: iso(point.occurrence),
           minutes_before: point.minutesBefore,
         },
-        ...(pointChannels(row, point) ? { channels: pointChannels(row, point) } : {}),
+        ...(channels ? { channels } : {}),
         dedupeKey: eventPointKey(row.id, point),
       },
       {
