@@ -50,6 +50,11 @@ export const LAYERS = [
 ];
 
 const MAX_LINES = 300;
+/**
+ * Message catalogs are data, one file per language (adding a language is one file): they grow
+ * with the messages, not with logic, so the size rule does not split them.
+ */
+const CATALOGS = `${join("src", "i18n", "locales")}${sep}`;
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const src = join(root, "src");
@@ -77,7 +82,8 @@ for (const file of files(src)) {
   const text = readFileSync(file, "utf8");
   const lines = text.split("\n").length - (text.endsWith("\n") ? 1 : 0);
   const shown = relative(root, file);
-  if (lines > MAX_LINES) problems.push(`${shown}: ${lines} lines (at most ${MAX_LINES})`);
+  if (lines > MAX_LINES && !shown.startsWith(CATALOGS))
+    problems.push(`${shown}: ${lines} lines (at most ${MAX_LINES})`);
   const from = unitOf(file);
   if (!rank.has(from)) {
     problems.push(

@@ -87,29 +87,31 @@ describe("events", () => {
     vi.setSystemTime(NOW);
     const user = await signup("events");
     await createEvent(user);
-    await createEvent(user, { title: "Gym", starts_at: "2032-03-02T09:00:00-05:00" });
-    const seen: string[] = [];
+    // The same times: the two series tie at every start, and the event id breaks the tie.
+    await createEvent(user, { title: "Gym" });
+    const seen: { key: string; start: string; id: string }[] = [];
     let cursor: string | null = null;
     do {
       const query = `from=2032-03-01T00:00:00Z&to=2032-04-01T00:00:00Z&limit=7${cursor ? `&cursor=${cursor}` : ""}`;
       const res: { status: number; body: Occurrences } = await api<Occurrences>(
         "GET",
         `/v1/events?${query}`,
-        {
-          token: user.accessToken,
-        },
+        { token: user.accessToken },
       );
       expect(res.status).toBe(200);
       expect(res.body.data.length).toBeLessThanOrEqual(7);
-      seen.push(...res.body.data.map((o) => `${o.title} ${o.starts_at}`));
+      for (const o of res.body.data) {
+        seen.push({ key: `${o.title} ${o.starts_at}`, start: o.starts_at, id: o.event_id });
+      }
       cursor = res.body.next_cursor;
     } while (cursor);
-    // March 2..31: 30 days, two events a day.
+    // March 2..31: 30 days, two events a day, each once, in order of (start, event id).
     expect(seen).toHaveLength(60);
-    expect(new Set(seen).size).toBe(60);
-    expect(seen.slice(0, 2)).toEqual(
-      ["Gym 2032-03-02T14:00:00.000Z", "Standup 2032-03-02T14:00:00.000Z"].sort(),
+    expect(new Set(seen.map((o) => o.key)).size).toBe(60);
+    const ordered = [...seen].sort(
+      (a, b) => a.start.localeCompare(b.start) || a.id.localeCompare(b.id),
     );
+    expect(seen).toEqual(ordered);
   });
 
   it("refuses a cursor whose position lies outside the range (400 naming the cursor, not a 500)", async () => {
@@ -149,6 +151,15 @@ describe("events", () => {
     });
     expect(expectProblem(bad, 400, "invalid_request").errors).toEqual([
       { path: "ends_at", message: "must be after starts_at" },
+    ]);
+    // In Spanish too, the code and the field the same.
+    const spanish = await api("PATCH", `/v1/events/${event.id}`, {
+      token: user.accessToken,
+      headers: { "accept-language": "es" },
+      body: { ends_at: "2032-03-03T09:00:00-05:00" },
+    });
+    expect(expectProblem(spanish, 400, "invalid_request").errors).toEqual([
+      { path: "ends_at", message: "debe ser posterior a starts_at" },
     ]);
     const unchanged = await api<EventBody>("PATCH", `/v1/events/${event.id}`, {
       token: user.accessToken,
@@ -190,6 +201,26 @@ describe("events", () => {
     ]);
   });
 
+  it("takes until as a date, through that local day, for timed events too", async () => {
+    vi.setSystemTime(NOW);
+    const user = await signup("events");
+    const event = await createEvent(user, {
+      recurrence: { freq: "weekly", until: "2032-03-16" },
+    });
+    // The last moment of the 16th in New York (EDT since the 14th).
+    expect(event.recurrence?.until).toBe("2032-03-17T03:59:59.999Z");
+    const res = await api<Occurrences>(
+      "GET",
+      "/v1/events?from=2032-03-01T00:00:00Z&to=2032-04-01T00:00:00Z",
+      { token: user.accessToken },
+    );
+    expect(res.body.data.map((o) => o.starts_at)).toEqual([
+      "2032-03-02T14:00:00.000Z",
+      "2032-03-09T14:00:00.000Z",
+      "2032-03-16T13:00:00.000Z",
+    ]);
+  });
+
   it("deletes an event", async () => {
     vi.setSystemTime(NOW);
     const user = await signup("events");
@@ -207,6 +238,11 @@ describe("events", () => {
       404,
       "not_found",
     );
+    const spanish = await api("GET", `/v1/events/${event.id}`, {
+      token: user.accessToken,
+      headers: { "accept-language": "es" },
+    });
+    expect(expectProblem(spanish, 404, "not_found").detail).toBe("No se encontró el evento");
   });
 
   it("answers 404 for another user's event, and changes nothing of it", async () => {
@@ -276,8 +312,8 @@ describe("events", () => {
     const user = await signup("events");
     for (const [query, path] of [
       ["to=2032-03-02T00:00:00Z", "from"],
-      ["from=2032-03-02T00:00:00Z&to=2032-03-01T00:00:00Z", "to"],
-      ["from=2032-01-01T00:00:00Z&to=2033-01-03T00:00:00Z", "to"],
+      ["from=2032-03-02T00:00:00Z&to=2032-03-01T00:00:00Z", "from"],
+      ["from=2032-01-01T00:00:00Z&to=2033-01-03T00:00:00Z", "from"],
       ["from=2032-01-01T00:00:00Z&to=2032-01-02T00:00:00Z&cursor=bogus", "cursor"],
     ]) {
       const problem = expectProblem(

@@ -80,11 +80,8 @@ export function isUniqueViolation(error: unknown): boolean {
 
 export type Statement = BatchItem<"sqlite">;
 
-/**
- * Runs statements built elsewhere (a variable number) as one D1 batch: all or nothing. Answers
- * each statement's result, in order (none for no statements).
- */
-export async function runBatch(db: Db, statements: Statement[]): Promise<unknown[]> {
+/** Runs statements built elsewhere (a variable number) as one D1 batch: all or nothing. */
+export async function runBatch(db: Db, statements: Statement[]): Promise<void> {
   const [first, ...rest] = statements;
-  return first ? db.batch([first, ...rest]) : [];
+  if (first) await db.batch([first, ...rest]);
 }

@@ -1,6 +1,7 @@
 // An event as the API states it (ISO strings, a date alone for all-day events) and as D1 stores
 // it (instants), both ways, with the checks that need more than one field.
 import type { Channel, EventCategory, EventRow, EventType, RecurrenceFreq } from "../db/schema";
+import { msg } from "../i18n";
 import { ApiError, type FieldError } from "../lib/errors";
 import { DAY, iso, isoDate } from "../lib/time";
 import { civilDay, fromCivil, toCivil } from "../lib/zones";
@@ -35,9 +36,9 @@ export type EventColumns = Omit<
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
- * An instant from a date-time, or from a date alone (an all-day event's local midnight; with
- * `endOfDay`, the last millisecond of that local day). An all-day event's date-time is taken
- * to its local day.
+ * An instant from a date-time, or from a date alone: an all-day event's local midnight, or with
+ * `endOfDay` (a recurrence's `until`, for any event) the last millisecond of that local day. An
+ * all-day event's start or end given as a date-time is taken to its local day.
  */
 function instantOf(
   text: string,
@@ -48,11 +49,8 @@ function instantOf(
 ): number {
   const tz = fields.timezone;
   if (DATE_ONLY.test(text)) {
-    if (!fields.all_day) {
-      errors.push({
-        path,
-        message: "a date-time with an offset (a date alone is for all_day events)",
-      });
+    if (!fields.all_day && !endOfDay) {
+      errors.push({ path, message: msg("events.validation.date_time_needed") });
     }
     const midnight = Date.parse(`${text}T00:00:00Z`);
     return endOfDay ? fromCivil(midnight + DAY, tz) - 1 : fromCivil(midnight, tz);
@@ -69,24 +67,32 @@ export function eventColumns(fields: EventFields): EventColumns {
   const endsAt =
     fields.ends_at === null ? null : instantOf(fields.ends_at, "ends_at", fields, errors);
   if (endsAt !== null && endsAt <= startsAt) {
+    const after = fields.all_day ? "after_all_day" : "after";
     errors.push({
       path: "ends_at",
-      message: fields.all_day
-        ? "must be after starts_at (for all-day events, the day after the last one)"
-        : "must be after starts_at",
+      message: msg(`events.validation.${after}`, { field: "starts_at" }),
     });
   }
   const rule = fields.recurrence;
   let until: number | null = null;
   if (rule?.until != null) {
     until = instantOf(rule.until, "recurrence.until", fields, errors, true);
-    if (until < startsAt)
-      errors.push({ path: "recurrence.until", message: "must not be before starts_at" });
+    if (until < startsAt) {
+      errors.push({
+        path: "recurrence.until",
+        message: msg("events.validation.not_before", { field: "starts_at" }),
+      });
+    }
   }
   if (rule && rule.count !== null && rule.until !== null) {
-    errors.push({ path: "recurrence.count", message: "count and until cannot both be set" });
+    errors.push({
+      path: "recurrence.count",
+      message: msg("events.validation.not_with", { field: "recurrence.until" }),
+    });
   }
-  if (errors.length > 0) throw new ApiError("invalid_request", "Invalid event", { errors });
+  if (errors.length > 0) {
+    throw new ApiError("invalid_request", msg("problems.invalid_request.json"), { errors });
+  }
   const schedule: Schedule = {
     startsAt,
     endsAt,

@@ -4,7 +4,7 @@
 // one batch, and every notification carries a dedupe key, so a repeated run (a duplicated alarm,
 // the sweep racing the alarm) stores nothing twice.
 import { and, eq, inArray } from "drizzle-orm";
-import { runBatch, type Statement } from "../db";
+import type { Statement } from "../db";
 import {
   type Channel,
   dueDeliveries,
@@ -20,12 +20,12 @@ import { DAY, iso } from "../lib/time";
 import { isTimeZone } from "../lib/zones";
 import {
   afterNotificationsCommit,
+  commitNotifications,
   loadRecipients,
   type NotifyInput,
   type PreparedNotification,
   prepareNotification,
   type Recipient,
-  wasStored,
 } from "../notifications/notify";
 import { DEFAULT_CHANNELS } from "../notifications/preferences";
 import { offsetsOf, scheduleOf } from "./definition";
@@ -49,10 +49,10 @@ interface Recorded {
   minutesBefore?: number;
 }
 
-/** The statements of one run, and which of them are notification inserts to read back. */
+/** What one run writes: its own statements and the notifications, committed together. */
 class Run {
   readonly statements: Statement[] = [];
-  readonly prepared: { notification: PreparedNotification; index: number }[] = [];
+  readonly notifications: PreparedNotification[] = [];
   skipped = 0;
 
   constructor(
@@ -61,11 +61,11 @@ class Run {
     readonly locale: Locale,
   ) {}
 
+  /** A notification, and the record of its delivery (the same key: written once, with it). */
   notify(recipient: Recipient, input: NotifyInput & { dedupeKey: string }, record: Recorded) {
     const notification = prepareNotification(this.ctx, recipient, input);
-    this.prepared.push({ notification, index: this.statements.length });
+    this.notifications.push(notification);
     this.statements.push(
-      ...notification.statements,
       this.ctx.db
         .insert(dueDeliveries)
         .values({
@@ -131,6 +131,7 @@ function eventDue(run: Run, ctx: ServiceContext, row: EventRow, accountGone: boo
       run.skipped++;
       continue;
     }
+    const channels = pointChannels(row, point);
     run.notify(
       run.recipient,
       {
@@ -141,7 +142,7 @@ function eventDue(run: Run, ctx: ServiceContext, row: EventRow, accountGone: boo
           occurrence_at: iso(point.occurrence),
           minutes_before: point.minutesBefore,
         },
-        ...(pointChannels(row, point) ? { channels: pointChannels(row, point) } : {}),
+        ...(channels ? { channels } : {}),
         dedupeKey: eventPointKey(row.id, point),
       },
       {
@@ -204,10 +205,7 @@ export async function deliverDue(
   for (const item of items) {
     if (!found.has(`${item.kind}:${item.id}`)) next.push({ ...item, dueAt: null });
   }
-  const results = await runBatch(db, run.statements);
-  const stored = run.prepared
-    .filter(({ index }) => wasStored(results[index]))
-    .map(({ notification }) => notification);
+  const { stored } = await commitNotifications(db, run.statements, run.notifications);
   await afterNotificationsCommit(ctx, stored);
   return { counts: { delivered: stored.length, skipped: run.skipped }, next };
 }

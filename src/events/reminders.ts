@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import type { z } from "zod";
 import { type ReminderRow, reminders } from "../db/schema";
+import { msg } from "../i18n";
 import type { ServiceContext } from "../lib/context";
 import { ApiError, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
@@ -30,8 +31,8 @@ export async function createReminder(
   const { db, now } = ctx;
   const remindAt = Date.parse(body.remind_at);
   if (remindAt <= now) {
-    throw new ApiError("invalid_request", "remind_at must be in the future", {
-      errors: [{ path: "remind_at", message: "must be in the future" }],
+    throw new ApiError("invalid_request", msg("problems.invalid_request.json"), {
+      errors: [{ path: "remind_at", message: msg("validation.in_future") }],
     });
   }
   const [row] = await db
@@ -88,7 +89,7 @@ export async function cancelReminder(ctx: ServiceContext, userId: string, id: st
     .from(reminders)
     .where(and(eq(reminders.id, id), eq(reminders.userId, userId)));
   if (!row) throw notFound("Reminder");
-  if (row.status === "sent") throw new ApiError("conflict", "The reminder was already sent");
+  if (row.status === "sent") throw new ApiError("conflict", msg("events.problems.reminder_sent"));
   const canceled = await db
     .update(reminders)
     .set({ status: "canceled", canceledAt: now })
@@ -98,6 +99,6 @@ export async function cancelReminder(ctx: ServiceContext, userId: string, id: st
     await planAfterCommit(ctx, userId, [{ kind: "reminder", id, dueAt: null }]);
   } else if (row.status === "pending") {
     // Sent (or canceled) between the read and the update.
-    throw new ApiError("conflict", "The reminder is no longer pending");
+    throw new ApiError("conflict", msg("events.problems.reminder_not_pending"));
   }
 }

@@ -92,7 +92,9 @@ export class Scheduler extends DurableObject<Env> {
         .map((row) => ({ kind: row.kind, id: row.id, dueAt: row.due_at }));
       if (due.length > 0) {
         const result = await deliverDue(this.context(now), userId, due);
-        this.apply(result.next);
+        // A push that came in while D1 was asked (an edit's) is newer than this answer: kept.
+        const read = new Map(due.map((item) => [`${item.kind}:${item.id}`, item.dueAt]));
+        this.apply(result.next, read);
         counts.delivered += result.counts.delivered;
         counts.skipped += result.counts.skipped;
       }
@@ -111,8 +113,14 @@ export class Scheduler extends DurableObject<Env> {
     };
   }
 
-  private apply(items: DueItem[]): void {
+  /**
+   * Sets the items' due times (null: forgets them). With `unless`, an item is only changed while
+   * it still has the due time read then (the runs' answers never undo a newer push).
+   */
+  private apply(items: DueItem[], unless?: Map<string, number | null>): void {
     for (const item of items) {
+      const read = unless?.get(`${item.kind}:${item.id}`);
+      if (read !== undefined && !this.holds(item, read)) continue;
       if (item.dueAt === null) {
         this.sql.exec("DELETE FROM due WHERE kind = ? AND id = ?", item.kind, item.id);
       } else {
@@ -124,6 +132,19 @@ export class Scheduler extends DurableObject<Env> {
         );
       }
     }
+  }
+
+  private holds(item: DueItem, dueAt: number | null): boolean {
+    return (
+      this.sql
+        .exec(
+          "SELECT 1 FROM due WHERE kind = ? AND id = ? AND due_at = ?",
+          item.kind,
+          item.id,
+          dueAt,
+        )
+        .toArray().length > 0
+    );
   }
 
   private async rearm(): Promise<void> {

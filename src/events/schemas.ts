@@ -23,7 +23,7 @@ const Channels = z
   .array(z.enum(CHANNELS))
   .min(1)
   .max(CHANNELS.length)
-  .refine((list) => new Set(list).size === list.length, "each channel at most once")
+  .refine((list) => new Set(list).size === list.length, "events.validation.each_once")
   .openapi({ description: "Where to deliver; default in_app and email (your preferences apply)" });
 
 const RecurrenceBody = z
@@ -42,7 +42,7 @@ const RecurrenceBody = z
 const RemindBefore = z
   .array(z.int().min(0).max(MAX_REMIND_BEFORE_MINUTES))
   .max(10)
-  .refine((list) => new Set(list).size === list.length, "each value at most once")
+  .refine((list) => new Set(list).size === list.length, "events.validation.each_once")
   .openapi({ description: "Minutes before each occurrence to send a reminder (0: at its start)" });
 
 const eventFields = {
@@ -124,14 +124,16 @@ export const EventSchema = z
 export const OccurrenceSchema = z
   .object({
     event_id: z.string(),
-    title: z.string(),
-    description: z.string().nullable(),
-    category: z.enum(EVENT_CATEGORIES),
-    type: z.enum(EVENT_TYPES),
-    starts_at: z.iso.datetime(),
-    ends_at: z.iso.datetime().nullable(),
-    all_day: z.boolean(),
-    timezone: z.string(),
+    ...EventSchema.pick({
+      title: true,
+      description: true,
+      category: true,
+      type: true,
+      starts_at: true,
+      ends_at: true,
+      all_day: true,
+      timezone: true,
+    }).shape,
     recurring: z.boolean(),
   })
   .openapi("EventOccurrence");

@@ -182,9 +182,15 @@ export async function listOccurrences(
 ): Promise<{ data: OccurrenceView[]; next_cursor: string | null }> {
   const from = Date.parse(query.from);
   const to = Date.parse(query.to);
-  if (to <= from || to - from > MAX_RANGE_DAYS * DAY) {
-    throw new ApiError("invalid_request", "Invalid range", {
-      errors: [{ path: "to", message: `must be after from, by at most ${MAX_RANGE_DAYS} days` }],
+  if (from > to) {
+    throw new ApiError("invalid_request", msg("problems.invalid_request.range_order"), {
+      errors: [{ path: "from", message: msg("validation.not_after", { field: "to" }) }],
+    });
+  }
+  if (to - from > MAX_RANGE_DAYS * DAY) {
+    const count = MAX_RANGE_DAYS;
+    throw new ApiError("invalid_request", msg("problems.invalid_request.range_span", { count }), {
+      errors: [{ path: "from", message: msg("validation.days_before", { count, field: "to" }) }],
     });
   }
   const after = decodeCursor(query.cursor);

@@ -29,7 +29,7 @@ function when(locale: Locale, instant: number, timeZone: string, allDay: boolean
 /** A standalone reminder: its own body, or when it was set for (in the user's time zone). */
 export function reminderText(locale: Locale, reminder: ReminderRow, timeZone: string): Text {
   return {
-    title: t(locale, "events.reminder.heading", { title: reminder.title }),
+    title: t(locale, "events.reminder.subject", { title: reminder.title }),
     body:
       reminder.body ??
       t(locale, "events.reminder.body", {
@@ -44,12 +44,12 @@ export function eventText(locale: Locale, event: EventRow, point: DuePoint): Tex
   const params = { title: event.title, when: at };
   if (point.minutesBefore === 0) {
     return {
-      title: t(locale, "events.start.heading", params),
+      title: t(locale, "events.start.subject", params),
       body: event.description ?? t(locale, "events.start.body", params),
     };
   }
   return {
-    title: t(locale, "events.upcoming.heading", params),
+    title: t(locale, "events.upcoming.subject", params),
     body: t(locale, event.allDay ? "events.upcoming.body_all_day" : "events.upcoming.body", params),
   };
 }

@@ -105,10 +105,12 @@ export const en = {
   resources: {
     api_key: "API key",
     coupon: "Coupon",
+    event: "Event",
     job: "Job",
     notification: "Notification",
     payment: "Payment",
     plan: "Plan",
+    reminder: "Reminder",
     user: "User",
     webhook_event: "Webhook event",
   },
@@ -235,17 +237,29 @@ export const en = {
     },
   },
   events: {
+    problems: {
+      reminder_sent: "The reminder was already sent",
+      reminder_not_pending: "The reminder is no longer pending",
+    },
+    validation: {
+      date_time_needed: "a date-time with an offset (a date alone is for all_day events)",
+      after: "must be after {{field}}",
+      after_all_day: "must be after {{field}} (for all-day events, the day after the last one)",
+      not_before: "must not be before {{field}}",
+      not_with: "cannot be set with {{field}}",
+      each_once: "each value at most once",
+    },
     reminder: {
-      heading: "Reminder: {{title}}",
+      subject: "Reminder: {{title}}",
       body: "Set for {{when}}.",
     },
     upcoming: {
-      heading: "Reminder: {{title}}",
+      subject: "Reminder: {{title}}",
       body: "{{title}} starts {{when}}.",
       body_all_day: "{{title}} is on {{when}}.",
     },
     start: {
-      heading: "Now: {{title}}",
+      subject: "Now: {{title}}",
       body: "{{title}} starts now ({{when}}).",
     },
   },

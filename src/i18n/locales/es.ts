@@ -144,10 +144,12 @@ export const es = {
   resources: {
     api_key: "la clave de API",
     coupon: "el cupón",
+    event: "el evento",
     job: "la tarea",
     notification: "la notificación",
     payment: "el pago",
     plan: "el plan",
+    reminder: "el recordatorio",
     user: "el usuario",
     webhook_event: "el evento de webhook",
   },
@@ -274,17 +276,30 @@ export const es = {
     },
   },
   events: {
+    problems: {
+      reminder_sent: "El recordatorio ya se envió",
+      reminder_not_pending: "El recordatorio ya no está pendiente",
+    },
+    validation: {
+      date_time_needed: "una fecha y hora con desfase (una fecha sola es para eventos all_day)",
+      after: "debe ser posterior a {{field}}",
+      after_all_day:
+        "debe ser posterior a {{field}} (en eventos de todo el día, el día siguiente al último)",
+      not_before: "no puede ser anterior a {{field}}",
+      not_with: "no puede indicarse junto con {{field}}",
+      each_once: "cada valor como mucho una vez",
+    },
     reminder: {
-      heading: "Recordatorio: {{title}}",
+      subject: "Recordatorio: {{title}}",
       body: "Programado para el {{when}}.",
     },
     upcoming: {
-      heading: "Recordatorio: {{title}}",
+      subject: "Recordatorio: {{title}}",
       body: "{{title}} empieza el {{when}}.",
       body_all_day: "{{title}} es el {{when}}.",
     },
     start: {
-      heading: "Ahora: {{title}}",
+      subject: "Ahora: {{title}}",
       body: "{{title}} empieza ahora ({{when}}).",
     },
   },
