@@ -45,11 +45,16 @@ export interface BroadcastMessage {
 }
 
 /**
- * A user's day or month window crossed 80% or 100% of its limit: the RateLimiter object says so
- * (it cannot notify: notifications sit above it), the consumer turns it into one notification
- * per window period and level.
+ * What the RateLimiter object reports on the usage-alerts queue (it cannot notify: notifications
+ * sit above it): a window's crossing, or a wallet's balance falling below the user's threshold.
  */
-export interface UsageAlertMessage {
+export type UsageAlertMessage = WindowAlertMessage | WalletLowAlertMessage;
+
+/**
+ * A user's day or month window crossed 80% or 100% of its limit: the consumer turns it into one
+ * notification per window period and level.
+ */
+export interface WindowAlertMessage {
   user_id: string;
   window: "day" | "month";
   level: 80 | 100;
@@ -58,6 +63,23 @@ export interface UsageAlertMessage {
   period_end: number;
   limit: number;
   used: number;
+}
+
+/**
+ * A ledger entry took the wallet's available balance in `currency` from at least the user's
+ * threshold to below it: one notification per crossing (its dedupe key names the entry's `seq`).
+ */
+export interface WalletLowAlertMessage {
+  kind: "wallet_low";
+  user_id: string;
+  currency: string;
+  threshold: number;
+  /** The available balance just after the crossing (minor units). */
+  available: number;
+  /** The crossing ledger entry's sequence number in the user's object. */
+  seq: number;
+  /** When it crossed (epoch ms). */
+  at: number;
 }
 
 /**

@@ -1,6 +1,7 @@
 // What the system tells users on its own, each once: payments, renewals, endings, plan changes,
-// dunning steps and usage. One function turns an event into the notification: its type, its
-// text in the recipient's language, its channels and its dedupe key.
+// dunning steps, usage, and a wallet below the user's threshold. One function turns an event into
+// the notification: its type, its text in the recipient's language, its channels and its dedupe
+// key.
 //
 // Channels: where an email already goes out for the same moment (payment failed, trial ending,
 // access restricted or suspended: src/email/templates.ts), the notification takes in-app, push
@@ -54,6 +55,14 @@ export type SystemEvent =
       periodEnd: number;
       limit: number;
       used: number;
+    }
+  | {
+      kind: "wallet_low";
+      currency: string;
+      threshold: number;
+      available: number;
+      /** The crossing ledger entry's sequence number: one notice per crossing. */
+      seq: number;
     };
 
 export type SystemEventKind = SystemEvent["kind"];
@@ -73,6 +82,7 @@ const TYPES: Record<SystemEventKind, NotificationType> = {
   access_restricted: "billing",
   access_suspended: "billing",
   usage: "usage",
+  wallet_low: "billing",
 };
 
 const CHANNELS: Record<SystemEventKind, Channel[]> = {
@@ -86,6 +96,7 @@ const CHANNELS: Record<SystemEventKind, Channel[]> = {
   access_restricted: BESIDES_EMAIL,
   access_suspended: BESIDES_EMAIL,
   usage: WITH_EMAIL,
+  wallet_low: WITH_EMAIL,
 };
 
 /** The key that makes a moment notify once, however often it is reported. */
@@ -108,6 +119,8 @@ export function dedupeKey(event: SystemEvent): string {
       return `dunning:${event.subscriptionId}:${event.kind}:${event.pastDueSince}`;
     case "usage":
       return `usage:${event.window}:${event.periodStart}:${event.level}`;
+    case "wallet_low":
+      return `wallet_low:${event.currency}:${event.seq}`;
   }
 }
 
@@ -154,6 +167,11 @@ function params(event: SystemEvent, reader: Reader): Record<string, string | num
         used: event.used,
         limit: event.limit,
         date: date(reader, event.periodEnd),
+      };
+    case "wallet_low":
+      return {
+        available: formatMoney(event.available, event.currency, reader.locale),
+        threshold: formatMoney(event.threshold, event.currency, reader.locale),
       };
     default:
       return { plan: name(event.plan) };

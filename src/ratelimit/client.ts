@@ -8,6 +8,8 @@ import type {
   BucketResult,
   ConsumeRequest,
   ConsumeResult,
+  LowBalanceChange,
+  LowBalanceThreshold,
   Movement,
   MovementResult,
   WalletBalance,
@@ -105,6 +107,15 @@ export async function configureAutoRecharge(
   settings: AutoRechargeSettings,
 ): Promise<void> {
   await stub(env, userSubject(userId)).configureAutoRecharge(userSubject(userId), settings);
+}
+
+/** The user's low-balance thresholds, after setting (or clearing) one when `change` is given. */
+export function lowBalanceThresholds(
+  env: Env,
+  userId: string,
+  change: LowBalanceChange | null = null,
+): Promise<LowBalanceThreshold[]> {
+  return stub(env, userSubject(userId)).lowBalance(change);
 }
 
 /** A recharge was credited or failed, so another may start. Throws on RPC failure. */

@@ -14,6 +14,7 @@ import type {
   ConsumeRequest,
   ConsumeResult,
   LedgerEntry,
+  LowBalanceChange,
   Movement,
   MovementResult,
   UsageSnapshot,
@@ -123,13 +124,7 @@ export class RateLimiter extends DurableObject<Env> {
   }
 
   /** A named fixed-window counter, for brute-force protection (attempts per email…). */
-  hit(
-    name: string,
-    limit: number | null,
-    windowMs: number,
-    cost: number,
-    at: number,
-  ): BucketResult {
+  hit(name: string, limit: number | null, windowMs: number, cost: number, at: number) {
     return this.buckets.hit(name, limit, windowMs, cost, this.tick(at));
   }
 
@@ -179,6 +174,11 @@ export class RateLimiter extends DurableObject<Env> {
   configureAutoRecharge(subject: string, settings: AutoRechargeSettings): void {
     this.policy.remember(subject);
     this.desk.configureRecharge(settings);
+  }
+
+  /** The low-balance thresholds, after setting (null threshold: clearing) one when asked. */
+  lowBalance(change: LowBalanceChange | null) {
+    return this.desk.lowBalance(change);
   }
 
   /** A recharge was credited or failed: another may start. */
@@ -247,7 +247,7 @@ export class RateLimiter extends DurableObject<Env> {
    */
   async flush(now: number): Promise<{ hours: number; keys: number; entries: number }> {
     const at = this.tick(now);
-    await this.desk.tend(this.env.WALLET_RECHARGES, this.policy.userId, at);
+    await this.desk.tend(this.env, this.policy.userId, at);
     const hours = this.usage.unflushed(now);
     const uses = this.keys.unflushed();
     const entries = this.desk.wallet.unflushed(LEDGER_FLUSH_BATCH);

@@ -155,3 +155,9 @@ export type AutoRechargeSettings = {
 
 /** A recharge the object started: its reference (the recharge's id) and what to charge. */
 export type RechargeRequest = { reference: string; amount: number; currency: string };
+
+/** A user's low-balance alert in a currency: notified when available falls below `threshold`. */
+export type LowBalanceThreshold = { currency: string; threshold: number };
+
+/** A new threshold for a currency, or none (null: no more alerts in it). */
+export type LowBalanceChange = { currency: string; threshold: number | null };

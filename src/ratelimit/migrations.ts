@@ -50,6 +50,15 @@ export const MIGRATIONS: readonly MigrationStep[] = [
     amount INTEGER NOT NULL, currency TEXT NOT NULL, pending_reference TEXT,
     pending_amount INTEGER, pending_since INTEGER, requested INTEGER NOT NULL DEFAULT 0);
   `,
+  // 3: low-balance alerts: the user's threshold per currency, and the crossings not yet queued
+  // (named by the ledger entry that crossed).
+  `
+  CREATE TABLE wallet_low_balance (
+    currency TEXT PRIMARY KEY, threshold INTEGER NOT NULL CHECK (threshold >= 1));
+  CREATE TABLE wallet_low_alerts (
+    seq INTEGER PRIMARY KEY, currency TEXT NOT NULL, threshold INTEGER NOT NULL,
+    available INTEGER NOT NULL, at INTEGER NOT NULL);
+  `,
 ];
 
 /**

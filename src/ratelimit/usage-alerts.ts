@@ -2,11 +2,11 @@
 // queue, whose consumer notifies the user (notifications/ sits above this layer). A counter only
 // grows within its period, so a threshold is crossed by one request once per period: no state
 // is kept here; the notification's dedupe key absorbs a resend after a reset.
-import type { Env, UsageAlertMessage } from "../env";
+import type { Env, UsageAlertMessage, WindowAlertMessage } from "../env";
 import type { WindowState } from "../lib/windows";
 
 /** The windows users are told about, and at which share of their limit. */
-const isAlertWindow = (name: string): name is UsageAlertMessage["window"] =>
+const isAlertWindow = (name: string): name is WindowAlertMessage["window"] =>
   name === "day" || name === "month";
 const LEVELS = [100, 80] as const;
 
@@ -15,8 +15,8 @@ export function usageCrossings(
   userId: string,
   windows: WindowState[],
   cost: number,
-): UsageAlertMessage[] {
-  const alerts: UsageAlertMessage[] = [];
+): WindowAlertMessage[] {
+  const alerts: WindowAlertMessage[] = [];
   for (const w of windows) {
     const window = w.window;
     if (!isAlertWindow(window) || w.limit === null || w.limit <= 0) continue;

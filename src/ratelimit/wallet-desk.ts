@@ -1,12 +1,23 @@
 // The wallet's RPCs as the object runs them, outside the hot path: settling holds, credits and
-// debits, auto-recharge, and the alarm's share (stale holds, the recharge to hand to the queue).
+// debits, auto-recharge, low-balance thresholds, and the alarm's share (stale holds, the recharge
+// and the low-balance crossings to hand to their queues).
 // Every method is synchronous; `moved` tells the object a ledger entry was written, so D1's copy
 // follows within seconds.
-import type { WalletRechargeMessage } from "../env";
+import type { Env } from "../env";
 import { newId } from "../lib/ids";
 import { AutoRecharge } from "./auto-recharge";
-import type { AutoRechargeSettings, Movement, MovementResult, WalletBalance } from "./messages";
+import type {
+  AutoRechargeSettings,
+  LowBalanceChange,
+  LowBalanceThreshold,
+  Movement,
+  MovementResult,
+  WalletBalance,
+} from "./messages";
 import { Wallet } from "./wallet";
+
+/** The queues the alarm hands wallet work to. */
+type Queues = Pick<Env, "USAGE_ALERTS" | "WALLET_RECHARGES">;
 
 export class WalletDesk {
   readonly wallet: Wallet;
@@ -46,6 +57,12 @@ export class WalletDesk {
     return result;
   }
 
+  /** The low-balance thresholds, after setting (or clearing) one when `change` is given. */
+  lowBalance(change: LowBalanceChange | null): LowBalanceThreshold[] {
+    if (change) this.wallet.lowBalance.set(change);
+    return this.wallet.lowBalance.thresholds();
+  }
+
   /** New settings; a balance already below the threshold recharges after the next capture. */
   configureRecharge(settings: AutoRechargeSettings): void {
     this.recharge.configure(settings);
@@ -56,16 +73,14 @@ export class WalletDesk {
    * recharge to the queue (marked once the send succeeded; a failed send is retried by the next
    * alarm, and the charge is idempotent on the recharge's reference).
    */
-  async tend(
-    queue: Queue<WalletRechargeMessage>,
-    userId: string | null,
-    now: number,
-  ): Promise<void> {
+  async tend(queues: Queues, userId: string | null, now: number): Promise<void> {
     this.wallet.expireHolds(now);
+    if (userId === null) return;
+    await this.wallet.lowBalance.send(queues.USAGE_ALERTS, userId);
     const request = this.recharge.unrequested();
-    if (!request || userId === null) return;
+    if (!request) return;
     try {
-      await queue.send({ user_id: userId, ...request });
+      await queues.WALLET_RECHARGES.send({ user_id: userId, ...request });
       this.recharge.markRequested(request.reference);
     } catch (error) {
       console.error(
@@ -74,8 +89,12 @@ export class WalletDesk {
     }
   }
 
-  /** Whether the alarm has wallet work left: entries to flush or a recharge to queue. */
+  /** Whether the alarm has wallet work left: entries to flush, a recharge or alerts to queue. */
   hasWork(): boolean {
-    return this.wallet.hasUnflushed() || this.recharge.unrequested() !== null;
+    return (
+      this.wallet.hasUnflushed() ||
+      this.recharge.unrequested() !== null ||
+      this.wallet.lowBalance.hasPending()
+    );
   }
 }

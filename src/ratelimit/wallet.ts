@@ -5,6 +5,7 @@
 import type { LedgerType } from "../db/schema";
 import { newId } from "../lib/ids";
 import { HOUR } from "../lib/time";
+import { LowBalance } from "./low-balance";
 import type { LedgerEntry, Money, Movement, MovementResult, WalletBalance } from "./messages";
 
 /**
@@ -25,7 +26,11 @@ const ENTRY_COLUMNS =
   "seq, id, type, amount, currency, available_after, held_after, reference, memo, created_at";
 
 export class Wallet {
-  constructor(private readonly sql: SqlStorage) {}
+  readonly lowBalance: LowBalance;
+
+  constructor(private readonly sql: SqlStorage) {
+    this.lowBalance = new LowBalance(sql);
+  }
 
   balance(currency: string): WalletBalance {
     const row = this.sql
@@ -196,7 +201,10 @@ export class Wallet {
     return hold;
   }
 
-  /** Writes the entry and the balance after it (never negative: SQLite's CHECK refuses that). */
+  /**
+   * Writes the entry and the balance after it (never negative: SQLite's CHECK refuses that); an
+   * entry taking available below the user's low-balance threshold records the crossing with it.
+   */
   private append(
     type: LedgerType,
     amount: number,
@@ -223,18 +231,21 @@ export class Wallet {
       entry.available_after,
       entry.held_after,
     );
-    this.sql.exec(
-      "INSERT INTO wallet_ledger (id, type, amount, currency, available_after, held_after, reference, memo, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      entry.id,
-      entry.type,
-      entry.amount,
-      entry.currency,
-      entry.available_after,
-      entry.held_after,
-      entry.reference,
-      entry.memo,
-      entry.created_at,
-    );
+    const { seq } = this.sql
+      .exec<{ seq: number }>(
+        "INSERT INTO wallet_ledger (id, type, amount, currency, available_after, held_after, reference, memo, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+        entry.id,
+        entry.type,
+        entry.amount,
+        entry.currency,
+        entry.available_after,
+        entry.held_after,
+        entry.reference,
+        entry.memo,
+        entry.created_at,
+      )
+      .one();
+    this.lowBalance.observe(seq, currency, before.available, entry.available_after, at.now);
     return entry;
   }
 }

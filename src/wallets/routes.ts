@@ -1,4 +1,4 @@
-// /v1/wallet: the signed-in user's balances, ledger, top-ups and auto-recharge.
+// /v1/wallet: the signed-in user's balances, ledger, top-ups, auto-recharge and low-balance alerts.
 import { createRoute } from "@hono/zod-openapi";
 import { requireAuth } from "../auth/middleware";
 import { newRouter, principalOf, serviceContext } from "../lib/context";
@@ -7,13 +7,15 @@ import { setAutoRecharge } from "./auto-recharge";
 import {
   AutoRechargeInput,
   AutoRechargeSchema,
+  LowBalanceAlertInput,
+  LowBalanceAlertsSchema,
   TopUpInput,
   TopUpSchema,
   TransactionList,
   TransactionQuery,
   WalletSchema,
 } from "./schemas";
-import { autoRechargeView, transactionsOf, walletOf } from "./service";
+import { autoRechargeView, lowBalanceAlerts, transactionsOf, walletOf } from "./service";
 import { createTopUp } from "./top-ups";
 
 const tags = ["wallet"];
@@ -105,4 +107,39 @@ walletRoutes.openapi(
       await setAutoRecharge(serviceContext(c), principalOf(c).userId, c.req.valid("json")),
       200,
     ),
+);
+
+walletRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/low-balance-alert",
+    operationId: "wallet.lowBalanceAlert.get",
+    tags,
+    security,
+    summary: "Your low-balance alert thresholds, one per currency",
+    responses: {
+      200: jsonContent(LowBalanceAlertsSchema, "The thresholds"),
+      ...errorResponses(403),
+    },
+  }),
+  async (c) => c.json(await lowBalanceAlerts(c.env, principalOf(c).userId), 200),
+);
+
+walletRoutes.openapi(
+  createRoute({
+    method: "put",
+    path: "/low-balance-alert",
+    operationId: "wallet.lowBalanceAlert.update",
+    tags,
+    security,
+    summary:
+      "Be notified once each time a movement takes your available balance in `currency` below `threshold` (null: stop)",
+    request: { body: jsonBody(LowBalanceAlertInput) },
+    responses: {
+      200: jsonContent(LowBalanceAlertsSchema, "The thresholds"),
+      ...errorResponses(400, 403),
+    },
+  }),
+  async (c) =>
+    c.json(await lowBalanceAlerts(c.env, principalOf(c).userId, c.req.valid("json")), 200),
 );

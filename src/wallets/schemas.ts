@@ -87,6 +87,24 @@ export const AutoRechargeSchema = AutoRechargeInput.extend({
   pending: z.boolean().openapi({ description: "A recharge is being charged and not yet credited" }),
 }).openapi("AutoRecharge");
 
+export const LowBalanceAlertInput = z
+  .object({
+    currency: Currency,
+    threshold: z.number().int().min(1).nullable().openapi({
+      description:
+        "Notify when a movement takes available from at least this to below it (minor units); null stops the alerts in `currency`",
+    }),
+  })
+  .openapi("LowBalanceAlertInput");
+
+export const LowBalanceAlertsSchema = z
+  .object({
+    thresholds: z.array(
+      z.object({ currency: z.string(), threshold: Minor.openapi({ description: "Minor units" }) }),
+    ),
+  })
+  .openapi("LowBalanceAlerts");
+
 export const AdjustmentInput = z
   .object({
     amount: z

@@ -7,8 +7,13 @@ import type { Env } from "../env";
 import type { ServiceContext } from "../lib/context";
 import { decodeCursor, encodeCursor } from "../lib/pagination";
 import { iso } from "../lib/time";
-import { autoRecharge, walletBalances, walletEntries } from "../ratelimit/client";
-import type { AutoRechargeSettings, LedgerEntry } from "../ratelimit/messages";
+import {
+  autoRecharge,
+  lowBalanceThresholds,
+  walletBalances,
+  walletEntries,
+} from "../ratelimit/client";
+import type { AutoRechargeSettings, LedgerEntry, LowBalanceChange } from "../ratelimit/messages";
 
 export function entryView(entry: LedgerEntry) {
   return {
@@ -66,6 +71,15 @@ export async function autoRechargeOf(env: Env, userId: string) {
 
 export async function autoRechargeView(env: Env, userId: string) {
   return (await autoRechargeOf(env, userId)) ?? NO_RECHARGE;
+}
+
+/** The user's low-balance alert thresholds, after setting (or clearing) one when `change` is given. */
+export async function lowBalanceAlerts(
+  env: Env,
+  userId: string,
+  change: LowBalanceChange | null = null,
+) {
+  return { thresholds: await lowBalanceThresholds(env, userId, change) };
 }
 
 /** Entries read from the object per call when the whole ledger is wanted (the export). */

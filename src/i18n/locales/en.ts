@@ -235,6 +235,10 @@ export const en = {
       heading: "You have reached your {{window}} quota",
       body: "You have used all {{limit}} of your {{window}} requests; more are refused until {{date}}.",
     },
+    wallet_low: {
+      heading: "Your wallet balance is low",
+      body: "Your wallet has {{available}} available, below the {{threshold}} you chose. Top up to keep paid calls running.",
+    },
   },
   events: {
     problems: {

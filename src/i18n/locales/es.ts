@@ -274,6 +274,10 @@ export const es = {
       heading: "Alcanzó su cuota {{window}}",
       body: "Usó las {{limit}} solicitudes de su cuota {{window}}; las siguientes se rechazan hasta el {{date}}.",
     },
+    wallet_low: {
+      heading: "El saldo de su monedero es bajo",
+      body: "Su monedero tiene {{available}} disponibles, por debajo de los {{threshold}} que eligió. Recárguelo para que las llamadas de pago sigan funcionando.",
+    },
   },
   events: {
     problems: {
