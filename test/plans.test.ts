@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { openDb } from "../src/db";
 import type { AppEnv } from "../src/lib/context";
 import { onError } from "../src/lib/on-error";
-import { featureNotInPlan, meteredQuota } from "../src/plans/entitlements";
+import { meteredQuota } from "../src/plans/entitlements";
+import { featureNotInPlan } from "../src/policy/features";
 import { insertPlan, insertSubscription, type SubscriptionFields } from "./fixtures";
 import {
   type ApiResponse,

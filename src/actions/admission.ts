@@ -32,6 +32,7 @@ function admit(c: Context<AppEnv>, route: ActionRoute, idempotencyKey?: string):
     window: route.window,
     ...(route.price ? { hold: route.price } : {}),
     reference: newId("arn"),
+    ...(route.action.requiredFeature ? { feature: route.action.requiredFeature } : {}),
     ...(idempotencyKey ? { idempotencyKey } : {}),
   });
 }

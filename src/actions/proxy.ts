@@ -12,7 +12,6 @@ import { type AppEnv, newRouter, principalOf, serviceContext } from "../lib/cont
 import { ApiError } from "../lib/errors";
 import { afterResponse } from "../lib/request";
 import { proxyAdmission } from "./admission";
-import { requireFeature } from "./entitlement";
 import { newRun, runFailure } from "./runs";
 import { finishRun, queueRecord, settleHold } from "./settlement";
 import { signedHeaders, USER_ID_HEADER } from "./signing";
@@ -114,16 +113,6 @@ export async function proxyCall(c: Context<AppEnv>): Promise<Response> {
   const userId = principalOf(c).userId;
   const ctx = serviceContext(c);
   const held = c.var.limits?.holdId !== undefined;
-  const feature = route.action.requiredFeature;
-  if (feature) {
-    try {
-      await requireFeature(ctx, userId, feature);
-    } catch (error) {
-      if (held) afterResponse(c, "action hold release", settleHold(ctx, userId, runId, false));
-      throw error;
-    }
-  }
-
   const url = new URL(c.req.url);
   const rest = url.pathname.slice((route.action.pathPrefix ?? "").length);
   const method = c.req.method;

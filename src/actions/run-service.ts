@@ -4,7 +4,6 @@
 import type { ActionRun } from "../db/schema";
 import type { ServiceContext } from "../lib/context";
 import { ApiError } from "../lib/errors";
-import { requireFeature } from "./entitlement";
 import { findRun, insertRunStatement, runView } from "./records";
 import { newRun, performRun, runFailure, runPayload } from "./runs";
 import { finishRun, settleHold } from "./settlement";
@@ -34,15 +33,6 @@ export type RunAnswer =
 /** Runs a sync action and answers its output, or queues an async one and answers 202. */
 export async function startRun(ctx: RunContext, admitted: Admitted): Promise<RunAnswer> {
   const { route, runId, userId, held } = admitted;
-  const feature = route.action.requiredFeature;
-  if (feature) {
-    try {
-      await requireFeature(ctx, userId, feature);
-    } catch (error) {
-      if (held) ctx.defer("action hold release", settleHold(ctx, userId, runId, false));
-      throw error;
-    }
-  }
   const payload = runPayload(route, runId, userId, admitted.input ?? null);
   const mode = route.action.mode;
   const base = newRun(route, {

@@ -7,6 +7,7 @@ import { type Plan, plans } from "../db/schema";
 import { type AppEnv, newRouter, principalOf } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { bearerSecurity, errorResponses, jsonContent } from "../lib/openapi";
+import { featureNotInPlan, planRef } from "../policy/features";
 import { planForUser } from "../policy/policy";
 import { meter } from "../ratelimit/client";
 import { rateLimitedError } from "../ratelimit/middleware";
@@ -24,8 +25,6 @@ export const EntitlementsSchema = z
     }),
   })
   .openapi("Entitlements");
-
-const planRef = (plan: Plan) => ({ id: plan.id, code: plan.code, name: plan.name });
 
 /** GET /v1/me/entitlements — mounted under /v1/me, whose requireAuth covers it. */
 export const entitlementRoutes = newRouter();
@@ -47,28 +46,6 @@ entitlementRoutes.openapi(
     return c.json({ plan: planRef(plan), features: plan.features }, 200);
   },
 );
-
-/** The cheapest active plan that grants a feature: lowest monthly price, then sort order. */
-export async function cheapestPlanWith(db: Db, feature: string): Promise<Plan | null> {
-  const active = await db
-    .select()
-    .from(plans)
-    .where(eq(plans.status, "active"))
-    .orderBy(asc(plans.priceMonth), asc(plans.sortOrder), asc(plans.id));
-  return active.find((plan) => grants(plan.features[feature])) ?? null;
-}
-
-/** 403 feature_not_in_plan, naming the cheapest plan that has it (null when none does). */
-export async function featureNotInPlan(db: Db, feature: string): Promise<ApiError> {
-  const cheapest = await cheapestPlanWith(db, feature);
-  return new ApiError(
-    "feature_not_in_plan",
-    cheapest
-      ? `Your plan does not include ${feature}; ${cheapest.name} does`
-      : `No plan offered now includes ${feature}`,
-    { extensions: { feature, cheapest_plan: cheapest ? planRef(cheapest) : null } },
-  );
-}
 
 /**
  * Counts `cost` uses of the plan's metered quota `feature` (`exports: {limit, window}`) in the

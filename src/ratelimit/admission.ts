@@ -3,6 +3,7 @@
 // Idempotency-Key, that window and the money. Everything is checked before anything is written,
 // and written together, with no await: a refused call counts and holds nothing, and concurrent
 // calls can never over-admit or overdraw.
+import { grants } from "../db/plan-features";
 import type { SubjectPolicy } from "../policy/policy";
 import type { Buckets } from "./buckets";
 import type { Admission, RateWindows } from "./counters";
@@ -35,6 +36,16 @@ export class Admissions {
 
     const plan = this.windows.decide(request, policy, now);
     if (plan.admission.outcome === "payment_required") return plan.admission;
+    // The plan's features are here already: a gated call is decided without D1.
+    if (ask.feature && !grants(policy?.features[ask.feature])) {
+      return {
+        outcome: "feature_not_in_plan",
+        standing: plan.admission.standing,
+        windows: plan.unchanged(),
+        violations: [],
+        feature: ask.feature,
+      };
+    }
     const own = ask.window
       ? this.buckets.check(
           ask.window.name,

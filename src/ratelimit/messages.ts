@@ -43,7 +43,13 @@ export interface OwnWindow {
  * reference (an account route); a hold or an Idempotency-Key is kept under one.
  */
 export type Admission =
-  | { window: OwnWindow; hold?: undefined; reference?: undefined; idempotencyKey?: undefined }
+  | {
+      window: OwnWindow;
+      hold?: undefined;
+      reference?: undefined;
+      idempotencyKey?: undefined;
+      feature?: undefined;
+    }
   | {
       /** The call's own window, checked with the plan's (an action's: 10 a minute per user). */
       window?: OwnWindow;
@@ -51,6 +57,8 @@ export type Admission =
       hold?: Money;
       /** The run id: the hold's key (capture / release by it) and the ledger entries' reference. */
       reference: string;
+      /** A feature the user's plan must grant (a gated action): refused before anything counts. */
+      feature?: string;
       /** The client's Idempotency-Key: a repeat from the same user within 24 h counts and holds
        *  nothing and answers { outcome: "replay", reference: <the first call's reference> }. */
       idempotencyKey?: string;
@@ -62,7 +70,12 @@ export interface CountedResult {
    * `insufficient_funds`: every window admitted but the available balance in the price's
    * currency is below the price; nothing was counted and nothing held.
    */
-  outcome: "allowed" | "limited" | "payment_required" | "insufficient_funds";
+  outcome:
+    | "allowed"
+    | "limited"
+    | "payment_required"
+    | "insufficient_funds"
+    | "feature_not_in_plan";
   standing: Standing;
   /** The plan's four windows. */
   windows: WindowState[];
@@ -75,6 +88,8 @@ export interface CountedResult {
   window?: NamedWindow;
   /** The hold placed for the price: its id is the admission's reference. */
   holdId?: string;
+  /** With `feature_not_in_plan`: the feature the plan lacks. */
+  feature?: string;
   /** With `insufficient_funds`: the price and what was available in its currency. */
   funds?: { currency: string; price: number; available: number };
 }

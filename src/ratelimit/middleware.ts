@@ -5,6 +5,7 @@ import type { AppEnv } from "../lib/context";
 import { ApiError } from "../lib/errors";
 import { iso } from "../lib/time";
 import { type NamedWindow, retryAfterSeconds } from "../lib/windows";
+import { featureNotInPlan } from "../policy/features";
 import { consume, ipSubject } from "./client";
 import { rateLimitHeaders } from "./headers";
 import type {
@@ -116,6 +117,10 @@ export async function enforce(
     });
   }
   if (result.outcome === "insufficient_funds") throw insufficientFunds(result.funds, headers);
+  if (result.outcome === "feature_not_in_plan") {
+    // Only a refusal reads D1 (the plan to offer instead); the admitted path reads nothing.
+    throw await featureNotInPlan(c.var.db, result.feature ?? "");
+  }
   // Set as the response is made (cheaper than changing it afterwards); an error answer is a new
   // response, which gets them too.
   for (const [name, value] of Object.entries(headers)) c.header(name, value);
