@@ -37,8 +37,6 @@ async function fetchFromWorker() {
         vars: {
           APP_ENV: "development",
           EMAIL_PROVIDER: "log",
-          SMS_PROVIDER: "log",
-          PUSH_PROVIDER: "log",
           REQUEST_LOGS: "off",
         },
         // Placeholders: every request checks the configuration, and these are required.
